@@ -1,0 +1,34 @@
+/// A 48-bit Ethernet address, printed lowercase with colons as `ip link` and the reference plugins do.
+public struct MACAddress: Hashable, Sendable {
+    public var bytes: [UInt8]
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == 6 else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Locally administered (bit 1 of the first octet set): what generated addresses must be.
+    public var isLocallyAdministered: Bool { bytes[0] & 0x02 != 0 }
+    /// Multicast (bit 0 of the first octet): never valid for an interface.
+    public var isMulticast: Bool { bytes[0] & 0x01 != 0 }
+    public var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
+}
+
+extension MACAddress: LosslessStringConvertible {
+    /// Six two-digit hex octets separated by `:` or `-`.
+    public init?(_ text: String) {
+        let separator: Character = text.contains("-") ? "-" : ":"
+        let parts = text.split(separator: separator, omittingEmptySubsequences: false)
+        guard parts.count == 6 else { return nil }
+        var bytes: [UInt8] = []
+        for part in parts {
+            guard part.count == 2, part.allSatisfy(\.isHexDigit), let byte = UInt8(part, radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        self.bytes = bytes
+    }
+
+    public var description: String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":")
+    }
+}

@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Diagnostics for operators. Silent unless a log file is configured: some callers merge stderr
+/// into stdout, so nothing is ever written to stderr, and stdout belongs to the protocol.
+public enum Log {
+    public enum Level: Int, Comparable, Sendable {
+        case error = 0, warning, info, debug
+
+        public init?(name: String) {
+            switch name.lowercased() {
+            case "error": self = .error
+            case "warn", "warning": self = .warning
+            case "info": self = .info
+            case "debug": self = .debug
+            default: return nil
+            }
+        }
+
+        public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    // The plugin is one short-lived, single-threaded process: a plain global is enough.
+    nonisolated(unsafe) private static var fd: Int32 = -1
+    nonisolated(unsafe) private static var threshold: Level = .info
+    nonisolated(unsafe) private static var prefix = ""
+
+    /// Append diagnostics to `path` from now on; `prefix` tags every line (e.g. command and container).
+    public static func configure(path: String, level: Level, prefix: String) {
+        let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard opened >= 0 else { return }
+        if fd >= 0 { close(fd) }
+        fd = opened
+        threshold = level
+        Self.prefix = prefix
+    }
+
+    public static var isEnabled: Bool { fd >= 0 }
+
+    public static func error(_ message: @autoclosure () -> String) { write(.error, message) }
+    public static func warning(_ message: @autoclosure () -> String) { write(.warning, message) }
+    public static func info(_ message: @autoclosure () -> String) { write(.info, message) }
+    public static func debug(_ message: @autoclosure () -> String) { write(.debug, message) }
+
+    private static func write(_ level: Level, _ message: () -> String) {
+        guard fd >= 0, level <= threshold else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let millis = Int(now.tv_nsec) / 1_000_000
+        let stamp = "\(now.tv_sec).\(millis < 10 ? "00" : millis < 100 ? "0" : "")\(millis)"
+        let line = "\(stamp) pid=\(getpid()) \(level) \(prefix) \(message())\n"
+        var bytes = Array(line.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+}
