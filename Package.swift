@@ -23,9 +23,11 @@ let package = Package(
         .target(name: "CNI", dependencies: ["Pontoon", "NetAddress"]),
         .executableTarget(name: "pontoon", dependencies: ["CNI", "Pontoon"]),
 
+        // Shared by the test targets: locating built binaries, running them, temporary dirs, namespaces.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
-        .testTarget(name: "CNITests", dependencies: ["CNI", "Pontoon", "NetAddress", "pontoon"]),
-        .testTarget(name: "IPAMTests", dependencies: ["Pontoon", "NetAddress", "pontoon"]),
+        .testTarget(name: "CNITests", dependencies: ["CNI", "Pontoon", "NetAddress", "TestSupport", "pontoon"]),
+        .testTarget(name: "IPAMTests", dependencies: ["Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CNetlink", "NetAddress"]),
     ]
 )

@@ -11,4 +11,11 @@ public protocol AddressAllocator {
     func check(_ id: AttachmentID, addresses: [IPAddress]) throws
     /// Release every lease whose attachment is not in `valid`.
     func garbageCollect(keeping valid: Set<AttachmentID>) throws
+    /// Whether an allocation could be served now (STATUS); throws `.notReady` with the reason.
+    func readiness() throws
+}
+
+extension AddressAllocator {
+    /// A delegated plugin answers STATUS for itself only when asked; by default assume ready.
+    public func readiness() throws {}
 }

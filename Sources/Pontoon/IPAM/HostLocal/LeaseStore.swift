@@ -1,0 +1,125 @@
+import Glibc
+import NetAddress
+
+/// A host-local lease directory, byte-compatible with the reference plugin so both can serve one
+/// network at the same time:
+///
+/// - `<store>/lock`: empty, flocked for the whole of every operation;
+/// - `<store>/<ip>` (Go's text form of the address): `<containerID>\r\n<ifname>`, created with O_EXCL;
+/// - `<store>/last_reserved_ip.<n>`: the address last reserved in range set `n`, for round-robin.
+///
+/// Every method except `withLock` expects the caller to hold the lock.
+public struct LeaseStore: Sendable {
+    public static let lastReservedPrefix = "last_reserved_ip."
+    /// Lease and bookkeeping files are private to root: they name containers.
+    static let fileMode: mode_t = 0o600
+
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// Runs `body` holding the store's lock; nil (and nothing created) when the store does not exist
+    /// and `createDirectory` is false.
+    public func withLock<T>(createDirectory: Bool, _ body: () throws -> T) throws -> T? {
+        switch try StoreLock.withLock(directory: directory, createDirectory: createDirectory, body) {
+        case .ran(let value): value
+        case .noStore: nil
+        }
+    }
+
+    func path(_ name: String) -> String { directory + "/" + name }
+
+    /// The addresses that have a lease file, from the names alone (no file is read). Only names that
+    /// are an address in Go's text form are leases (the only names either plugin creates): `lock`
+    /// and `last_reserved_ip.*` never are.
+    public func leasedAddresses() throws -> [IPAddress] {
+        try (FileSystem.listDirectory(directory) ?? []).compactMap { name in
+            IPAddress(name).flatMap { $0.description == name ? $0 : nil }
+        }
+    }
+
+    /// The holder written in one lease file; nil when the file is gone or is not a regular file
+    /// (a directory or symlink named like an address is no lease).
+    public func holder(of address: IPAddress) throws -> Lease.Holder? {
+        try FileSystem.readFile(path(address.description), limit: 4096, absentOn: [ENOENT, EISDIR, ELOOP])
+            .map { Lease.Holder(contents: String(decoding: $0, as: UTF8.self)) }
+    }
+
+    /// Every lease whose address satisfies `filter` (the filter runs before any file is read).
+    public func leases(where filter: (IPAddress) -> Bool = { _ in true }) throws -> [Lease] {
+        try leasedAddresses().filter(filter).sorted().compactMap { address in
+            try holder(of: address).map { Lease(address: address, holder: $0) }
+        }
+    }
+
+    /// Atomically claims `address` for `id` (O_EXCL) and records it as range set `rangeSetIndex`'s
+    /// last reservation; false when someone holds it already.
+    public func reserve(_ address: IPAddress, for id: AttachmentID, rangeSetIndex: Int) throws -> Bool {
+        let leasePath = path(address.description)
+        let contents = Array(Lease.Holder.contents(for: id).utf8)
+        guard try FileSystem.createExclusive(leasePath, contents: contents, mode: Self.fileMode) else { return false }
+        do {
+            try FileSystem.writeFile(path(Self.lastReservedPrefix + String(rangeSetIndex)),
+                                     contents: Array(address.description.utf8), mode: Self.fileMode)
+        } catch {
+            // A reservation the caller never hears about must not stay behind.
+            _ = try? FileSystem.remove(leasePath)
+            throw error
+        }
+        return true
+    }
+
+    /// Removes one lease file; false when it was already gone.
+    @discardableResult
+    public func removeLease(_ address: IPAddress) throws -> Bool {
+        try FileSystem.remove(path(address.description))
+    }
+
+    /// The address last reserved in range set `index`, if recorded and readable.
+    public func lastReservedAddress(rangeSetIndex index: Int) -> IPAddress? {
+        guard let bytes = try? FileSystem.readFile(path(Self.lastReservedPrefix + String(index)), limit: 256) else { return nil }
+        return IPAddress(Lease.trimmingSpace(String(decoding: bytes, as: UTF8.self)))
+    }
+
+    /// Removes the attachment's leases, as the reference's DEL does: files holding exactly
+    /// `<containerID>\r\n<ifname>`; when there are none, legacy files holding only the container id.
+    /// Every matching file is attempted; the first failure is reported after that.
+    @discardableResult
+    public func release(_ id: AttachmentID) throws -> [IPAddress] {
+        let all = try leases()
+        var matching = all.filter { $0.holder.isExactly(id) }
+        if matching.isEmpty { matching = all.filter { $0.holder.isLegacy(of: id) } }
+        return try removeAll(matching.map(\.address))
+    }
+
+    /// Removes every lease not held by one of `valid`. A legacy file (container id only) stays when
+    /// any valid attachment belongs to that container: it cannot say which interface it was for.
+    @discardableResult
+    public func garbageCollect(keeping valid: Set<AttachmentID>) throws -> [IPAddress] {
+        let validPairs = Set(valid.map { AttachmentID(containerID: Lease.trimmingSpace($0.containerID), ifName: $0.ifName) })
+        let validContainers = Set(validPairs.map(\.containerID))
+        let stale = try leases().filter { lease in
+            switch lease.holder {
+            case .attachment(let id): !validPairs.contains(id)
+            case .container(let containerID): !validContainers.contains(containerID)
+            }
+        }
+        return try removeAll(stale.map(\.address))
+    }
+
+    private func removeAll(_ addresses: [IPAddress]) throws -> [IPAddress] {
+        var removed: [IPAddress] = []
+        var firstError: (any Error)?
+        for address in addresses {
+            do {
+                if try removeLease(address) { removed.append(address) }
+            } catch {
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+        return removed
+    }
+}

@@ -1,0 +1,185 @@
+import Glibc
+
+/// The few file operations the engine needs (lease store, attachment records), as thin wrappers over the system calls: no
+/// Foundation (start-up time matters), EINTR retried, and every failure reported as `.io` naming the
+/// operation, the path and the errno text, so an operator can act on the message alone.
+enum FileSystem {
+    static func ioError(_ operation: String, _ path: String, errno code: Int32) -> PontoonError {
+        PontoonError(.io, "\(operation) \(path): \(String(cString: strerror(code)))")
+    }
+
+    /// Whether `path` exists as a directory; nil when it does not exist at all.
+    static func isDirectory(_ path: String) throws -> Bool? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { return nil }
+            throw ioError("cannot inspect", path, errno: code)
+        }
+        return info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// Whether files could be created in `path`, or, while it does not exist, in its nearest existing
+    /// ancestor (a read-only file system answers EROFS here).
+    static func isWritable(_ path: String) -> Bool {
+        var candidate = path.isEmpty ? "." : path
+        while access(candidate, F_OK) != 0 {
+            guard let slash = candidate.lastIndex(of: "/") else { candidate = "."; break }
+            candidate = slash == candidate.startIndex ? "/" : String(candidate[..<slash])
+        }
+        return access(candidate, W_OK | X_OK) == 0
+    }
+
+    /// `mkdir -p`: creates each missing component with `mode`.
+    static func makeDirectories(_ path: String, mode: mode_t) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if mkdir(prefix, mode) != 0 {
+                let code = errno
+                // EEXIST may also be a file in the way: say so instead of failing later at open().
+                guard code == EEXIST, try isDirectory(prefix) == true else {
+                    throw ioError("cannot create directory", prefix, errno: code == EEXIST ? ENOTDIR : code)
+                }
+            }
+            prefix += "/"
+        }
+    }
+
+    /// Opens with EINTR retried; returns the errno instead of throwing so callers can treat
+    /// ENOENT/EEXIST as answers rather than failures.
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) -> Result<Int32, FileErrno> {
+        while true {
+            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+            if fd >= 0 { return .success(fd) }
+            let code = errno
+            if code != EINTR { return .failure(FileErrno(code: code)) }
+        }
+    }
+
+    /// The whole file, at most `limit` bytes; nil when it does not exist, or when opening or reading
+    /// fails with one of `absentOn` (e.g. EISDIR, ELOOP: "not a regular file we could own").
+    static func readFile(_ path: String, limit: Int = 1 << 20, absentOn: [Int32] = [ENOENT]) throws -> [UInt8]? {
+        let fd: Int32
+        switch open(path, O_RDONLY | O_NOFOLLOW) {
+        case .success(let opened): fd = opened
+        case .failure(let error) where absentOn.contains(error.code): return nil
+        case .failure(let error): throw ioError("cannot open", path, errno: error.code)
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < limit {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                if absentOn.contains(code) { return nil }
+                throw ioError("cannot read", path, errno: code)
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        return bytes
+    }
+
+    /// Writes all of `bytes` to `fd`.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if count < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                throw ioError("cannot write", path, errno: code)
+            }
+            offset += count
+        }
+    }
+
+    /// Creates `path` only if it does not exist (O_EXCL: the atomic test-and-set the lease store is
+    /// built on) and fills it; false when it already exists. A half-written file is removed.
+    static func createExclusive(_ path: String, contents: [UInt8], mode: mode_t) throws -> Bool {
+        let fd: Int32
+        switch open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: mode) {
+        case .success(let opened): fd = opened
+        case .failure(let error) where error.code == EEXIST: return false
+        case .failure(let error): throw ioError("cannot create", path, errno: error.code)
+        }
+        do {
+            try writeAll(fd, contents, path: path)
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
+        }
+        // Linux closes the descriptor even when close() fails; only a real I/O error matters here.
+        if close(fd) != 0, case let code = errno, code != EINTR {
+            unlink(path)
+            throw ioError("cannot write", path, errno: code)
+        }
+        return true
+    }
+
+    /// Replaces the contents of `path`, creating it with `mode` if needed (what Go's os.WriteFile does).
+    static func writeFile(_ path: String, contents: [UInt8], mode: mode_t) throws {
+        let fd: Int32
+        switch open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: mode) {
+        case .success(let opened): fd = opened
+        case .failure(let error): throw ioError("cannot open", path, errno: error.code)
+        }
+        defer { close(fd) }
+        try writeAll(fd, contents, path: path)
+    }
+
+    /// Replaces `path` through a temporary file and `rename`, so readers see the old or the new
+    /// contents, never half of them.
+    static func writeAtomically(_ path: String, contents: [UInt8], mode: mode_t) throws {
+        let temporary = "\(path).tmp.\(getpid())"
+        do {
+            try writeFile(temporary, contents: contents, mode: mode)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw ioError("cannot rename into", path, errno: code)
+        }
+    }
+
+    /// Removes a file; false when it was already gone.
+    @discardableResult
+    static func remove(_ path: String) throws -> Bool {
+        guard unlink(path) == 0 else {
+            let code = errno
+            if code == ENOENT { return false }
+            throw ioError("cannot remove", path, errno: code)
+        }
+        return true
+    }
+
+    /// Names in a directory (without `.` and `..`); nil when the directory does not exist.
+    static func listDirectory(_ path: String) throws -> [String]? {
+        guard let stream = opendir(path) else {
+            let code = errno
+            if code == ENOENT { return nil }
+            throw ioError("cannot list", path, errno: code)
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
+
+/// An errno value carried through `Result` by `FileSystem.open`.
+struct FileErrno: Error, Equatable {
+    var code: Int32
+}
