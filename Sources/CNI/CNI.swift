@@ -1,1 +1,0 @@
-// CNI protocol

@@ -1,0 +1,85 @@
+/// The `CNI_*` environment of one plugin invocation, validated the way a runtime expects.
+public struct CNIEnvironment: Sendable {
+    public var command: CNICommand
+    public var containerID: String?
+    public var netns: String?
+    public var ifName: String?
+    public var args: CNIArgs
+    public var path: [String]
+    /// The whole environment as received: a delegated plugin is run with it.
+    public var variables: [String: String]
+
+    /// The variables each command cannot do without (the spec's table; `CNI_NETNS` is optional on DEL).
+    static func required(for command: CNICommand) -> [String] {
+        switch command {
+        case .add, .check: ["CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH"]
+        case .del: ["CNI_CONTAINERID", "CNI_IFNAME", "CNI_PATH"]
+        case .version, .status, .gc: []
+        }
+    }
+
+    public init(_ env: [String: String]) throws(CNIError) {
+        guard let raw = env["CNI_COMMAND"], !raw.isEmpty else {
+            throw CNIError(.invalidEnvironment, "required env variables [CNI_COMMAND] missing")
+        }
+        guard let command = CNICommand(rawValue: raw) else {
+            throw CNIError(.invalidEnvironment, "unknown CNI_COMMAND \"\(raw)\"",
+                           details: "expected one of \(CNICommand.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self.command = command
+        variables = env
+
+        func value(_ key: String) -> String? {
+            guard let v = env[key], !v.isEmpty else { return nil }
+            return v
+        }
+        let missing = Self.required(for: command).filter { value($0) == nil }
+        if !missing.isEmpty {
+            throw CNIError(.invalidEnvironment, "required env variables [\(missing.joined(separator: " "))] missing")
+        }
+        containerID = value("CNI_CONTAINERID")
+        netns = value("CNI_NETNS")
+        ifName = value("CNI_IFNAME")
+        path = (value("CNI_PATH") ?? "").split(separator: ":").map(String.init)
+        if let containerID { try Self.validate(containerID: containerID) }
+        if let ifName { try Self.validate(ifName: ifName) }
+        args = try CNIArgs(parsing: value("CNI_ARGS") ?? "")
+    }
+
+    /// `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`, as libcni enforces.
+    public static func validate(containerID: String) throws(CNIError) {
+        guard isValidName(containerID) else {
+            throw CNIError(.invalidEnvironment, "invalid characters in CNI_CONTAINERID", details: containerID)
+        }
+    }
+
+    /// A Linux interface name: 1 to 15 bytes, not `.` or `..`, no `/`, `:` or whitespace.
+    public static func validate(ifName: String) throws(CNIError) {
+        if let problem = interfaceNameProblem(ifName) {
+            throw CNIError(.invalidEnvironment, "invalid CNI_IFNAME \"\(ifName)\": \(problem)")
+        }
+    }
+}
+
+/// Names of containers and networks: an alphanumeric first character, then alphanumerics, `_`, `.`, `-`.
+func isValidName(_ name: String) -> Bool {
+    guard let first = name.unicodeScalars.first, first.isASCIIAlphanumeric else { return false }
+    return name.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || $0 == "_" || $0 == "." || $0 == "-" }
+}
+
+/// Why `name` cannot be a Linux interface name, or nil when it can.
+func interfaceNameProblem(_ name: String) -> String? {
+    if name.isEmpty { return "empty" }
+    if name.utf8.count > 15 { return "longer than 15 bytes" }
+    if name == "." || name == ".." { return "\".\" and \"..\" are reserved" }
+    if name.unicodeScalars.contains(where: { $0 == "/" || $0 == ":" || $0.properties.isWhitespace }) {
+        return "contains / or : or whitespace"
+    }
+    return nil
+}
+
+extension Unicode.Scalar {
+    var isASCIIAlphanumeric: Bool {
+        ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self)
+    }
+}

@@ -1,0 +1,63 @@
+import Pontoon
+
+/// One plugin invocation after decoding: its environment, its config, and the version to answer in.
+public struct CNIRequest: Sendable {
+    public let environment: CNIEnvironment
+    public let config: NetConf
+    public let version: CNIVersion
+    /// stdin as received: a delegated IPAM plugin gets exactly these bytes.
+    public let rawConfig: [UInt8]
+
+    public var command: CNICommand { environment.command }
+
+    public init(environment: CNIEnvironment, stdin: [UInt8]) throws(CNIError) {
+        self.environment = environment
+        rawConfig = stdin
+        config = try JSONCoding.decode(NetConf.self, from: stdin, what: "network config")
+        // A config without a version is the oldest one, as the reference decoder treats it.
+        let requested = config.cniVersion.flatMap { $0.isEmpty ? nil : $0 } ?? "0.1.0"
+        guard let version = CNIVersion(requested), version.isSupported else {
+            throw CNIError(.incompatibleVersion, "incompatible CNI versions",
+                           details: "config is \"\(requested)\", plugin supports [\(CNIVersion.supported.map { "\"\($0)\"" }.joined(separator: " "))]")
+        }
+        self.version = version
+        switch environment.command {
+        case .check where !version.hasCheck:
+            throw CNIError(.incompatibleVersion, "config version \(version) does not allow CHECK", details: "CHECK needs cniVersion 0.4.0 or later")
+        case .status where !version.hasStatusAndGC, .gc where !version.hasStatusAndGC:
+            throw CNIError(.incompatibleVersion, "config version \(version) does not allow \(environment.command.rawValue)",
+                           details: "\(environment.command.rawValue) needs cniVersion 1.1.0 or later")
+        default:
+            break
+        }
+    }
+
+    /// The network's name, validated: it names the lease store's directory, so it must not escape it.
+    public func networkName() throws(CNIError) -> String {
+        guard let name = config.name, !name.isEmpty else {
+            throw CNIError(.invalidNetworkConfig, "missing network name", details: "the config has no \"name\"")
+        }
+        guard isValidName(name) else {
+            throw CNIError(.invalidNetworkConfig, "invalid network name \"\(name)\"",
+                           details: "a name starts with a letter or digit and holds only letters, digits, '_', '.', '-'")
+        }
+        return name
+    }
+
+    /// The container identity; present for ADD, CHECK and DEL (the environment guarantees it).
+    public var attachmentID: AttachmentID {
+        AttachmentID(containerID: environment.containerID ?? "", ifName: environment.ifName ?? "")
+    }
+
+    /// GC's list of attachments to keep (`cni.dev/valid-attachments`, or the older `cni.dev/attachments`).
+    public var validAttachments: Set<AttachmentID> {
+        Set((config.validAttachments ?? config.legacyAttachments ?? []).map {
+            AttachmentID(containerID: $0.containerID, ifName: $0.ifname)
+        })
+    }
+
+    /// The result handed down by the runtime (DEL, CHECK), in engine terms.
+    public func previousResult() throws(CNIError) -> AttachmentResult? {
+        try config.prevResult?.attachmentResult()
+    }
+}

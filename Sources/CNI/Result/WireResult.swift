@@ -1,0 +1,35 @@
+/// A CNI Result as it appears on the wire, in any version: the union of every version's keys, all
+/// optional, so one type reads any `prevResult` and writes any requested version.
+public struct WireResult: Codable, Sendable, Equatable {
+    public var cniVersion: String?
+    public var interfaces: [Interface]?
+    public var ips: [IPConfig]?
+    public var routes: [RouteConf]?
+    public var dns: DNSConf?
+    // 0.1.0 and 0.2.0 only.
+    public var ip4: LegacyIP?
+    public var ip6: LegacyIP?
+
+    public struct Interface: Codable, Sendable, Equatable {
+        public var name: String
+        public var mac: String?
+        public var mtu: Int?
+        public var sandbox: String?
+        public var socketPath: String?
+        public var pciID: String?
+    }
+
+    public struct IPConfig: Codable, Sendable, Equatable {
+        /// `"4"` or `"6"`, before 1.0.0 only.
+        public var version: String?
+        public var interface: Int?
+        public var address: String
+        public var gateway: String?
+    }
+
+    public struct LegacyIP: Codable, Sendable, Equatable {
+        public var ip: String
+        public var gateway: String?
+        public var routes: [RouteConf]?
+    }
+}
