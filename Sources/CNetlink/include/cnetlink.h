@@ -1,6 +1,22 @@
 #ifndef CNETLINK_H
 #define CNETLINK_H
-// <netinet/in.h> must come before any <linux/...> header, or clean builds fail at random.
+
+// <netinet/in.h> must come before any <linux/...> header: the uapi headers then leave glibc's
+// definitions alone (libc-compat), otherwise clean builds fail at random on redefinitions.
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/if_bridge.h>
+#include <linux/veth.h>
 #include <libmnl/libmnl.h>
+
+/// MNL_SOCKET_BUFFER_SIZE is a macro (it depends on the page size): Swift cannot import it.
+static inline size_t cnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
+
+/// setns(2) for network namespaces; it needs _GNU_SOURCE, which the Swift importer does not set.
+int cnl_enter_network_namespace(int fd);
+
 #endif

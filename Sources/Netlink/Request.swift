@@ -1,0 +1,34 @@
+import CNetlink
+
+/// A request being built in the socket's send buffer with libmnl. Only valid inside the closure
+/// that `RouteSocket` hands it to.
+public struct Request {
+    let header: UnsafeMutablePointer<nlmsghdr>
+
+    /// Append a fixed family header (ifinfomsg, ifaddrmsg, rtmsg…) right after the netlink header,
+    /// or raw bytes inside a nest (veth's peer carries its own ifinfomsg).
+    func append<T>(_ value: T) {
+        let space = mnl_nlmsg_put_extra_header(header, MemoryLayout<T>.size)!
+        space.storeBytes(of: value, as: T.self)
+    }
+
+    func put(_ type: some BinaryInteger, u8 value: UInt8) { mnl_attr_put_u8(header, UInt16(truncatingIfNeeded: type), value) }
+    func put(_ type: some BinaryInteger, u16 value: UInt16) { mnl_attr_put_u16(header, UInt16(truncatingIfNeeded: type), value) }
+    func put(_ type: some BinaryInteger, u32 value: UInt32) { mnl_attr_put_u32(header, UInt16(truncatingIfNeeded: type), value) }
+    func put(_ type: some BinaryInteger, string value: String) { mnl_attr_put_strz(header, UInt16(truncatingIfNeeded: type), value) }
+
+    func put(_ type: some BinaryInteger, bytes: [UInt8]) {
+        bytes.withUnsafeBytes { mnl_attr_put(header, UInt16(truncatingIfNeeded: type), $0.count, $0.baseAddress) }
+    }
+
+    func put<T>(_ type: some BinaryInteger, value: T) {
+        withUnsafeBytes(of: value) { mnl_attr_put(header, UInt16(truncatingIfNeeded: type), $0.count, $0.baseAddress) }
+    }
+
+    /// A nested attribute (libmnl sets NLA_F_NESTED, which the bridge code requires).
+    func nest(_ type: some BinaryInteger, _ body: () -> Void) {
+        let start = mnl_attr_nest_start(header, UInt16(truncatingIfNeeded: type))
+        body()
+        mnl_attr_nest_end(header, start)
+    }
+}
