@@ -23,11 +23,19 @@ extension RouteSocket {
     }
 
     private func changeVLANs(add: Bool, index: Int32, vids: ClosedRange<Int>, pvid: Bool, untagged: Bool, onSelf: Bool) throws {
+        let range = vids.lowerBound == vids.upperBound ? "\(vids.lowerBound)" : "\(vids.lowerBound)-\(vids.upperBound)"
+        try execute("\(add ? "add" : "delete") VLAN \(range) \(add ? "on" : "from") link #\(index)",
+                    type: Int32(add ? RTM_SETLINK : RTM_DELLINK),
+                    build: Self.vlanChange(index: index, vids: vids, pvid: pvid, untagged: untagged, onSelf: onSelf))
+    }
+
+    /// The request body of `bridge vlan add|del`: IFLA_AF_SPEC holding the VLAN entries.
+    public static func vlanChange(index: Int32, vids: ClosedRange<Int>, pvid: Bool, untagged: Bool,
+                                  onSelf: Bool) -> (Request) -> Void {
         var flags: UInt16 = 0
         if pvid { flags |= UInt16(BRIDGE_VLAN_INFO_PVID) }
         if untagged { flags |= UInt16(BRIDGE_VLAN_INFO_UNTAGGED) }
-        let operation = "\(add ? "add" : "delete") VLAN \(vids.lowerBound == vids.upperBound ? "\(vids.lowerBound)" : "\(vids.lowerBound)-\(vids.upperBound)") \(add ? "on" : "from") link #\(index)"
-        try execute(operation, type: Int32(add ? RTM_SETLINK : RTM_DELLINK)) { request in
+        return { request in
             request.append(Self.interfaceHeader(index: index, family: UInt8(AF_BRIDGE)))
             request.nest(IFLA_AF_SPEC) {
                 request.put(IFLA_BRIDGE_FLAGS, u16: UInt16(onSelf ? BRIDGE_FLAGS_SELF : BRIDGE_FLAGS_MASTER))

@@ -1,9 +1,33 @@
 import CNetlink
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A request being built in the socket's send buffer with libmnl. Only valid inside the closure
 /// that `RouteSocket` hands it to.
 public struct Request {
     let header: UnsafeMutablePointer<nlmsghdr>
+
+    /// Lay out one request (header, then whatever `build` adds) at the start of `buffer`.
+    static func render(into buffer: UnsafeMutableRawPointer, capacity: Int, type: Int32, flags: Int32,
+                       sequence: UInt32, build: (Request) -> Void) -> UnsafeMutablePointer<nlmsghdr> {
+        memset(buffer, 0, capacity)
+        let header = mnl_nlmsg_put_header(buffer)!
+        header.pointee.nlmsg_type = UInt16(truncatingIfNeeded: type)
+        header.pointee.nlmsg_flags = UInt16(truncatingIfNeeded: NLM_F_REQUEST | flags)
+        header.pointee.nlmsg_seq = sequence
+        build(Request(header: header))
+        return header
+    }
+
+    /// The bytes a request would be sent as: lets tests pin encodings without a kernel.
+    public static func bytes(type: Int32, flags: Int32 = 0, build: (Request) -> Void) -> [UInt8] {
+        let capacity = cnl_socket_buffer_size()
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { buffer.deallocate() }
+        let header = render(into: buffer, capacity: capacity, type: type, flags: flags, sequence: 1, build: build)
+        return Array(UnsafeRawBufferPointer(start: buffer, count: Int(header.pointee.nlmsg_len)))
+    }
 
     /// Append a fixed family header (ifinfomsg, ifaddrmsg, rtmsg…) right after the netlink header,
     /// or raw bytes inside a nest (veth's peer carries its own ifinfomsg).

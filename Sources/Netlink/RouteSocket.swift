@@ -76,13 +76,9 @@ public final class RouteSocket {
 
     private func exchange(_ operation: () -> String, type: Int32, flags: Int32, build: (Request) -> Void,
                           collect: Collect) throws -> [NetlinkMessage] {
-        memset(sendBuffer, 0, sendCapacity)
-        let header = mnl_nlmsg_put_header(sendBuffer)!
-        header.pointee.nlmsg_type = UInt16(truncatingIfNeeded: type)
-        header.pointee.nlmsg_flags = UInt16(truncatingIfNeeded: NLM_F_REQUEST | flags)
         sequence &+= 1
-        header.pointee.nlmsg_seq = sequence
-        build(Request(header: header))
+        let header = Request.render(into: sendBuffer, capacity: sendCapacity, type: type, flags: flags,
+                                    sequence: sequence, build: build)
         guard mnl_socket_sendto(socket, header, Int(header.pointee.nlmsg_len)) >= 0 else {
             throw NetlinkError(operation: operation(), errno: errno)
         }

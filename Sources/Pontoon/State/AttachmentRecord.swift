@@ -1,0 +1,30 @@
+import NetAddress
+
+/// What Pontoon remembers about one attachment, so DEL, CHECK and GC can finish their work when
+/// the network namespace is gone and the runtime sends no `prevResult`.
+public struct AttachmentRecord: Codable, Hashable, Sendable {
+    public var containerID: String
+    public var ifName: String
+    public var network: String
+    public var netns: String?
+    public var bridge: String
+    public var hostInterface: String
+    public var containerMAC: MACAddress?
+    public var addresses: [IPNetwork]
+    public var portMappings: [PortMapping]
+
+    public var id: AttachmentID { AttachmentID(containerID: containerID, ifName: ifName) }
+
+    public init(id: AttachmentID, network: String, netns: String?, bridge: String, hostInterface: String,
+                containerMAC: MACAddress?, addresses: [IPNetwork], portMappings: [PortMapping]) {
+        containerID = id.containerID
+        ifName = id.ifName
+        self.network = network
+        self.netns = netns
+        self.bridge = bridge
+        self.hostInterface = hostInterface
+        self.containerMAC = containerMAC
+        self.addresses = addresses
+        self.portMappings = portMappings
+    }
+}
