@@ -1,0 +1,111 @@
+import NetAddress
+import Netlink
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The network's bridge on the host: created on first use (tolerating a concurrent creator),
+/// carrying the gateway addresses when the network routes, its MAC pinned once ports join.
+struct BridgeDevice {
+    let socket: RouteSocket
+    let network: BridgeNetwork
+
+    var name: String { network.bridgeName }
+
+    func ensure(rollback: inout Rollback) throws -> Link {
+        var created = false
+        var link = try socket.link(named: name)
+        if link == nil {
+            do {
+                try socket.createBridge(name: name, mtu: network.mtu, vlanFiltering: network.needsVLANFiltering)
+                created = true
+            } catch let error as NetlinkError where error.isExists {
+                // Another ADD made it between our lookup and our create: use theirs.
+            } catch let error as NetlinkError where error.errno == EOPNOTSUPP && network.needsVLANFiltering {
+                throw PontoonError(.unsupported, "VLAN filtering is not available in this kernel",
+                                   details: "vlan and vlanTrunk need a kernel built with CONFIG_BRIDGE_VLAN_FILTERING")
+            }
+            link = try socket.link(named: name)
+        }
+        guard let bridge = link else {
+            throw PontoonError(.system, "bridge \(name) vanished right after creation")
+        }
+        guard bridge.kind == "bridge" else {
+            throw PontoonError(.conflict, "\(name) exists and is not a bridge", details: "its kind is \(bridge.kind ?? "unknown")")
+        }
+        if network.needsVLANFiltering && bridge.bridge?.vlanFiltering != true {
+            throw PontoonError(.conflict, "bridge \(name) exists without VLAN filtering, which vlan and vlanTrunk need",
+                               details: "enable it (ip link set \(name) type bridge vlan_filtering 1) or use another bridge")
+        }
+        if created {
+            let index = bridge.index
+            rollback.add("bridge \(name)") { try removeIfUnused(index: index) }
+        }
+        if !bridge.isUp || (network.promiscMode && bridge.promiscuity == 0) {
+            try socket.setLink(index: bridge.index, up: true, promiscuous: network.promiscMode ? true : nil)
+        }
+        return bridge
+    }
+
+    /// Put each family's gateway on the bridge. Like the reference: an IPv4 bridge holds one
+    /// address; a different one is replaced only with `forceAddress`. IPv6 addresses coexist
+    /// unless their subnets overlap.
+    func assignGateways(of addresses: [AssignedAddress], to bridge: Link, rollback: inout Rollback) throws {
+        for assigned in addresses {
+            guard let gateway = assigned.gateway,
+                  let wanted = IPNetwork(address: gateway, prefixLength: assigned.address.prefixLength) else { continue }
+            let present = try socket.addresses(index: bridge.index, family: gateway.family)
+                .map(\.address)
+                .filter { !$0.isLinkLocal }
+            if present.contains(wanted) { continue }
+            let conflicting = present.filter { $0.family == .v4 || $0.overlaps(wanted) }
+            if !conflicting.isEmpty {
+                guard network.forceAddress else {
+                    throw PontoonError(.conflict, "bridge \(name) already has address \(conflicting[0]), not the gateway \(wanted)",
+                                       details: "set forceAddress to replace it, or give this network its own bridge")
+                }
+                for old in conflicting { try socket.deleteAddress(old, index: bridge.index) }
+            }
+            do {
+                try socket.addAddress(wanted, index: bridge.index, noDAD: true)
+                let index = bridge.index
+                rollback.add("gateway \(wanted) on \(name)") { try removeAddressIfUnused(wanted, index: index) }
+            } catch let error as NetlinkError where error.isExists {
+                // A concurrent ADD of the same network put it there first.
+            }
+        }
+    }
+
+    /// A bridge takes the lowest MAC of its ports unless its own is set; setting it once ports have
+    /// joined keeps the gateway's MAC stable as containers come and go.
+    func pinAddress(of bridge: Link) throws -> Link {
+        guard let current = try socket.link(index: bridge.index) else {
+            throw PontoonError(.system, "bridge \(name) disappeared during setup")
+        }
+        if let mac = current.mac { try socket.setLink(index: current.index, mac: mac) }
+        return current
+    }
+
+    /// Rollback of a bridge this ADD created: only while no other container's port is on it.
+    private func removeIfUnused(index: Int32) throws {
+        guard try !hasPorts(index) else { return }
+        try socket.deleteLink(index: index)
+    }
+
+    private func removeAddressIfUnused(_ address: IPNetwork, index: Int32) throws {
+        guard try !hasPorts(index) else { return }
+        try socket.deleteAddress(address, index: index)
+    }
+
+    private func hasPorts(_ index: Int32) throws -> Bool {
+        try socket.links().contains { $0.masterIndex == index }
+    }
+}
+
+extension IPNetwork {
+    /// IPv6 link-local (fe80::/10): every interface has one; it never conflicts with a gateway.
+    var isLinkLocal: Bool {
+        guard case .v6(let address) = address else { return false }
+        return address.high >> 54 == 0x3fa
+    }
+}

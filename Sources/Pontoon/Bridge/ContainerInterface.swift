@@ -1,0 +1,40 @@
+import NetAddress
+import Netlink
+
+/// The container's end of the veth pair, configured through a socket opened inside its namespace.
+struct ContainerInterface {
+    let socket: RouteSocket
+    let namespace: NetworkNamespace
+    let network: BridgeNetwork
+    let name: String
+
+    func configure(index: Int32, addresses: [AssignedAddress], routes: [Route]) throws -> Link {
+        if let loopback = try socket.link(named: "lo"), !loopback.isUp {
+            try socket.setLink(index: loopback.index, up: true)
+        }
+        try namespace.run {
+            // IPv6 duplicate address detection costs seconds before an address is usable.
+            if !network.enableDAD, Sysctl.exists("net/ipv6/conf/\(name)/accept_dad") {
+                try Sysctl.set("net/ipv6/conf/\(name)/accept_dad", "0")
+            }
+            // Announce the (possibly reused) address to neighbours as soon as the link comes up.
+            try Sysctl.set("net/ipv4/conf/\(name)/arp_notify", "1")
+        }
+        for assigned in addresses {
+            try socket.addAddress(assigned.address, index: index, noDAD: !network.enableDAD)
+        }
+        if !network.disableContainerInterface {
+            try socket.setLink(index: index, up: true)
+        }
+        for route in routes {
+            let gateway = route.gateway ?? addresses.first { $0.gateway?.family == route.family }?.gateway
+            try socket.addRoute(RouteSpec(destination: route.destination.masked, gateway: gateway, outputIndex: index,
+                                          priority: route.priority, table: route.table, scope: route.scope.map(UInt8.init),
+                                          mtu: route.mtu, advmss: route.advmss))
+        }
+        guard let link = try socket.link(index: index) else {
+            throw PontoonError(.system, "interface \(name) disappeared during setup")
+        }
+        return link
+    }
+}
