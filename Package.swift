@@ -29,5 +29,7 @@ let package = Package(
         .testTarget(name: "CNITests", dependencies: ["CNI", "Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "IPAMTests", dependencies: ["Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CNetlink", "NetAddress"]),
+        // Root only: real namespaces, real traffic, the plugin run as a child process.
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "pontoon"]),
     ]
 )

@@ -1,1 +1,26 @@
-print("pontoon")
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// One short-lived process per operation. Pick the front door from how we were called:
+//  - invoked as `host-local` (a link to this binary): serve only the host-local IPAM plugin;
+//  - `CNI_COMMAND` set: the CNI plugin (cnitool, libcni, podman's CNI backend, containerd, CRI-O);
+//  - otherwise: netavark's command line (`setup|teardown <netns>`, `version`), not served yet.
+
+// A delegated plugin that exits early must not kill us with SIGPIPE while we feed its stdin.
+signal(SIGPIPE, SIG_IGN)
+
+let arguments = CommandLine.arguments
+let environment = ProcessIO.environment()
+let invokedAs = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
+
+let answer: ProcessIO.Answer
+if invokedAs == "host-local" || invokedAs == "pontoon-host-local" {
+    answer = HostLocalDoor(environment: environment, stdin: ProcessIO.readStandardInput()).run()
+} else if environment["CNI_COMMAND"] != nil || arguments.count < 2 {
+    answer = CNIDoor(environment: environment, stdin: ProcessIO.readStandardInput()).run()
+} else {
+    answer = NetavarkDoor(arguments: Array(arguments.dropFirst())).run()
+}
+ProcessIO.writeStandardOutput(answer.output)
+exit(answer.status)

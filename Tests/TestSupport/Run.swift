@@ -75,6 +75,9 @@ public struct RunningProcess {
     let output: Pipe
     let errors: Pipe
 
+    /// Stop the child. SIGKILL, because a child can inherit an ignored SIGTERM from the test runner.
+    public func terminate() { kill(process.processIdentifier, SIGKILL) }
+
     /// Wait for the child and collect what it printed.
     public func finish() -> RunResult {
         // Drain both pipes concurrently so a chatty child cannot block on a full pipe.

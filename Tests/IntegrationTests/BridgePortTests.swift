@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Bridge and port state promised by the config keys, read back with iproute2 (over netlink).
+@Suite("Bridge port state", needsRoot)
+struct BridgePortTests {
+    /// The host end of the container's veth: the Result's second interface.
+    func hostPort(_ add: RunResult) throws -> String {
+        try #require(add.interfaces.count == 3 ? add.interfaces[1]["name"] as? String : nil)
+    }
+
+    @Test("hairpinMode and portIsolation set the port flags")
+    func portFlags() throws {
+        let host = try PrivateHost("flags")
+        defer { host.cleanup() }
+        let container = try host.container("c")
+        let add = try host.cni("ADD", container: container, config: networkConfig(host, ["hairpinMode": true, "portIsolation": true]))
+        try #require(add.status == 0, "\(add.stdoutText)")
+        let port = try hostPort(add)
+        let link = try #require(try host.json(host.name, "ip -j -d link show dev \(port)").first)
+        let linkInfo = link["linkinfo"] as? [String: Any]
+        #expect(linkInfo?["info_slave_kind"] as? String == "bridge")
+        let slave = linkInfo?["info_slave_data"] as? [String: Any] ?? [:]
+        #expect(slave["hairpin"] as? Bool == true, "\(slave)")
+        #expect(slave["isolated"] as? Bool == true, "\(slave)")
+        #expect(link["master"] as? String == "pt0")
+    }
+
+    @Test("without hairpinMode the port does not hairpin")
+    func noHairpin() throws {
+        let host = try PrivateHost("nohair")
+        defer { host.cleanup() }
+        let add = try host.cni("ADD", container: try host.container("c"), config: networkConfig(host))
+        try #require(add.status == 0, "\(add.stdoutText)")
+        let link = try #require(try host.json(host.name, "ip -j -d link show dev \(try hostPort(add))").first)
+        let slave = (link["linkinfo"] as? [String: Any])?["info_slave_data"] as? [String: Any] ?? [:]
+        #expect(slave["hairpin"] as? Bool == false)
+    }
+
+    @Test("vlan makes an access port: PVID, untagged, on a VLAN-filtering bridge; containers on it still talk",
+          .enabled(if: KernelFeatures.bridgeVLANFiltering, "this kernel has no bridge VLAN filtering"))
+    func accessVLAN() throws {
+        let host = try PrivateHost("vlan")
+        defer { host.cleanup() }
+        let a = try host.container("a"), b = try host.container("b")
+        let config = networkConfig(host, ["vlan": 42, "preserveDefaultVlan": false])
+        let addA = try host.cni("ADD", container: a, config: config)
+        let addB = try host.cni("ADD", container: b, config: config)
+        try #require(addA.status == 0 && addB.status == 0, "\(addA.stdoutText) \(addB.stdoutText)")
+        let bridge = try #require(try host.json(host.name, "ip -j -d link show dev pt0").first)
+        let bridgeData = (bridge["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any] ?? [:]
+        #expect(bridgeData["vlan_filtering"] as? Int == 1)
+        let port = try hostPort(addA)
+        let vlans = try host.json(host.name, "bridge -j vlan show dev \(port)").first?["vlans"] as? [[String: Any]] ?? []
+        #expect(vlans.count == 1, "default VLAN 1 removed: \(vlans)")
+        let vlan = try #require(vlans.first)
+        #expect(vlan["vlan"] as? Int == 42)
+        let flags = vlan["flags"] as? [String] ?? []
+        #expect(flags.contains("PVID") && flags.contains("Egress Untagged"), "\(flags)")
+        #expect(try host.pings(from: a, bare(addB.addresses[0])), "same VLAN")
+        #expect(try host.pings(from: a, "10.99.0.1"), "the bridge joined VLAN 42 to stay the gateway")
+    }
+
+    @Test("vlanTrunk makes a tagged trunk port and keeps VLAN 1 by default",
+          .enabled(if: KernelFeatures.bridgeVLANFiltering, "this kernel has no bridge VLAN filtering"))
+    func trunk() throws {
+        let host = try PrivateHost("trunk")
+        defer { host.cleanup() }
+        let add = try host.cni("ADD", container: try host.container("c"),
+                               config: networkConfig(host, ["vlanTrunk": [["id": 101], ["minID": 200, "maxID": 202]]]))
+        try #require(add.status == 0, "\(add.stdoutText)")
+        let vlans = try host.json(host.name, "bridge -j -c vlan show dev \(try hostPort(add))").first?["vlans"] as? [[String: Any]] ?? []
+        var ids: [Int] = []
+        for entry in vlans {
+            guard let first = entry["vlan"] as? Int else { continue }
+            ids += Array(first...((entry["vlanEnd"] as? Int) ?? first))
+        }
+        #expect(ids.sorted() == [1, 101, 200, 201, 202], "\(vlans)")
+        let tagged = vlans.filter { ($0["vlan"] as? Int ?? 0) > 1 }
+        #expect(tagged.allSatisfy { !(($0["flags"] as? [String]) ?? []).contains("Egress Untagged") })
+    }
+
+    @Test("without kernel VLAN filtering, vlan is refused as unsupported (2) and nothing is left behind",
+          .enabled(if: !KernelFeatures.bridgeVLANFiltering, "this kernel has bridge VLAN filtering"))
+    func vlanUnsupported() throws {
+        let host = try PrivateHost("novlan")
+        defer { host.cleanup() }
+        let container = try host.container("c")
+        let add = try host.cni("ADD", container: container, config: networkConfig(host, ["vlan": 42]))
+        #expect(add.errorCode == 2, "\(add.stdoutText)")
+        #expect(add.errorMessage == "VLAN filtering is not available in this kernel")
+        #expect(try host.linkNames(host.name) == ["lo"])
+        #expect(try host.linkNames(container) == ["lo"])
+        #expect(host.leases().isEmpty && host.records().isEmpty)
+    }
+
+    @Test("mtu applies to the bridge and both veth ends; promiscMode sets the bridge promiscuous")
+    func mtuAndPromisc() throws {
+        let host = try PrivateHost("mtu")
+        defer { host.cleanup() }
+        let container = try host.container("c")
+        let add = try host.cni("ADD", container: container, config: networkConfig(host, version: "1.1.0", ["mtu": 1400, "promiscMode": true]))
+        try #require(add.status == 0, "\(add.stdoutText)")
+        #expect(add.interfaces.compactMap { $0["mtu"] as? Int } == [1400, 1400, 1400])
+        let inside = try #require(try host.json(container, "ip -j link show dev eth0").first)
+        #expect(inside["mtu"] as? Int == 1400)
+        let bridge = try #require(try host.json(host.name, "ip -j -d link show dev pt0").first)
+        #expect((bridge["promiscuity"] as? Int ?? 0) > 0)
+    }
+
+    @Test("a layer-2 network (no ipam) attaches without addresses; disableContainerInterface leaves the link down")
+    func layerTwo() throws {
+        let host = try PrivateHost("l2")
+        defer { host.cleanup() }
+        let up = try host.container("up"), down = try host.container("down")
+        var config = networkConfig(host, ["isGateway": false])
+        config["ipam"] = nil
+        let addUp = try host.cni("ADD", container: up, config: config)
+        try #require(addUp.status == 0, "\(addUp.stdoutText)")
+        #expect(addUp.addresses.isEmpty)
+        #expect((try host.json(up, "ip -j link show dev eth0").first?["operstate"] as? String) == "UP")
+        config["disableContainerInterface"] = true
+        let addDown = try host.cni("ADD", container: down, config: config)
+        try #require(addDown.status == 0, "\(addDown.stdoutText)")
+        let flags = try host.json(down, "ip -j link show dev eth0").first?["flags"] as? [String] ?? []
+        #expect(!flags.contains("UP"), "\(flags)")
+    }
+}

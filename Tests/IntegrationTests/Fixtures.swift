@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Integration tests need root to make namespaces; without it they are reported as skipped.
+let needsRoot = Testing.ConditionTrait.enabled(if: PrivateHost.isRoot, "integration tests need root to create network namespaces")
+
+/// A pontoon network config for a test's private host: its own lease store and record directory.
+func networkConfig(_ host: PrivateHost, version: String = "1.0.0", subnets: [String] = ["10.99.0.0/24"],
+                   routes: [String] = ["0.0.0.0/0"], _ extra: [String: Any] = [:]) -> [String: Any] {
+    var config: [String: Any] = [
+        "cniVersion": version, "name": "itnet", "type": "pontoon", "bridge": "pt0", "isGateway": true,
+        "ipam": ["type": "host-local", "dataDir": host.dataDir,
+                 "ranges": subnets.map { [["subnet": $0]] },
+                 "routes": routes.map { ["dst": $0] }] as [String: Any],
+        "stateDir": host.stateDir,
+    ]
+    config.merge(extra) { _, new in new }
+    return config
+}
+
+extension RunResult {
+    /// The Result's addresses (`ips[].address`).
+    var addresses: [String] {
+        ((json as? [String: Any])?["ips"] as? [[String: Any]] ?? []).compactMap { $0["address"] as? String }
+    }
+
+    var interfaces: [[String: Any]] { (json as? [String: Any])?["interfaces"] as? [[String: Any]] ?? [] }
+
+    var errorCode: Int? { (json as? [String: Any])?["code"] as? Int }
+    var errorMessage: String { (json as? [String: Any])?["msg"] as? String ?? "" }
+}
+
+/// The bare address of a CIDR string.
+func bare(_ cidr: String) -> String { String(cidr.split(separator: "/")[0]) }
+
+extension PrivateHost {
+    /// Link names in a namespace (iproute2 JSON).
+    func linkNames(_ namespace: String) throws -> Set<String> {
+        Set(try json(namespace, "ip -j link show").compactMap { $0["ifname"] as? String })
+    }
+
+    /// Lease files of the test network (everything but the lock and round-robin markers).
+    func leases(network: String = "itnet") -> Set<String> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dataDir + "/" + network)) ?? []
+        return Set(names.filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip.") })
+    }
+
+    func records(network: String = "itnet") -> Set<String> {
+        Set((try? FileManager.default.contentsOfDirectory(atPath: stateDir + "/" + network)) ?? [])
+    }
+}
