@@ -7,23 +7,7 @@ struct CNIDoor {
     let stdin: [UInt8]
 
     func run() -> ProcessIO.Answer {
-        var version: CNIVersion?
-        do {
-            let cniEnvironment = try CNIEnvironment(environment)
-            if cniEnvironment.command == .version {
-                return ProcessIO.Answer(output: try VersionInfo(stdin: stdin).json, status: 0)
-            }
-            let request = try CNIRequest(environment: cniEnvironment, stdin: stdin)
-            version = request.version
-            PluginSetup.configureLog(request, environment: environment, door: "CNI")
-            let output = try serve(request)
-            Log.info("ok")
-            return ProcessIO.Answer(output: output, status: 0)
-        } catch {
-            let cniError = CNIError(any: error)
-            Log.error("failed: \(cniError)")
-            return ProcessIO.Answer(output: cniError.json(version: version ?? CNIVersion.declared(in: stdin)), status: 1)
-        }
+        CNIInvocation.answer(environment: environment, stdin: stdin, door: "CNI", serve: serve)
     }
 
     private func serve(_ request: CNIRequest) throws -> [UInt8] {
@@ -56,7 +40,7 @@ struct CNIDoor {
             try driver.garbageCollect(network: network, keeping: request.validAttachments, ipam: ipam)
             return []
         case .version:
-            return try VersionInfo(stdin: stdin).json
+            return try VersionInfo(stdin: stdin).json // answered before decoding; kept for exhaustiveness
         }
     }
 }

@@ -96,15 +96,8 @@ struct GoldenRunner {
     }
 
     private func substitute(_ value: Any, _ table: [String: String]) -> Any {
-        switch value {
-        case let text as String:
-            return table.reduce(text) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
-        case let array as [Any]:
-            return array.map { substitute($0, table) }
-        case let object as [String: Any]:
-            return object.mapValues { substitute($0, table) }
-        default:
-            return value
+        JSONCompare.mapStrings(value) { text in
+            table.reduce(text) { $0.replacingOccurrences(of: $1.key, with: $1.value) }
         }
     }
 }

@@ -4,7 +4,7 @@ import Pontoon
 import Testing
 import TestSupport
 
-/// What real podman 4.3.1 sent on this machine (../shared/reference) must decode into the
+/// What real podman 4.3.1 sent (captured into testdata/podman) must decode into the
 /// attachment podman meant. The captures are the contract.
 @Suite("podman captures")
 struct ReferenceCaptureTests {
@@ -13,7 +13,7 @@ struct ReferenceCaptureTests {
     }
 
     func load(_ name: String) throws -> (env: [String: String], stdin: [UInt8]) {
-        let url = URL(fileURLWithPath: Repository.root + "/../shared/reference/\(name)")
+        let url = URL(fileURLWithPath: Repository.testdata + "/podman/\(name)")
         let data = try Data(contentsOf: url)
         let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         let stdin = try JSONSerialization.data(withJSONObject: object["stdin"]!)

@@ -15,8 +15,7 @@ struct BridgePortTests {
         let host = try PrivateHost("flags")
         defer { host.cleanup() }
         let container = try host.container("c")
-        let add = try host.cni("ADD", container: container, config: networkConfig(host, ["hairpinMode": true, "portIsolation": true]))
-        try #require(add.status == 0, "\(add.stdoutText)")
+        let add = try host.attach(container, config: networkConfig(host, ["hairpinMode": true, "portIsolation": true]))
         let port = try hostPort(add)
         let link = try #require(try host.json(host.name, "ip -j -d link show dev \(port)").first)
         let linkInfo = link["linkinfo"] as? [String: Any]
@@ -31,8 +30,7 @@ struct BridgePortTests {
     func noHairpin() throws {
         let host = try PrivateHost("nohair")
         defer { host.cleanup() }
-        let add = try host.cni("ADD", container: try host.container("c"), config: networkConfig(host))
-        try #require(add.status == 0, "\(add.stdoutText)")
+        let add = try host.attach(try host.container("c"), config: networkConfig(host))
         let link = try #require(try host.json(host.name, "ip -j -d link show dev \(try hostPort(add))").first)
         let slave = (link["linkinfo"] as? [String: Any])?["info_slave_data"] as? [String: Any] ?? [:]
         #expect(slave["hairpin"] as? Bool == false)
@@ -45,9 +43,8 @@ struct BridgePortTests {
         defer { host.cleanup() }
         let a = try host.container("a"), b = try host.container("b")
         let config = networkConfig(host, ["vlan": 42, "preserveDefaultVlan": false])
-        let addA = try host.cni("ADD", container: a, config: config)
-        let addB = try host.cni("ADD", container: b, config: config)
-        try #require(addA.status == 0 && addB.status == 0, "\(addA.stdoutText) \(addB.stdoutText)")
+        let addA = try host.attach(a, config: config)
+        let addB = try host.attach(b, config: config)
         let bridge = try #require(try host.json(host.name, "ip -j -d link show dev pt0").first)
         let bridgeData = (bridge["linkinfo"] as? [String: Any])?["info_data"] as? [String: Any] ?? [:]
         #expect(bridgeData["vlan_filtering"] as? Int == 1)
@@ -67,9 +64,8 @@ struct BridgePortTests {
     func trunk() throws {
         let host = try PrivateHost("trunk")
         defer { host.cleanup() }
-        let add = try host.cni("ADD", container: try host.container("c"),
+        let add = try host.attach(try host.container("c"),
                                config: networkConfig(host, ["vlanTrunk": [["id": 101], ["minID": 200, "maxID": 202]]]))
-        try #require(add.status == 0, "\(add.stdoutText)")
         let vlans = try host.json(host.name, "bridge -j -c vlan show dev \(try hostPort(add))").first?["vlans"] as? [[String: Any]] ?? []
         var ids: [Int] = []
         for entry in vlans {
@@ -100,8 +96,7 @@ struct BridgePortTests {
         let host = try PrivateHost("mtu")
         defer { host.cleanup() }
         let container = try host.container("c")
-        let add = try host.cni("ADD", container: container, config: networkConfig(host, version: "1.1.0", ["mtu": 1400, "promiscMode": true]))
-        try #require(add.status == 0, "\(add.stdoutText)")
+        let add = try host.attach(container, config: networkConfig(host, version: "1.1.0", ["mtu": 1400, "promiscMode": true]))
         #expect(add.interfaces.compactMap { $0["mtu"] as? Int } == [1400, 1400, 1400])
         let inside = try #require(try host.json(container, "ip -j link show dev eth0").first)
         #expect(inside["mtu"] as? Int == 1400)
@@ -116,13 +111,11 @@ struct BridgePortTests {
         let up = try host.container("up"), down = try host.container("down")
         var config = networkConfig(host, ["isGateway": false])
         config["ipam"] = nil
-        let addUp = try host.cni("ADD", container: up, config: config)
-        try #require(addUp.status == 0, "\(addUp.stdoutText)")
+        let addUp = try host.attach(up, config: config)
         #expect(addUp.addresses.isEmpty)
         #expect((try host.json(up, "ip -j link show dev eth0").first?["operstate"] as? String) == "UP")
         config["disableContainerInterface"] = true
-        let addDown = try host.cni("ADD", container: down, config: config)
-        try #require(addDown.status == 0, "\(addDown.stdoutText)")
+        _ = try host.attach(down, config: config)
         let flags = try host.json(down, "ip -j link show dev eth0").first?["flags"] as? [String] ?? []
         #expect(!flags.contains("UP"), "\(flags)")
     }

@@ -32,8 +32,7 @@ struct ConcurrencyAndDelegationTests {
         var config = networkConfig(host)
         config["ipam"] = ["type": "static", "addresses": [["address": "10.99.0.42/24", "gateway": "10.99.0.1"]],
                           "routes": [["dst": "0.0.0.0/0"]]]
-        let add = try host.cni("ADD", container: container, config: config)
-        try #require(add.status == 0, "\(add.stdoutText)")
+        let add = try host.attach(container, config: config)
         #expect(add.addresses == ["10.99.0.42/24"])
         #expect(try host.pings(from: container, "10.99.0.1"))
         #expect(try host.cni("DEL", container: container, config: config).status == 0)
@@ -60,8 +59,7 @@ struct ConcurrencyAndDelegationTests {
         let container = try host.container("c")
         let logFile = host.scratch.file("pontoon.log")
         let config = networkConfig(host, ["logFile": logFile, "logLevel": "debug"])
-        let add = try host.cni("ADD", container: container, config: config)
-        try #require(add.status == 0)
+        let add = try host.attach(container, config: config)
         #expect(add.stderr.isEmpty)
         #expect(add.json != nil, "stdout is exactly one JSON document")
         let failed = try host.cni("ADD", container: container, config: config)

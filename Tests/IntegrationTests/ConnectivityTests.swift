@@ -10,10 +10,8 @@ struct ConnectivityTests {
         defer { host.cleanup() }
         let a = try host.container("a"), b = try host.container("b")
         let config = networkConfig(host)
-        let addA = try host.cni("ADD", container: a, config: config)
-        let addB = try host.cni("ADD", container: b, config: config)
-        try #require(addA.status == 0, "\(addA.stdoutText)")
-        try #require(addB.status == 0, "\(addB.stdoutText)")
+        let addA = try host.attach(a, config: config)
+        let addB = try host.attach(b, config: config)
         #expect(addA.stderr.isEmpty && addB.stderr.isEmpty, "the plugin must stay silent on stderr")
         let ipA = bare(try #require(addA.addresses.first)), ipB = bare(try #require(addB.addresses.first))
         #expect(ipA != ipB)
@@ -34,8 +32,7 @@ struct ConnectivityTests {
             ip link add up0 type veth peer name eth0 netns \(outside) && ip addr add 192.0.2.1/24 dev up0 && ip link set up0 up
             """)
         try host.exec(outside, "ip addr add 192.0.2.2/24 dev eth0 && ip link set eth0 up && ip link set lo up && ip route add 10.99.0.0/24 via 192.0.2.1")
-        let add = try host.cni("ADD", container: container, config: networkConfig(host, ["ipMasq": false]))
-        try #require(add.status == 0, "\(add.stdoutText)")
+        let add = try host.attach(container, config: networkConfig(host, ["ipMasq": false]))
         #expect(try host.exec(host.name, "cat /proc/sys/net/ipv4/ip_forward").stdoutText.hasPrefix("1"), "forwarding on in the private host")
         #expect(try host.pings(from: container, "192.0.2.2"))
         // The outside sees the container's own address: no NAT happened.
@@ -48,15 +45,13 @@ struct ConnectivityTests {
         defer { host.cleanup() }
         let a = try host.container("a"), b = try host.container("b")
         let config = networkConfig(host, subnets: ["10.99.0.0/24", "fd99::/64"], routes: ["0.0.0.0/0", "::/0"])
-        let addA = try host.cni("ADD", container: a, config: config)
-        try #require(addA.status == 0, "\(addA.stdoutText)")
+        _ = try host.attach(a, config: config)
         // Right after ADD, before any ping: no address of the container may still be tentative.
         let addresses = try host.json(a, "ip -j addr show dev eth0").first?["addr_info"] as? [[String: Any]] ?? []
         #expect(addresses.contains { $0["local"] as? String == "fd99::2" } == true)
         let tentative = addresses.filter { $0["tentative"] as? Bool == true }
         #expect(tentative.isEmpty, "tentative addresses: \(tentative)")
-        let addB = try host.cni("ADD", container: b, config: config)
-        try #require(addB.status == 0, "\(addB.stdoutText)")
+        let addB = try host.attach(b, config: config)
         #expect(addB.addresses == ["10.99.0.3/24", "fd99::3/64"])
         #expect(try host.pings(from: a, "fd99::3"))
         #expect(try host.pings(from: a, "10.99.0.3"))
@@ -71,9 +66,8 @@ struct ConnectivityTests {
         defer { host.cleanup() }
         let a = try host.container("a"), b = try host.container("b")
         let config = networkConfig(host, subnets: ["fd98::/64"], routes: ["::/0"])
-        let addA = try host.cni("ADD", container: a, config: config)
-        let addB = try host.cni("ADD", container: b, config: config)
-        try #require(addA.status == 0 && addB.status == 0, "\(addA.stdoutText) \(addB.stdoutText)")
+        _ = try host.attach(a, config: config)
+        let addB = try host.attach(b, config: config)
         #expect(try host.pings(from: a, bare(addB.addresses[0])))
         #expect(try host.exec(host.name, "cat /proc/sys/net/ipv6/conf/all/forwarding").stdoutText.hasPrefix("1"))
     }

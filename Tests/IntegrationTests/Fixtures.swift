@@ -50,3 +50,12 @@ extension PrivateHost {
         Set((try? FileManager.default.contentsOfDirectory(atPath: stateDir + "/" + network)) ?? [])
     }
 }
+
+extension PrivateHost {
+    /// An ADD that must succeed; otherwise the test stops here, showing the plugin's answer.
+    func attach(_ container: String, args: String? = nil, config: [String: Any]) throws -> RunResult {
+        let add = try cni("ADD", container: container, args: args, config: config)
+        try #require(add.status == 0, "ADD \(container): \(add.stdoutText)")
+        return add
+    }
+}

@@ -10,8 +10,7 @@ struct LifecycleTests {
         defer { host.cleanup() }
         let container = try host.container("c")
         let config = networkConfig(host)
-        let add = try host.cni("ADD", container: container, config: config)
-        try #require(add.status == 0, "\(add.stdoutText)")
+        let add = try host.attach(container, config: config)
         let port = try #require(add.interfaces[1]["name"] as? String)
         #expect(try host.linkNames(host.name).contains(port))
         try host.delete(container)
@@ -34,7 +33,7 @@ struct LifecycleTests {
         defer { host.cleanup() }
         let container = try host.container("c")
         let config = networkConfig(host)
-        try #require(try host.cni("ADD", container: container, config: config).status == 0)
+        _ = try host.attach(container, config: config)
         let del = try host.cni("DEL", container: container, config: config)
         #expect(del.status == 0, "\(del.stdoutText)")
         #expect(try host.linkNames(container) == ["lo"])
@@ -48,8 +47,7 @@ struct LifecycleTests {
         defer { host.cleanup() }
         let container = try host.container("c")
         let config = networkConfig(host)
-        let add = try host.cni("ADD", container: container, config: config)
-        try #require(add.status == 0)
+        let add = try host.attach(container, config: config)
         let port = try #require(add.interfaces[1]["name"] as? String)
         // A process keeps the namespace alive after its file is gone: the veth survives.
         let holder = try TestRun.start(PrivateHost.ip, ["netns", "exec", container, "sleep", "60"])
@@ -73,8 +71,7 @@ struct LifecycleTests {
         defer { host.cleanup() }
         let container = try host.container("c")
         var config = networkConfig(host)
-        let add = try host.cni("ADD", container: container, config: config)
-        try #require(add.status == 0)
+        let add = try host.attach(container, config: config)
         config["prevResult"] = add.json
         let ok = try host.cni("CHECK", container: container, config: config)
         #expect(ok.status == 0, "\(ok.stdoutText)")
@@ -94,8 +91,7 @@ struct LifecycleTests {
         defer { host.cleanup() }
         let container = try host.container("c")
         var config = networkConfig(host)
-        let add = try host.cni("ADD", container: container, config: config)
-        try #require(add.status == 0)
+        let add = try host.attach(container, config: config)
         config["prevResult"] = add.json
         try host.exec(container, "ip route del default")
         let noRoute = try host.cni("CHECK", container: container, config: config)
@@ -111,9 +107,8 @@ struct LifecycleTests {
         defer { host.cleanup() }
         let keep = try host.container("keep"), drop = try host.container("drop")
         var config = networkConfig(host, version: "1.1.0")
-        let kept = try host.cni("ADD", container: keep, config: config)
-        let dropped = try host.cni("ADD", container: drop, config: config)
-        try #require(kept.status == 0 && dropped.status == 0)
+        let kept = try host.attach(keep, config: config)
+        let dropped = try host.attach(drop, config: config)
         config["cni.dev/valid-attachments"] = [["containerID": keep, "ifname": "eth0"]]
         let gc = try host.cni("GC", container: nil, config: config)
         #expect(gc.status == 0, "\(gc.stdoutText)")

@@ -15,8 +15,7 @@ struct ResultGoldenTests {
         let container = try host.container("c")
         let config = networkConfig(host, version: version, subnets: ["10.99.0.0/24", "fd99::/64"], routes: [],
                                    ["isDefaultGateway": true, "dns": ["nameservers": ["10.99.0.53"], "search": ["example.internal"]]])
-        let add = try host.cni("ADD", container: container, config: config)
-        try #require(add.status == 0, "\(add.stdoutText)")
+        let add = try host.attach(container, config: config)
         let actual = JSONCompare.normalise(try #require(add.json), [
             (#"^([0-9a-f]{2}:){5}[0-9a-f]{2}$"#, "<mac>"),
             (#"^veth[0-9a-f]{8}$"#, "<veth>"),

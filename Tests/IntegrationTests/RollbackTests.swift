@@ -11,7 +11,7 @@ struct RollbackTests {
         defer { host.cleanup() }
         let first = try host.container("first"), second = try host.container("second")
         let config = networkConfig(host)
-        try #require(try host.cni("ADD", container: first, args: "IP=10.99.0.50", config: config).status == 0)
+        _ = try host.attach(first, args: "IP=10.99.0.50", config: config)
         let linksBefore = try host.linkNames(host.name)
         let add = try host.cni("ADD", container: second, args: "IP=10.99.0.50", config: config)
         #expect(add.status == 1)

@@ -20,8 +20,7 @@ struct StaticAddressTests {
         case .runtimeConfig: config["runtimeConfig"] = ["ips": ["10.99.0.77/24"], "mac": "02:00:00:00:09:77"]
         case .argsCNI: config["args"] = ["cni": ["ips": ["10.99.0.77"], "mac": "02:00:00:00:09:77"]]
         }
-        let add = try host.cni("ADD", container: container, args: args, config: config)
-        try #require(add.status == 0, "\(add.stdoutText)")
+        let add = try host.attach(container, args: args, config: config)
         #expect(add.addresses == ["10.99.0.77/24"])
         #expect(add.interfaces.last?["mac"] as? String == "02:00:00:00:09:77")
         let link = try #require(try host.json(container, "ip -j addr show dev eth0").first)

@@ -20,17 +20,20 @@ public enum JSONCompare {
 
     /// Replace run-dependent strings (MACs, generated names, temp paths) by placeholders.
     public static func normalise(_ value: Any, _ rules: [(pattern: String, replacement: String)]) -> Any {
+        mapStrings(value) { text in
+            rules.reduce(text) { $0.replacingOccurrences(of: $1.pattern, with: $1.replacement, options: .regularExpression) }
+        }
+    }
+
+    /// Apply `transform` to every string inside a JSON value, keeping its structure.
+    public static func mapStrings(_ value: Any, _ transform: (String) -> String) -> Any {
         switch value {
         case let text as String:
-            var result = text
-            for rule in rules {
-                result = result.replacingOccurrences(of: rule.pattern, with: rule.replacement, options: .regularExpression)
-            }
-            return result
+            return transform(text)
         case let array as [Any]:
-            return array.map { normalise($0, rules) }
+            return array.map { mapStrings($0, transform) }
         case let object as [String: Any]:
-            return object.mapValues { normalise($0, rules) }
+            return object.mapValues { mapStrings($0, transform) }
         default:
             return value
         }
