@@ -1,17 +1,19 @@
+import FoundationEssentials
+
 /// netavark's command line. Served by a later release; until then every call fails cleanly with
 /// netavark's error document, so podman reports a clear message instead of misreading output.
 struct NetavarkDoor {
     let arguments: [String]
 
-    func run() -> ProcessIO.Answer {
-        let message = "pontoon: netavark mode (\(arguments.joined(separator: " "))) is not implemented yet; use the CNI interface (set CNI_COMMAND)"
-        let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        return ProcessIO.Answer(output: Array("{\"error\":\"\(escaped)\"}\n".utf8), status: 1)
+    struct ErrorDocument: Encodable {
+        var error: String
     }
-}
 
-private extension String {
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    func run() -> ProcessIO.Answer {
+        let document = ErrorDocument(error: "pontoon: netavark mode (\(arguments.joined(separator: " "))) is not implemented yet; use the CNI interface (set CNI_COMMAND)")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let bytes = (try? encoder.encode(document)).map(Array.init) ?? Array(#"{"error":"pontoon: netavark mode is not implemented yet"}"#.utf8)
+        return ProcessIO.Answer(output: bytes + [0x0a], status: 1)
     }
 }

@@ -111,6 +111,16 @@ extension RouteConf {
             }
             gateway = parsed
         }
+        // The kernel takes these as unsigned 32-bit numbers (scope: 8-bit).
+        let limits: [(String, Int?, ClosedRange<Int>)] = [
+            ("mtu", mtu, 0...Int(UInt32.max)), ("advmss", advmss, 0...Int(UInt32.max)),
+            ("priority", priority, 0...Int(UInt32.max)), ("table", table, 0...Int(UInt32.max)), ("scope", scope, 0...255),
+        ]
+        for (name, value, range) in limits {
+            if let value, !range.contains(value) {
+                throw CNIError(.invalidNetworkConfig, "\(key).\(name) \(value) is out of range \(range.lowerBound)...\(range.upperBound)")
+            }
+        }
         return Route(destination: destination, gateway: gateway, mtu: mtu, advmss: advmss,
                      priority: priority, table: table, scope: scope)
     }

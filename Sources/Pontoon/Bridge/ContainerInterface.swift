@@ -9,9 +9,8 @@ struct ContainerInterface {
     let name: String
 
     func configure(index: Int32, addresses: [AssignedAddress], routes: [Route]) throws -> Link {
-        if let loopback = try socket.link(named: "lo"), !loopback.isUp {
-            try socket.setLink(index: loopback.index, up: true)
-        }
+        // lo is the first device of every network namespace: always index 1, no lookup needed.
+        try socket.setLink(index: 1, up: true)
         try namespace.run {
             // IPv6 duplicate address detection costs seconds before an address is usable.
             if !network.enableDAD, Sysctl.exists("net/ipv6/conf/\(name)/accept_dad") {
