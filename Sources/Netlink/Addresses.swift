@@ -8,8 +8,13 @@ import Glibc
 public struct InterfaceAddress: Sendable, Equatable {
     public var address: IPNetwork
     public var index: Int32
+    /// `RT_SCOPE_*`: 0 global, 253 link (fe80::/10), 254 host (loopback).
     public var scope: UInt8
+    /// `IFA_F_*` (IFA_FLAGS when the kernel sent it, which carries bits the 8-bit field cannot).
     public var flags: UInt32
+
+    /// Still undergoing (or failed) duplicate address detection: not usable yet.
+    public var isTentative: Bool { flags & UInt32(IFA_F_TENTATIVE | IFA_F_DADFAILED) != 0 }
 }
 
 extension IPFamily {
@@ -28,49 +33,47 @@ extension RouteSocket {
     /// Add an address; `noDAD` makes an IPv6 address usable at once instead of after seconds of
     /// duplicate address detection. EEXIST propagates.
     public func addAddress(_ address: IPNetwork, index: Int32, noDAD: Bool) throws {
-        try execute("add address \(address) to link #\(index)", type: Int32(RTM_NEWADDR), flags: NLM_F_CREATE | NLM_F_EXCL) { request in
-            request.append(Self.addressHeader(address, index: index))
-            request.put(IFA_LOCAL, bytes: address.address.bytes)
-            request.put(IFA_ADDRESS, bytes: address.address.bytes)
-            if address.family == .v4, address.prefixLength < 31 {
-                request.put(IFA_BROADCAST, bytes: address.lastAddress.bytes)
-            }
-            if noDAD, address.family == .v6 {
-                request.put(IFA_FLAGS, u32: UInt32(IFA_F_NODAD))
-            }
-        }
+        try execute("add address \(address) to link #\(index)", type: Int32(RTM_NEWADDR), flags: NLM_F_CREATE | NLM_F_EXCL,
+                    build: Self.addressChange(address, index: index, noDAD: noDAD, adding: true))
     }
 
+    /// Remove an address; EADDRNOTAVAIL (`isNotFound`) when it is not there.
     public func deleteAddress(_ address: IPNetwork, index: Int32) throws {
-        try execute("delete address \(address) from link #\(index)", type: Int32(RTM_DELADDR)) { request in
-            request.append(Self.addressHeader(address, index: index))
-            request.put(IFA_LOCAL, bytes: address.address.bytes)
-            request.put(IFA_ADDRESS, bytes: address.address.bytes)
-        }
+        try execute("delete address \(address) from link #\(index)", type: Int32(RTM_DELADDR),
+                    build: Self.addressChange(address, index: index, noDAD: false, adding: false))
     }
 
-    /// Addresses, optionally of one interface and one family.
+    /// Addresses, optionally of one interface and one family; nothing else is filtered out (link
+    /// local, tentative and deprecated addresses included: `flags` and `scope` tell them apart).
     public func addresses(index: Int32?, family: IPFamily?) throws -> [InterfaceAddress] {
         let messages = try dump("list addresses", type: Int32(RTM_GETADDR)) { request in
             var header = ifaddrmsg()
             header.ifa_family = family?.addressFamily ?? UInt8(AF_UNSPEC)
+            // With strict checking the kernel reads only this interface's addresses instead of
+            // every veth's link-local address on a busy host.
+            if let index, filtersDumps { header.ifa_index = UInt32(bitPattern: index) }
             request.append(header)
         }
-        return messages.compactMap { message -> InterfaceAddress? in
-            let size = MemoryLayout<ifaddrmsg>.size
-            guard Int32(message.type) == Int32(RTM_NEWADDR), message.body.count >= size,
-                  let messageFamily = IFamily(message.body[0]) else { return nil }
-            let prefix = Int(message.body[1])
-            let scope = message.body[3]
-            let linkIndex = Int32(bitPattern: message.body.loadLittleEndianU32(at: 4))
-            guard index == nil || linkIndex == index, family == nil || messageFamily == family else { return nil }
-            let attributes = message.attributes(after: size)
-            // IPv4 keeps the interface's own address in IFA_LOCAL (IFA_ADDRESS is the peer's on
-            // point-to-point links); IPv6 has only IFA_ADDRESS.
-            let bytes = (messageFamily == .v4 ? attributes.payload(IFA_LOCAL) : nil) ?? attributes.payload(IFA_ADDRESS)
-            guard let bytes, let ip = IPAddress(bytes: bytes), let network = IPNetwork(address: ip, prefixLength: prefix) else { return nil }
-            let flags = attributes.u32(IFA_FLAGS) ?? UInt32(message.body[2])
-            return InterfaceAddress(address: network, index: linkIndex, scope: scope, flags: flags)
+        return messages.compactMap(InterfaceAddress.init).filter {
+            (index == nil || $0.index == index) && (family == nil || $0.address.family == family)
+        }
+    }
+
+    /// The body of RTM_NEWADDR / RTM_DELADDR. IPv4 names the address twice (IFA_LOCAL is the
+    /// interface's own, IFA_ADDRESS the peer's on point-to-point links) and adds the broadcast
+    /// address as `ip addr add` does; /31 and /32 have none.
+    static func addressChange(_ address: IPNetwork, index: Int32, noDAD: Bool, adding: Bool) -> (Request) -> Void {
+        { request in
+            request.append(Self.addressHeader(address, index: index))
+            request.put(IFA_LOCAL, bytes: address.address.bytes)
+            request.put(IFA_ADDRESS, bytes: address.address.bytes)
+            if adding, address.family == .v4, address.prefixLength < 31 {
+                request.put(IFA_BROADCAST, bytes: address.lastAddress.bytes)
+            }
+            // IFA_FLAGS, not the 8-bit ifa_flags: the kernel reads extended flags only from here.
+            if adding, noDAD, address.family == .v6 {
+                request.put(IFA_FLAGS, u32: UInt32(IFA_F_NODAD))
+            }
         }
     }
 
@@ -83,4 +86,19 @@ extension RouteSocket {
     }
 }
 
-private func IFamily(_ value: UInt8) -> IPFamily? { IPFamily(addressFamily: value) }
+extension InterfaceAddress {
+    /// Decode an RTM_NEWADDR; nil for anything else.
+    init?(_ message: NetlinkMessage) {
+        let size = MemoryLayout<ifaddrmsg>.size
+        guard Int32(message.type) == Int32(RTM_NEWADDR), message.body.count >= size,
+              let family = IPFamily(addressFamily: message.body[0]) else { return nil }
+        let attributes = message.attributes(after: size)
+        // IPv4 keeps the interface's own address in IFA_LOCAL (IFA_ADDRESS is the peer's on
+        // point-to-point links); IPv6 has only IFA_ADDRESS unless a peer was configured.
+        let bytes = (family == .v4 ? attributes.payload(IFA_LOCAL) : nil) ?? attributes.payload(IFA_ADDRESS)
+        guard let bytes, let ip = IPAddress(bytes: bytes), ip.family == family,
+              let network = IPNetwork(address: ip, prefixLength: Int(message.body[1])) else { return nil }
+        self.init(address: network, index: Int32(bitPattern: message.body.loadLittleEndianU32(at: 4)),
+                  scope: message.body[3], flags: attributes.u32(IFA_FLAGS) ?? UInt32(message.body[2]))
+    }
+}

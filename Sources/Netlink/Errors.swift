@@ -17,6 +17,8 @@ public struct NetlinkError: Error, CustomStringConvertible, Sendable {
 
     public var isExists: Bool { errno == EEXIST }
     public var isNoDevice: Bool { errno == ENODEV }
+    /// "The thing is not there" as each object kind says it: ENODEV for links, ESRCH for routes,
+    /// EADDRNOTAVAIL for addresses, ENOENT for VLANs and others. For tolerant deletes.
     public var isNotFound: Bool { errno == ENOENT || errno == ESRCH || errno == ENODEV || errno == EADDRNOTAVAIL }
 
     public var description: String {
@@ -42,24 +44,44 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
     public var isNotFound: Bool { errno == ENOENT }
 
     public var description: String {
-        "\(operation)\(path.map { " \($0)" } ?? ""): \(String(cString: strerror(errno)))"
+        var text = "\(operation)\(path.map { " \($0)" } ?? ""): \(String(cString: strerror(errno)))"
+        if let name = errnoName(errno) { text += " (\(name))" }
+        return text
     }
 }
 
-/// Symbolic names of the errnos netlink commonly answers with, for operators reading logs.
+/// Symbolic names of the errnos netlink and these system calls commonly answer with, for
+/// operators reading logs (strerror's text alone is ambiguous, e.g. "No such device").
 func errnoName(_ code: Int32) -> String? {
     switch code {
+    case EPERM: "EPERM"
+    case ENOENT: "ENOENT"
+    case ESRCH: "ESRCH"
+    case EINTR: "EINTR"
+    case EIO: "EIO"
+    case EBADF: "EBADF"
+    case EAGAIN: "EAGAIN"
+    case ENOMEM: "ENOMEM"
+    case EACCES: "EACCES"
+    case EBUSY: "EBUSY"
     case EEXIST: "EEXIST"
     case ENODEV: "ENODEV"
-    case ENOENT: "ENOENT"
+    case ENOTDIR: "ENOTDIR"
     case EINVAL: "EINVAL"
-    case EPERM: "EPERM"
-    case EBUSY: "EBUSY"
-    case EOPNOTSUPP: "EOPNOTSUPP"
-    case ENETUNREACH: "ENETUNREACH"
-    case EADDRNOTAVAIL: "EADDRNOTAVAIL"
+    case ENOSPC: "ENOSPC"
+    case EROFS: "EROFS"
     case ERANGE: "ERANGE"
+    case ENAMETOOLONG: "ENAMETOOLONG"
+    case EMSGSIZE: "EMSGSIZE"
+    case EPROTONOSUPPORT: "EPROTONOSUPPORT"
+    case EOPNOTSUPP: "EOPNOTSUPP"
+    case EAFNOSUPPORT: "EAFNOSUPPORT"
+    case EADDRINUSE: "EADDRINUSE"
+    case EADDRNOTAVAIL: "EADDRNOTAVAIL"
+    case ENETDOWN: "ENETDOWN"
+    case ENETUNREACH: "ENETUNREACH"
     case ENOBUFS: "ENOBUFS"
+    case EHOSTUNREACH: "EHOSTUNREACH"
     default: nil
     }
 }

@@ -25,7 +25,13 @@ public struct Link: Sendable, Equatable {
     public var statistics: LinkStatistics?
 
     public var isUp: Bool { flags & LinkFlags.up != 0 }
+    public var operState: LinkOperState { operationalState.flatMap(LinkOperState.init(rawValue:)) ?? .unknown }
     public var isPromiscuous: Bool { flags & LinkFlags.promiscuous != 0 }
+}
+
+/// RFC 2863 operational state (`IF_OPER_*`), what `ip link` prints as `state`.
+public enum LinkOperState: UInt8, Sendable {
+    case unknown = 0, notPresent, down, lowerLayerDown, testing, dormant, up
 }
 
 public struct BridgeSettings: Sendable, Equatable {

@@ -18,19 +18,24 @@ extension RouteSocket {
         }.flatMap(Link.init)
     }
 
-    public func links() throws -> [Link] {
+    /// Every link of the namespace; with `master`, only the ports of that bridge (filtered by the
+    /// kernel where it can, so asking whether a bridge still has ports does not read every veth).
+    public func links(master: Int32? = nil) throws -> [Link] {
         try dump("list links", type: Int32(RTM_GETLINK)) { request in
             request.append(ifinfomsg())
-        }.compactMap(Link.init)
+            if let master, filtersDumps { request.put(IFLA_MASTER, u32: UInt32(bitPattern: master)) }
+        }.compactMap(Link.init).filter { master == nil || $0.masterIndex == master }
     }
 
     /// A new bridge; fails with EEXIST when the name is taken (the caller decides whether a
-    /// concurrent creator's bridge is fine).
-    public func createBridge(name: String, mtu: Int?, vlanFiltering: Bool) throws {
-        try execute("create bridge \(name)", type: Int32(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL) { request in
+    /// concurrent creator's bridge is fine). Returns the bridge as created.
+    @discardableResult
+    public func createBridge(name: String, mtu: Int?, vlanFiltering: Bool) throws -> Link {
+        let operation = "create bridge \(name)"
+        let echoed = try execute(operation, type: Int32(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO) { request in
             request.append(ifinfomsg())
             request.put(IFLA_IFNAME, string: name)
-            if let mtu { request.put(IFLA_MTU, u32: UInt32(mtu)) }
+            if let mtu { request.put(IFLA_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
             request.nest(IFLA_LINKINFO) {
                 request.put(IFLA_INFO_KIND, string: "bridge")
                 if vlanFiltering {
@@ -38,25 +43,40 @@ extension RouteSocket {
                 }
             }
         }
+        return try created(name, echoed: echoed, operation: operation)
     }
 
-    /// A veth pair whose peer is born inside `peerNamespace`: one request, where creating and then
-    /// moving the peer costs the kernel 15–27 ms more.
-    public func createVethPair(name: String, peerName: String, peerNamespace: NetworkNamespace,
-                               mtu: Int?, mac: MACAddress?, peerMAC: MACAddress?) throws {
-        try execute("create veth \(name) with peer \(peerName) in \(peerNamespace.path)", type: Int32(RTM_NEWLINK),
-                    flags: NLM_F_CREATE | NLM_F_EXCL,
-                    build: Self.vethCreation(name: name, peerName: peerName, peerNamespaceFD: peerNamespace.fd,
-                                             mtu: mtu, mac: mac, peerMAC: peerMAC))
+    /// A veth pair whose peer is born inside `peerNamespace` (nil: this socket's namespace): one
+    /// request, where creating and then moving the peer costs the kernel 15–27 ms more. Both ends
+    /// get `mtu`. EEXIST propagates: the host name is checked here, the peer name in the peer's
+    /// namespace. Returns the host end; its `peerIndex` is the peer's index in its namespace.
+    @discardableResult
+    public func createVethPair(name: String, peerName: String, peerNamespace: NetworkNamespace?,
+                               mtu: Int?, mac: MACAddress?, peerMAC: MACAddress?) throws -> Link {
+        let operation = "create veth \(name) with peer \(peerName)" + (peerNamespace.map { " in \($0.path)" } ?? "")
+        let echoed = try execute(operation, type: Int32(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO,
+                                 build: Self.vethCreation(name: name, peerName: peerName, peerNamespaceFD: peerNamespace?.fd,
+                                                          mtu: mtu, mac: mac, peerMAC: peerMAC))
+        return try created(name, echoed: echoed, operation: operation)
     }
 
-    /// The request body creating a veth pair whose peer is born in another namespace.
-    public static func vethCreation(name: String, peerName: String, peerNamespaceFD: Int32, mtu: Int?,
+    /// The link a NEWLINK created: the kernel echoes it (NLM_F_ECHO, Linux 6.1+); older kernels
+    /// need one GET more.
+    private func created(_ name: String, echoed: [NetlinkMessage], operation: String) throws -> Link {
+        if let link = echoed.lazy.compactMap(Link.init).first(where: { $0.name == name }) { return link }
+        guard let link = try link(named: name) else {
+            throw NetlinkError(operation: operation, errno: ENODEV, kernelMessage: "link vanished right after creation")
+        }
+        return link
+    }
+
+    /// The request body creating a veth pair, the peer optionally born in another namespace.
+    public static func vethCreation(name: String, peerName: String, peerNamespaceFD: Int32?, mtu: Int?,
                                     mac: MACAddress?, peerMAC: MACAddress?) -> (Request) -> Void {
         { request in
             request.append(ifinfomsg())
             request.put(IFLA_IFNAME, string: name)
-            if let mtu { request.put(IFLA_MTU, u32: UInt32(mtu)) }
+            if let mtu { request.put(IFLA_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
             if let mac { request.put(IFLA_ADDRESS, bytes: mac.bytes) }
             request.nest(IFLA_LINKINFO) {
                 request.put(IFLA_INFO_KIND, string: "veth")
@@ -65,8 +85,8 @@ extension RouteSocket {
                     request.nest(VETH_INFO_PEER) {
                         request.append(ifinfomsg())
                         request.put(IFLA_IFNAME, string: peerName)
-                        request.put(IFLA_NET_NS_FD, u32: UInt32(bitPattern: peerNamespaceFD))
-                        if let mtu { request.put(IFLA_MTU, u32: UInt32(mtu)) }
+                        if let peerNamespaceFD { request.put(IFLA_NET_NS_FD, u32: UInt32(bitPattern: peerNamespaceFD)) }
+                        if let mtu { request.put(IFLA_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
                         if let peerMAC { request.put(IFLA_ADDRESS, bytes: peerMAC.bytes) }
                     }
                 }
@@ -74,10 +94,11 @@ extension RouteSocket {
         }
     }
 
-    /// Change several properties of a link in one request; nil leaves a property alone.
-    /// `master: 0` removes the link from its bridge.
+    /// Change several properties of a link in one request (one round trip per link); nil leaves a
+    /// property alone (nothing to change sends nothing). `master: 0` removes the link from its bridge.
     public func setLink(index: Int32, up: Bool? = nil, mtu: Int? = nil, mac: MACAddress? = nil,
                         master: Int32? = nil, promiscuous: Bool? = nil) throws {
+        guard up != nil || mtu != nil || mac != nil || master != nil || promiscuous != nil else { return }
         var header = Self.interfaceHeader(index: index)
         if let up {
             header.ifi_change |= LinkFlags.up
@@ -89,7 +110,7 @@ extension RouteSocket {
         }
         try execute("change link #\(index)", type: Int32(RTM_SETLINK)) { request in
             request.append(header)
-            if let mtu { request.put(IFLA_MTU, u32: UInt32(mtu)) }
+            if let mtu { request.put(IFLA_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
             if let mac { request.put(IFLA_ADDRESS, bytes: mac.bytes) }
             if let master { request.put(IFLA_MASTER, u32: UInt32(bitPattern: master)) }
         }
@@ -102,13 +123,17 @@ extension RouteSocket {
         }
     }
 
-    /// Bridge-port flags through the bridge's own netlink family (IFLA_PROTINFO, nested).
-    public func setBridgePort(index: Int32, hairpin: Bool? = nil, isolated: Bool? = nil) throws {
+    /// Bridge-port flags through the bridge's own netlink family (AF_BRIDGE SETLINK with a nested
+    /// IFLA_PROTINFO, what `bridge link set` sends): unlike IFLA_INFO_SLAVE_DATA it needs no
+    /// knowledge of the port's own kind. The link must already be a port of the bridge.
+    public func setBridgePort(index: Int32, hairpin: Bool? = nil, isolated: Bool? = nil, learning: Bool? = nil) throws {
+        guard hairpin != nil || isolated != nil || learning != nil else { return }
         try execute("set bridge port flags of link #\(index)", type: Int32(RTM_SETLINK)) { request in
             request.append(Self.interfaceHeader(index: index, family: UInt8(AF_BRIDGE)))
             request.nest(IFLA_PROTINFO) {
                 if let hairpin { request.put(IFLA_BRPORT_MODE, u8: hairpin ? 1 : 0) }
                 if let isolated { request.put(IFLA_BRPORT_ISOLATED, u8: isolated ? 1 : 0) }
+                if let learning { request.put(IFLA_BRPORT_LEARNING, u8: learning ? 1 : 0) }
             }
         }
     }

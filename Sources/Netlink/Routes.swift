@@ -4,7 +4,7 @@ import NetAddress
 import Glibc
 #endif
 
-/// A route to add, or one read back from the kernel.
+/// A route to add or delete.
 public struct RouteSpec: Sendable, Equatable {
     public var destination: IPNetwork
     public var gateway: IPAddress?
@@ -38,60 +38,113 @@ public struct RouteEntry: Sendable, Equatable {
     public var priority: UInt32?
     public var table: UInt32
     public var scope: UInt8
+    /// `RTN_*`: unicast (1), local, broadcast, blackhole…
     public var type: UInt8
+    /// `RTPROT_*`: who installed it (kernel 2, boot 3 for `ip route` and Pontoon, dhcp…).
+    public var routingProtocol: UInt8
+    public var preferredSource: IPAddress?
+    public var mtu: Int?
+    public var advmss: Int?
+}
+
+/// The kernel's numbers for the routing vocabulary Pontoon uses.
+public enum RouteScope {
+    public static let universe = UInt8(RT_SCOPE_UNIVERSE.rawValue)
+    public static let link = UInt8(RT_SCOPE_LINK.rawValue)
+    public static let host = UInt8(RT_SCOPE_HOST.rawValue)
+}
+
+public enum RouteTable {
+    public static let main = UInt32(RT_TABLE_MAIN.rawValue)
+    public static let local = UInt32(RT_TABLE_LOCAL.rawValue)
 }
 
 extension RouteSocket {
+    /// Add a route; EEXIST propagates (NLM_F_EXCL).
     public func addRoute(_ route: RouteSpec) throws {
-        let description = "\(route.destination)" + (route.gateway.map { " via \($0)" } ?? "")
-        try execute("add route \(description)", type: Int32(RTM_NEWROUTE), flags: NLM_F_CREATE | NLM_F_EXCL) { request in
+        try execute("add route \(Self.describe(route))", type: Int32(RTM_NEWROUTE), flags: NLM_F_CREATE | NLM_F_EXCL,
+                    build: Self.routeChange(route, deleting: false))
+    }
+
+    /// Delete the route matching `route`'s destination, table and whichever of gateway, output
+    /// interface and priority it names. ESRCH when there is none (`isNotFound`).
+    public func deleteRoute(_ route: RouteSpec) throws {
+        try execute("delete route \(Self.describe(route))", type: Int32(RTM_DELROUTE), build: Self.routeChange(route, deleting: true))
+    }
+
+    /// The routes of one family: all tables by default, or one (`RouteTable.main`). Cached clones
+    /// (IPv6's RTM_F_CLONED exceptions) are not routes anyone configured and are left out.
+    public func routes(family: IPFamily, table: UInt32? = nil) throws -> [RouteEntry] {
+        let messages = try dump("list routes", type: Int32(RTM_GETROUTE)) { request in
+            var header = rtmsg()
+            header.rtm_family = family.addressFamily
+            request.append(header)
+            // Strict checking makes the kernel walk only that table.
+            if let table, filtersDumps { request.put(RTA_TABLE.rawValue, u32: table) }
+        }
+        return messages.compactMap { Self.routeEntry($0, family: family) }.filter { table == nil || $0.table == table }
+    }
+
+    static func describe(_ route: RouteSpec) -> String {
+        "\(route.destination)" + (route.gateway.map { " via \($0)" } ?? "") + (route.outputIndex.map { " dev #\($0)" } ?? "")
+    }
+
+    /// The body of RTM_NEWROUTE / RTM_DELROUTE.
+    static func routeChange(_ route: RouteSpec, deleting: Bool) -> (Request) -> Void {
+        { request in
             var header = rtmsg()
             header.rtm_family = route.destination.family.addressFamily
             header.rtm_dst_len = UInt8(route.destination.prefixLength)
-            let table = route.table ?? Int(RT_TABLE_MAIN.rawValue)
+            let table = route.table ?? Int(RouteTable.main)
+            // rtm_table is 8 bits; larger table ids travel in RTA_TABLE (which wins when present).
             header.rtm_table = table < 256 ? UInt8(table) : UInt8(RT_TABLE_UNSPEC.rawValue)
-            header.rtm_protocol = UInt8(RTPROT_BOOT)
-            header.rtm_scope = route.scope ?? UInt8(route.gateway == nil ? RT_SCOPE_LINK.rawValue : RT_SCOPE_UNIVERSE.rawValue)
-            header.rtm_type = UInt8(RTN_UNICAST)
+            if deleting {
+                // NOWHERE, type and protocol 0: match whatever scope, type and origin the route has.
+                header.rtm_scope = route.scope ?? UInt8(RT_SCOPE_NOWHERE.rawValue)
+            } else {
+                header.rtm_protocol = UInt8(RTPROT_BOOT)
+                header.rtm_scope = route.scope ?? (route.gateway == nil ? RouteScope.link : RouteScope.universe)
+                header.rtm_type = UInt8(RTN_UNICAST)
+            }
             request.append(header)
             if route.destination.prefixLength > 0 {
                 request.put(RTA_DST.rawValue, bytes: route.destination.network.bytes)
             }
             if let gateway = route.gateway { request.put(RTA_GATEWAY.rawValue, bytes: gateway.bytes) }
             if let index = route.outputIndex { request.put(RTA_OIF.rawValue, u32: UInt32(bitPattern: index)) }
-            if let priority = route.priority { request.put(RTA_PRIORITY.rawValue, u32: UInt32(priority)) }
-            if table >= 256 { request.put(RTA_TABLE.rawValue, u32: UInt32(table)) }
-            if route.mtu != nil || route.advmss != nil {
+            if let priority = route.priority { request.put(RTA_PRIORITY.rawValue, u32: UInt32(truncatingIfNeeded: priority)) }
+            if table >= 256 { request.put(RTA_TABLE.rawValue, u32: UInt32(truncatingIfNeeded: table)) }
+            // Metrics must match exactly on delete (IPv4), so they are only sent when adding.
+            if !deleting, route.mtu != nil || route.advmss != nil {
                 request.nest(RTA_METRICS.rawValue) {
-                    if let mtu = route.mtu { request.put(RTAX_MTU, u32: UInt32(mtu)) }
-                    if let advmss = route.advmss { request.put(RTAX_ADVMSS, u32: UInt32(advmss)) }
+                    if let mtu = route.mtu { request.put(RTAX_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
+                    if let advmss = route.advmss { request.put(RTAX_ADVMSS, u32: UInt32(truncatingIfNeeded: advmss)) }
                 }
             }
         }
     }
 
-    /// Every route of one family, in all tables (callers match on table when it matters).
-    public func routes(family: IPFamily) throws -> [RouteEntry] {
-        let messages = try dump("list routes", type: Int32(RTM_GETROUTE)) { request in
-            var header = rtmsg()
-            header.rtm_family = family.addressFamily
-            request.append(header)
-        }
+    /// Decode an RTM_NEWROUTE; nil for other messages, other families and cached clones.
+    static func routeEntry(_ message: NetlinkMessage, family: IPFamily) -> RouteEntry? {
         let size = MemoryLayout<rtmsg>.size
-        return messages.compactMap { message -> RouteEntry? in
-            guard Int32(message.type) == Int32(RTM_NEWROUTE), message.body.count >= size,
-                  IPFamily(addressFamily: message.body[0]) == family else { return nil }
-            let attributes = message.attributes(after: size)
-            let zero: IPAddress = family == .v4 ? .v4(IPv4Address(0)) : .v6(IPv6Address(high: 0, low: 0))
-            let destinationAddress = attributes.payload(RTA_DST.rawValue).flatMap(IPAddress.init(bytes:)) ?? zero
-            guard let destination = IPNetwork(address: destinationAddress, prefixLength: Int(message.body[1])) else { return nil }
-            return RouteEntry(destination: destination,
-                              gateway: attributes.payload(RTA_GATEWAY.rawValue).flatMap(IPAddress.init(bytes:)),
-                              outputIndex: attributes.i32(RTA_OIF.rawValue),
-                              priority: attributes.u32(RTA_PRIORITY.rawValue),
-                              table: attributes.u32(RTA_TABLE.rawValue) ?? UInt32(message.body[4]),
-                              scope: message.body[6],
-                              type: message.body[7])
-        }
+        guard Int32(message.type) == Int32(RTM_NEWROUTE), message.body.count >= size,
+              IPFamily(addressFamily: message.body[0]) == family,
+              message.body.loadLittleEndianU32(at: 8) & UInt32(RTM_F_CLONED) == 0 else { return nil }
+        let attributes = message.attributes(after: size)
+        let zero: IPAddress = family == .v4 ? .v4(IPv4Address(0)) : .v6(IPv6Address(high: 0, low: 0))
+        let destinationAddress = attributes.payload(RTA_DST.rawValue).flatMap(IPAddress.init(bytes:)) ?? zero
+        guard let destination = IPNetwork(address: destinationAddress, prefixLength: Int(message.body[1])) else { return nil }
+        let metrics = attributes.nested(RTA_METRICS.rawValue)
+        return RouteEntry(destination: destination,
+                          gateway: attributes.payload(RTA_GATEWAY.rawValue).flatMap(IPAddress.init(bytes:)),
+                          outputIndex: attributes.i32(RTA_OIF.rawValue),
+                          priority: attributes.u32(RTA_PRIORITY.rawValue),
+                          table: attributes.u32(RTA_TABLE.rawValue) ?? UInt32(message.body[4]),
+                          scope: message.body[6],
+                          type: message.body[7],
+                          routingProtocol: message.body[5],
+                          preferredSource: attributes.payload(RTA_PREFSRC.rawValue).flatMap(IPAddress.init(bytes:)),
+                          mtu: metrics?.u32(RTAX_MTU).map(Int.init),
+                          advmss: metrics?.u32(RTAX_ADVMSS).map(Int.init))
     }
 }

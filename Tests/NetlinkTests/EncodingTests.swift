@@ -14,7 +14,7 @@ struct EncodingTests {
         return (message, message.attributes(after: familyHeader))
     }
 
-    @Test("bridge VLAN add: AF_BRIDGE SETLINK with a nested IFLA_AF_SPEC holding the entry, as iproute2 sends it")
+    @Test("bridge VLAN add: AF_BRIDGE SETLINK with IFLA_AF_SPEC holding the entry, as `bridge vlan add … master` sends it")
     func vlanAccessPort() throws {
         let bytes = Request.bytes(type: Int32(RTM_SETLINK), flags: NLM_F_ACK,
                                   build: RouteSocket.vlanChange(index: 7, vids: 42...42, pvid: true, untagged: true, onSelf: false))
@@ -22,7 +22,8 @@ struct EncodingTests {
         #expect(Int32(message.type) == Int32(RTM_SETLINK))
         #expect(message.body[0] == UInt8(AF_BRIDGE))
         #expect(message.body.loadLittleEndianU32(at: 4) == 7)
-        // The kernel only walks IFLA_AF_SPEC as a nest when NLA_F_NESTED is set.
+        // libmnl marks nests NLA_F_NESTED; the kernel finds IFLA_AF_SPEC with or without the flag
+        // (iproute2 leaves it off), but IFLA_PROTINFO is only read as a nest with it.
         let typeField = bytes.loadLittleEndianU16(at: 16 + Link.headerSize + 2)
         #expect(typeField & UInt16(NLA_F_NESTED) != 0)
         let spec = try #require(attributes.nested(IFLA_AF_SPEC))
@@ -66,6 +67,18 @@ struct EncodingTests {
         #expect(peerAttributes.u32(IFLA_NET_NS_FD) == 9)
         #expect(peerAttributes.u32(IFLA_MTU) == 1400)
         #expect(peerAttributes.payload(IFLA_ADDRESS) == mac.bytes)
+    }
+
+    @Test("a veth pair within one namespace carries no IFLA_NET_NS_FD for the peer")
+    func vethPeerHere() throws {
+        let bytes = Request.bytes(type: Int32(RTM_NEWLINK),
+                                  build: RouteSocket.vethCreation(name: "a0", peerName: "b0", peerNamespaceFD: nil,
+                                                                  mtu: nil, mac: nil, peerMAC: nil))
+        let (_, attributes) = decode(bytes, familyHeader: Link.headerSize)
+        let peer = try #require(attributes.nested(IFLA_LINKINFO)?.nested(IFLA_INFO_DATA)?.payload(VETH_INFO_PEER))
+        let peerAttributes = Attributes(peer.dropFirst(Link.headerSize))
+        #expect(peerAttributes.string(IFLA_IFNAME) == "b0")
+        #expect(peerAttributes.payload(IFLA_NET_NS_FD) == nil && peerAttributes.payload(IFLA_MTU) == nil)
     }
 
     @Test("a link message decodes into a Link with its bridge-port settings")

@@ -13,6 +13,9 @@
 #include <linux/veth.h>
 #include <libmnl/libmnl.h>
 
+// Everything else (attribute walking, message splitting) is done in Swift over copied bytes, so
+// parsing is unit-testable without a kernel; only macros and _GNU_SOURCE functions live here.
+
 /// MNL_SOCKET_BUFFER_SIZE is a macro (it depends on the page size): Swift cannot import it.
 static inline size_t cnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZE; }
 
