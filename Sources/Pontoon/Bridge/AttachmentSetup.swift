@@ -70,9 +70,10 @@ struct AttachmentSetup {
         var attempts = 0
         while true {
             let hostName = InterfaceNames.randomHostVeth()
+            let hostLink: Link
             do {
-                try host.createVethPair(name: hostName, peerName: ifName, peerNamespace: namespace,
-                                        mtu: network.mtu, mac: nil, peerMAC: attachment.requestedMAC)
+                hostLink = try host.createVethPair(name: hostName, peerName: ifName, peerNamespace: namespace,
+                                                   mtu: network.mtu, mac: nil, peerMAC: attachment.requestedMAC)
             } catch let error as NetlinkError where error.isExists {
                 if try container.link(named: ifName) != nil {
                     throw PontoonError(.interfaceExists, "interface \(ifName) already exists in \(netnsPath)")
@@ -81,12 +82,13 @@ struct AttachmentSetup {
                 if attempts < 8 { continue }
                 throw error
             }
-            guard let hostLink = try host.link(named: hostName), let containerLink = try container.link(named: ifName) else {
-                throw PontoonError(.system, "veth pair \(hostName)/\(ifName) vanished right after creation")
-            }
             // Deleting one end deletes both, including the one inside the container.
             rollback.add("veth \(hostName)") { try host.deleteLink(index: hostLink.index) }
-            return (hostLink.index, containerLink.index)
+            // The host end names its peer's index inside the container: no lookup needed.
+            guard let containerIndex = hostLink.peerIndex else {
+                throw PontoonError(.system, "veth \(hostName) reports no peer in \(netnsPath)")
+            }
+            return (hostLink.index, containerIndex)
         }
     }
 

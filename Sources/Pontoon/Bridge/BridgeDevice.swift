@@ -98,7 +98,7 @@ struct BridgeDevice {
     }
 
     private func hasPorts(_ index: Int32) throws -> Bool {
-        try socket.links().contains { $0.masterIndex == index }
+        try !socket.links(master: index).isEmpty
     }
 }
 
