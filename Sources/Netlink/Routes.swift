@@ -4,7 +4,7 @@ import NetAddress
 import Glibc
 #endif
 
-/// A route to add or delete.
+/// A route to add.
 public struct RouteSpec: Sendable, Equatable {
     public var destination: IPNetwork
     public var gateway: IPAddress?
@@ -63,13 +63,7 @@ extension RouteSocket {
     /// Add a route; EEXIST propagates (NLM_F_EXCL).
     public func addRoute(_ route: RouteSpec) throws {
         try execute("add route \(Self.describe(route))", type: Int32(RTM_NEWROUTE), flags: NLM_F_CREATE | NLM_F_EXCL,
-                    build: Self.routeChange(route, deleting: false))
-    }
-
-    /// Delete the route matching `route`'s destination, table and whichever of gateway, output
-    /// interface and priority it names. ESRCH when there is none (`isNotFound`).
-    public func deleteRoute(_ route: RouteSpec) throws {
-        try execute("delete route \(Self.describe(route))", type: Int32(RTM_DELROUTE), build: Self.routeChange(route, deleting: true))
+                    build: Self.routeAddition(route))
     }
 
     /// The routes of one family: all tables by default, or one (`RouteTable.main`). Cached clones
@@ -89,8 +83,8 @@ extension RouteSocket {
         "\(route.destination)" + (route.gateway.map { " via \($0)" } ?? "") + (route.outputIndex.map { " dev #\($0)" } ?? "")
     }
 
-    /// The body of RTM_NEWROUTE / RTM_DELROUTE.
-    static func routeChange(_ route: RouteSpec, deleting: Bool) -> (Request) -> Void {
+    /// The body of RTM_NEWROUTE.
+    static func routeAddition(_ route: RouteSpec) -> (Request) -> Void {
         { request in
             var header = rtmsg()
             header.rtm_family = route.destination.family.addressFamily
@@ -98,14 +92,9 @@ extension RouteSocket {
             let table = route.table ?? Int(RouteTable.main)
             // rtm_table is 8 bits; larger table ids travel in RTA_TABLE (which wins when present).
             header.rtm_table = table < 256 ? UInt8(table) : UInt8(RT_TABLE_UNSPEC.rawValue)
-            if deleting {
-                // NOWHERE, type and protocol 0: match whatever scope, type and origin the route has.
-                header.rtm_scope = route.scope ?? UInt8(RT_SCOPE_NOWHERE.rawValue)
-            } else {
-                header.rtm_protocol = UInt8(RTPROT_BOOT)
-                header.rtm_scope = route.scope ?? (route.gateway == nil ? RouteScope.link : RouteScope.universe)
-                header.rtm_type = UInt8(RTN_UNICAST)
-            }
+            header.rtm_protocol = UInt8(RTPROT_BOOT)
+            header.rtm_scope = route.scope ?? (route.gateway == nil ? RouteScope.link : RouteScope.universe)
+            header.rtm_type = UInt8(RTN_UNICAST)
             request.append(header)
             if route.destination.prefixLength > 0 {
                 request.put(RTA_DST.rawValue, bytes: route.destination.network.bytes)
@@ -114,8 +103,7 @@ extension RouteSocket {
             if let index = route.outputIndex { request.put(RTA_OIF.rawValue, u32: UInt32(bitPattern: index)) }
             if let priority = route.priority { request.put(RTA_PRIORITY.rawValue, u32: UInt32(truncatingIfNeeded: priority)) }
             if table >= 256 { request.put(RTA_TABLE.rawValue, u32: UInt32(truncatingIfNeeded: table)) }
-            // Metrics must match exactly on delete (IPv4), so they are only sent when adding.
-            if !deleting, route.mtu != nil || route.advmss != nil {
+            if route.mtu != nil || route.advmss != nil {
                 request.nest(RTA_METRICS.rawValue) {
                     if let mtu = route.mtu { request.put(RTAX_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
                     if let advmss = route.advmss { request.put(RTAX_ADVMSS, u32: UInt32(truncatingIfNeeded: advmss)) }

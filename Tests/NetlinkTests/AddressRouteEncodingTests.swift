@@ -52,7 +52,7 @@ struct AddressRouteEncodingTests {
     @Test("route through a gateway: scope universe, protocol boot, main table")
     func gatewayRoute() throws {
         let spec = RouteSpec(destination: IPNetwork("0.0.0.0/0")!, gateway: IPAddress("10.88.0.1"), outputIndex: 2)
-        let sent = message(Request.bytes(type: Int32(RTM_NEWROUTE), build: RouteSocket.routeChange(spec, deleting: false)))
+        let sent = message(Request.bytes(type: Int32(RTM_NEWROUTE), build: RouteSocket.routeAddition(spec)))
         let attributes = sent.attributes(after: MemoryLayout<rtmsg>.size)
         #expect(sent.body[6] == RouteScope.universe && sent.body[5] == UInt8(RTPROT_BOOT) && sent.body[7] == UInt8(RTN_UNICAST))
         #expect(UInt32(sent.body[4]) == RouteTable.main)
@@ -67,7 +67,7 @@ struct AddressRouteEncodingTests {
     @Test("gateway-less route: scope link; metrics nested; a table above 255 travels in RTA_TABLE")
     func linkRouteWithMetrics() throws {
         let spec = RouteSpec(destination: IPNetwork("fd00:9::/48")!, outputIndex: 4, priority: 100, table: 1000, mtu: 1280, advmss: 1220)
-        let sent = message(Request.bytes(type: Int32(RTM_NEWROUTE), build: RouteSocket.routeChange(spec, deleting: false)))
+        let sent = message(Request.bytes(type: Int32(RTM_NEWROUTE), build: RouteSocket.routeAddition(spec)))
         let attributes = sent.attributes(after: MemoryLayout<rtmsg>.size)
         #expect(sent.body[0] == UInt8(AF_INET6) && sent.body[1] == 48)
         #expect(sent.body[6] == RouteScope.link)
@@ -77,16 +77,6 @@ struct AddressRouteEncodingTests {
         #expect(metrics.u32(RTAX_MTU) == 1280 && metrics.u32(RTAX_ADVMSS) == 1220)
         let entry = try #require(RouteSocket.routeEntry(sent, family: .v6))
         #expect(entry.table == 1000 && entry.mtu == 1280 && entry.advmss == 1220 && entry.priority == 100)
-    }
-
-    @Test("route delete: scope NOWHERE and no type, protocol or metrics, so any matching route goes")
-    func routeDelete() {
-        let spec = RouteSpec(destination: IPNetwork("192.168.7.0/24")!, outputIndex: 4, mtu: 1400)
-        let sent = message(Request.bytes(type: Int32(RTM_DELROUTE), build: RouteSocket.routeChange(spec, deleting: true)))
-        #expect(sent.body[6] == UInt8(RT_SCOPE_NOWHERE.rawValue) && sent.body[5] == 0 && sent.body[7] == 0)
-        let attributes = sent.attributes(after: MemoryLayout<rtmsg>.size)
-        #expect(attributes.payload(RTA_DST.rawValue) == [192, 168, 7, 0])
-        #expect(attributes.payload(RTA_METRICS.rawValue) == nil)
     }
 
     @Test("a request too large for the send buffer is refused, never written past the buffer")
