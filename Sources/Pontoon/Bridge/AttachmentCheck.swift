@@ -45,9 +45,12 @@ struct AttachmentCheck {
             guard present.contains(ip.address) else { throw failure("address \(ip.address) is missing on \(ifName) in \(netnsPath)") }
         }
 
+        // One routing-table read per family, however many routes ADD reported.
+        var installedByFamily: [IPFamily: [RouteEntry]] = [:]
         for route in previous.routes {
             let gateway = route.gateway ?? previous.ips.first { $0.gateway?.family == route.family }?.gateway
-            let installed = try container.routes(family: route.family)
+            let installed = try installedByFamily[route.family] ?? container.routes(family: route.family)
+            installedByFamily[route.family] = installed
             let found = installed.contains {
                 $0.destination == route.destination.masked && $0.gateway == gateway
                     && (route.table == nil || $0.table == route.table.map(UInt32.init))
