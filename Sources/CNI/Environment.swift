@@ -1,3 +1,5 @@
+import Pontoon
+
 /// The `CNI_*` environment of one plugin invocation, validated the way a runtime expects.
 public struct CNIEnvironment: Sendable {
     public var command: CNICommand
@@ -61,25 +63,8 @@ public struct CNIEnvironment: Sendable {
     }
 }
 
-/// Names of containers and networks: an alphanumeric first character, then alphanumerics, `_`, `.`, `-`.
-func isValidName(_ name: String) -> Bool {
-    guard let first = name.unicodeScalars.first, first.isASCIIAlphanumeric else { return false }
-    return name.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || $0 == "_" || $0 == "." || $0 == "-" }
-}
+/// Names of containers and networks: the engine's one rule.
+func isValidName(_ name: String) -> Bool { Names.isValid(name) }
 
-/// Why `name` cannot be a Linux interface name, or nil when it can.
-func interfaceNameProblem(_ name: String) -> String? {
-    if name.isEmpty { return "empty" }
-    if name.utf8.count > 15 { return "longer than 15 bytes" }
-    if name == "." || name == ".." { return "\".\" and \"..\" are reserved" }
-    if name.unicodeScalars.contains(where: { $0 == "/" || $0 == ":" || $0.properties.isWhitespace }) {
-        return "contains / or : or whitespace"
-    }
-    return nil
-}
-
-extension Unicode.Scalar {
-    var isASCIIAlphanumeric: Bool {
-        ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self)
-    }
-}
+/// Why `name` cannot be a Linux interface name, or nil when it can (the engine's rule).
+func interfaceNameProblem(_ name: String) -> String? { Names.interfaceNameProblem(name) }

@@ -19,10 +19,7 @@ struct HostLocalDoor {
         let allocator = HostLocalAllocator(config: config)
         switch request.command {
         case .add:
-            let attachment = Attachment(id: request.attachmentID, netnsPath: request.environment.netns,
-                                        network: BridgeNetwork(name: config.networkName),
-                                        requestedIPs: try request.requestedIPs())
-            let leased = try allocator.allocate(for: attachment)
+            let leased = try allocator.allocate(for: request.attachmentID, requesting: try request.requestedIPs())
             let result = AttachmentResult(ips: leased.addresses.map { .init(interface: nil, address: $0.address, gateway: $0.gateway) },
                                           routes: leased.routes, dns: leased.dns)
             let undo = { _ = try? allocator.release(request.attachmentID) }

@@ -16,15 +16,6 @@ struct GoldenTests {
         try GoldenRunner(golden).run()
     }
 
-    @Test("netavark's command line is refused with netavark's error document until it is served")
-    func netavarkNotYet() throws {
-        let result = try TestRun.run(Binaries.pontoon, ["--config", "/run/containers/networks", "setup", "/run/netns/x"], environment: [:])
-        #expect(result.status == 1)
-        #expect(result.stderr.isEmpty)
-        let message = (result.json as? [String: Any])?["error"] as? String ?? ""
-        #expect(message.contains("netavark mode") && message.contains("not implemented yet"), "\(result.stdoutText)")
-    }
-
     @Test("every group has cases")
     func groupsAreNotEmpty() {
         #expect(GoldenCase.all(in: "cni").count >= 30)
