@@ -11,6 +11,7 @@ struct CNIDoor {
     }
 
     private func serve(_ request: CNIRequest) throws -> [UInt8] {
+        if request.command == .del { return try delete(request) }
         let network = try request.bridgeNetwork()
         let plan = try request.ipamPlan()
         let ipam = PluginSetup.allocator(plan, request: request)
@@ -25,8 +26,7 @@ struct CNIDoor {
             let result = try driver.add(attachment, ipam: ipam)
             return try WireResult(result, version: request.version).json
         case .del:
-            try driver.delete(try request.attachment(network: network), ipam: ipam, previous: try? request.previousResult())
-            return []
+            return try delete(request)
         case .check:
             guard let previous = try request.previousResult() else {
                 throw CNIError(.invalidNetworkConfig, "CHECK needs prevResult", details: "the runtime passes the result of ADD as prevResult")
@@ -42,5 +42,15 @@ struct CNIDoor {
         case .version:
             return try VersionInfo(stdin: stdin).json // answered before decoding; kept for exhaustiveness
         }
+    }
+
+    /// DEL reads only what tearing down needs, so no runtime setting can stop it; a `prevResult`
+    /// that cannot be read is not used (the attachment record says what to remove).
+    private func delete(_ request: CNIRequest) throws -> [UInt8] {
+        let attachment = try request.teardownAttachment()
+        let ipam = PluginSetup.allocator(try request.teardownIPAMPlan(), request: request)
+        let driver = BridgeDriver(stateDirectory: try PluginSetup.stateDirectory(request, environment: environment))
+        try driver.delete(attachment, ipam: ipam, previous: try? request.previousResult())
+        return []
     }
 }

@@ -22,13 +22,16 @@ extension CNIRequest {
         if config.disableContainerInterface == true {
             throw CNIError(.invalidNetworkConfig, "cannot use ipam when disableContainerInterface is set")
         }
-        guard type == "host-local" else {
-            guard !type.contains("/"), type != ".", type != ".." else {
-                throw CNIError(.invalidNetworkConfig, "invalid ipam.type \"\(type)\": a plugin name cannot contain a path")
-            }
-            return .delegated(type: type)
-        }
+        guard type == "host-local" else { return .delegated(type: try delegatedIPAMType(type)) }
         return .hostLocal(try hostLocalConfig(ipam))
+    }
+
+    /// A plugin run from `CNI_PATH` is named, never given as a path.
+    func delegatedIPAMType(_ type: String) throws(CNIError) -> String {
+        guard !type.contains("/"), type != ".", type != ".." else {
+            throw CNIError(.invalidNetworkConfig, "invalid ipam.type \"\(type)\": a plugin name cannot contain a path")
+        }
+        return type
     }
 
     /// host-local's config: runtime `ipRanges` first, then the legacy single range, then `ranges`.
