@@ -56,7 +56,8 @@ private func isScalar<T>(_ type: T.Type) -> Bool {
 private struct GoKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let inner: KeyedDecodingContainer<AnyKey>
     let tolerance: GoKeyDecoder.Tolerance?
-    /// Each lower-cased key of the object with its spellings, for keys not spelled exactly.
+    /// Each key of the object by its lower-cased form, for fields not spelled exactly (of several
+    /// casings, the first in byte order).
     private let folded: [String: String]
 
     init(inner: KeyedDecodingContainer<AnyKey>, tolerance: GoKeyDecoder.Tolerance?) {
