@@ -45,7 +45,7 @@ public struct CNIEnvironment: Sendable {
         path = (value("CNI_PATH") ?? "").split(separator: ":").map(String.init)
         if let containerID { try Self.validate(containerID: containerID) }
         if let ifName { try Self.validate(ifName: ifName) }
-        args = try CNIArgs(parsing: value("CNI_ARGS") ?? "")
+        args = command == .del ? CNIArgs(tolerating: value("CNI_ARGS") ?? "") : try CNIArgs(parsing: value("CNI_ARGS") ?? "")
     }
 
     /// `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`, as libcni enforces.

@@ -3,9 +3,14 @@ import FoundationEssentials
 /// JSON in and out for the CNI door. Output is compact with sorted keys, so it is deterministic,
 /// and slashes stay unescaped (`/run/netns/…` must read as a path).
 enum JSONCoding {
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(CNIError) -> T {
+    /// Keys are read by Go's rule (see `GoKeyDecoder`). With `tolerantExcept`, the decode is tolerant:
+    /// an optional key that cannot be decoded reads as absent, except at the key paths listed.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String,
+                                     tolerantExcept needed: Set<String>? = nil) throws(CNIError) -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(bytes))
+            let decoder = JSONDecoder()
+            if let needed { decoder.userInfo[GoDecoded<T>.tolerance] = GoKeyDecoder.Tolerance(needed: needed) }
+            return try decoder.decode(GoDecoded<T>.self, from: Data(bytes)).value
         } catch let error as DecodingError {
             throw CNIError(.decodingFailure, "failed to decode \(what): \(describe(error))")
         } catch {
@@ -41,6 +46,16 @@ enum JSONCoding {
             return "\(path(context.codingPath)): \(context.debugDescription)"
         @unknown default:
             return "\(error)"
+        }
+    }
+
+    /// The document's root, read through `GoKeyDecoder`.
+    private struct GoDecoded<T: Decodable>: Decodable {
+        static var tolerance: CodingUserInfoKey { CodingUserInfoKey(rawValue: "pontoon.tolerance")! }
+        var value: T
+
+        init(from decoder: any Decoder) throws {
+            value = try T(from: GoKeyDecoder(inner: decoder, tolerance: decoder.userInfo[Self.tolerance] as? GoKeyDecoder.Tolerance))
         }
     }
 

@@ -13,7 +13,9 @@ struct HostLocalDoor {
     }
 
     private func serve(_ request: CNIRequest) throws -> CNIInvocation.Served {
-        guard case .hostLocal(let config) = try request.ipamPlan() else {
+        // DEL needs only the store's location: ranges it does not use cannot stop it.
+        let plan = request.command == .del ? try request.teardownIPAMPlan() : try request.ipamPlan()
+        guard case .hostLocal(let config) = plan else {
             throw CNIError(.invalidNetworkConfig, "ipam.type must be \"host-local\" for this plugin")
         }
         let allocator = HostLocalAllocator(config: config)

@@ -37,14 +37,15 @@ struct GoldenRunner {
         let dataDir = scratch.file("store")
         let stateDir = scratch.file("state")
         let substitutions = ["$DATADIR": dataDir, "$STATEDIR": stateDir, "$TESTDATA": Repository.testdata]
-        let binary: String
-        switch spec["plugin"] as? String ?? "pontoon" {
-        case "host-local": binary = try Binaries.hostLocalLink(in: scratch.path)
-        default: binary = Binaries.pontoon
-        }
         let steps = (spec["steps"] as? [[String: Any]]) ?? [spec]
         for (index, step) in steps.enumerated() {
             let label = "\(golden.name) step \(index + 1)"
+            // `plugin` on a step (or the case): run the binary under that name.
+            let binary: String
+            switch step["plugin"] as? String ?? spec["plugin"] as? String ?? "pontoon" {
+            case "host-local": binary = try Binaries.hostLocalLink(in: scratch.path)
+            default: binary = Binaries.pontoon
+            }
             let env = (substitute(step["env"] ?? [:], substitutions) as? [String: String]) ?? [:]
             let stdin: Data
             if let text = step["stdinText"] as? String {

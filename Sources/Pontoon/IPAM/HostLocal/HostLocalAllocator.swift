@@ -124,8 +124,9 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
     // MARK: DEL, CHECK, GC
 
     /// Idempotent: succeeds when nothing is held or the store does not exist (and creates nothing).
+    /// Needs only the store's location, so a DEL whose config lost or broke its ranges still releases.
     public func release(_ id: AttachmentID) throws {
-        let store = try plan().store
+        let store = LeaseStore(directory: try config.validatedStoreLocation().storeDirectory)
         _ = try store.withLock(createDirectory: false) { try store.release(id) }
     }
 
