@@ -20,9 +20,11 @@ let package = Package(
         // The engine: attachment model, bridge driver, IPAM, attachment records.
         .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress"]),
         // Pure CNI protocol: env, network config, results per version, errors.
-        .target(name: "CNI", dependencies: ["Pontoon", "NetAddress"]),
+        // JSON as both doors read it: Go's key rule (what the reference plugins accept), error paths.
+        .target(name: "WireCoding"),
+        .target(name: "CNI", dependencies: ["Pontoon", "NetAddress", "WireCoding"]),
         // Pure netavark protocol: NetworkOptions in, StatusBlock out.
-        .target(name: "Netavark"),
+        .target(name: "Netavark", dependencies: ["WireCoding"]),
         // podman's netavark command line served by the engine: the mapping and the verbs.
         .target(name: "NetavarkDoor", dependencies: ["Netavark", "Pontoon", "NetAddress"]),
         .executableTarget(name: "pontoon", dependencies: ["CNI", "NetavarkDoor", "Pontoon"]),

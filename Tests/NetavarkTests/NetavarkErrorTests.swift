@@ -24,7 +24,7 @@ struct NetavarkErrorTests {
     }
 
     static let cases: [(String, String, [String])] = [
-        ("{", "invalid network options: malformed JSON", ["setup", "/run/netns/none"]),
+        ("{", "invalid network options: malformed JSON (The given data was not valid JSON.)", ["setup", "/run/netns/none"]),
         (options(driver: "macvlan"), "network net1: driver \"macvlan\" is not supported: pontoon serves bridge networks only", ["setup", "/run/netns/none"]),
         (options(info: false), "network net1 is not described in network_info", ["setup", "/run/netns/none"]),
         (options(containerID: "../x"), "invalid container id \"../x\": a container id starts with a letter or digit and holds only letters, digits, '_', '.', '-'", ["setup", "/run/netns/none"]),

@@ -54,6 +54,16 @@ struct NetworkOptionsTests {
         #expect(options.networks[1].options.staticIPs == ["10.1.0.2"])
     }
 
+    @Test("keys follow the same Go rule as the CNI door: any casing, the exact spelling wins")
+    func keyCasing() throws {
+        let json = """
+        {"Container_ID":"upper","container_id":"exact","CONTAINER_NAME":"c","Networks":{"n":{"Interface_Name":"eth0"}},"Network_Info":{}}
+        """
+        let options = try NetavarkJSON.decode(NetworkOptions.self, from: Array(json.utf8))
+        #expect(options.containerID == "exact" && options.containerName == "c")
+        #expect(options.networks.map(\.options.interfaceName) == ["eth0"])
+    }
+
     @Test("a map of networks is ordered by interface number, eth2 before eth10")
     func mapOrder() throws {
         let json = """
@@ -64,12 +74,12 @@ struct NetworkOptionsTests {
         #expect(options.networks.map(\.name) == ["z", "y", "x"])
     }
 
-    @Test("a missing required field is named", arguments: [
-        (#"{"container_name":"c","networks":{},"network_info":{}}"#, "invalid network options: container_id: missing"),
-        (#"{"container_id":"a","container_name":"c","networks":{"n":{}},"network_info":{}}"#, "invalid network options: networks.n.interface_name: missing"),
-        (#"{"container_id":"a","container_name":"c","networks":[{"interface_name":"eth0"}],"network_info":{}}"#, "invalid network options: networks[0].name: missing"),
-        (#"{"container_id":"a","container_name":"c","networks":7,"network_info":{}}"#, "invalid network options: networks: wrong type"),
-        ("{", "invalid network options: malformed JSON"),
+    @Test("a missing or mistyped field is named with its key path", arguments: [
+        (#"{"container_name":"c","networks":{},"network_info":{}}"#, "invalid network options: \"container_id\": missing"),
+        (#"{"container_id":"a","container_name":"c","networks":{"n":{}},"network_info":{}}"#, "invalid network options: \"networks.n.interface_name\": missing"),
+        (#"{"container_id":"a","container_name":"c","networks":[{"interface_name":"eth0"}],"network_info":{}}"#, "invalid network options: \"networks[0].name\": missing"),
+        (#"{"container_id":"a","container_name":"c","networks":7,"network_info":{}}"#, "invalid network options: \"networks\": expected an array"),
+        ("{", "invalid network options: malformed JSON (The given data was not valid JSON.)"),
     ])
     func missingFields(_ input: (String, String)) throws {
         let error = #expect(throws: NetavarkJSON.DecodeError.self) {
