@@ -28,11 +28,13 @@ public enum NetavarkInvocation {
                     version: version, commit: "pontoon", buildTime: "unknown", target: "x86_64-unknown-linux-gnu")), status: 0)
             case .setup(let netns):
                 let options = try readOptions(commandLine, readInput)
-                let (statuses, undo) = try NetavarkSetup(configDirectory: configDirectory, netns: netns, options: options).run()
+                let (statuses, undo) = try NetavarkSetup(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
+                                                             netns: netns, options: options).run()
                 return Answer(output: NetavarkJSON.encode(statuses), status: 0, undo: undo)
             case .teardown(let netns):
                 let options = try readOptions(commandLine, readInput)
-                try NetavarkTeardown(configDirectory: configDirectory, netns: netns, options: options).run()
+                try NetavarkTeardown(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
+                                     netns: netns, options: options).run()
                 return Answer(output: [], status: 0)
             case .update(let network, _):
                 throw PontoonError(.unsupported, "update \(network): DNS servers are served with aardvark-dns, which is not supported yet")

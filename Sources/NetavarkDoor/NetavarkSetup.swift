@@ -6,11 +6,16 @@ import Pontoon
 enum NetavarkState {
     static func records(_ configDirectory: String) -> String { configDirectory + "/pontoon" }
     static func leases(_ configDirectory: String) -> String { configDirectory + "/pontoon-ipam" }
+
+    static func dns(_ configDirectory: String, binary: String) -> AardvarkDNS {
+        AardvarkDNS(directory: configDirectory + "/aardvark-dns", lockDirectory: configDirectory + "/pontoon-dns", binary: binary)
+    }
 }
 
 /// `setup <netns>`: every requested network, all or nothing.
 struct NetavarkSetup {
     let configDirectory: String
+    let aardvarkBinary: String
     let netns: String
     let options: NetworkOptions
 
@@ -18,14 +23,22 @@ struct NetavarkSetup {
         try Names.validateContainerID(options.containerID)
         let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, forSetup: true)
         let driver = BridgeDriver(stateDirectory: NetavarkState.records(configDirectory))
-        var made: [AttachmentUndo] = []
+        var made: [() -> Void] = []
         let undoAll = { for undo in made.reversed() { undo() } }
         var statuses: [String: StatusBlock] = [:]
         do {
+            var additions: [AardvarkDNS.Addition] = []
             for plan in plans {
                 let (result, undo) = try driver.add(plan.attachment, ipam: plan.allocator)
-                made.append(undo)
-                statuses[plan.name] = plan.status(result, dnsServers: [], searchDomains: [])
+                made.append { undo() }
+                statuses[plan.name] = plan.status(result)
+                if let addition = plan.dnsAddition(result) { additions.append(addition) }
+            }
+            // Names resolve once every interface exists (aardvark answers on the gateways).
+            let dns = NetavarkState.dns(configDirectory, binary: aardvarkBinary)
+            try dns.add(additions)
+            if !additions.isEmpty {
+                made.append { try? dns.remove(containerID: options.containerID, from: additions.map(\.network)) }
             }
         } catch {
             // A later network failed: the earlier ones go too, so podman sees nothing half made.
@@ -40,6 +53,7 @@ struct NetavarkSetup {
 /// is fine. The first failure is reported.
 struct NetavarkTeardown {
     let configDirectory: String
+    let aardvarkBinary: String
     let netns: String
     let options: NetworkOptions
 
@@ -48,6 +62,13 @@ struct NetavarkTeardown {
         let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, forSetup: false)
         let driver = BridgeDriver(stateDirectory: NetavarkState.records(configDirectory))
         var firstError: (any Error)?
+        do {
+            try NetavarkState.dns(configDirectory, binary: aardvarkBinary)
+                .remove(containerID: options.containerID, from: plans.filter(\.dnsEnabled).map(\.name))
+        } catch {
+            Log.error("removing DNS entries failed: \(error)")
+            firstError = error
+        }
         for plan in plans {
             do {
                 try driver.delete(plan.attachment, ipam: plan.allocator, previous: nil)

@@ -116,15 +116,32 @@ struct NetworkPlan {
                                 requestedIPs: staticIPs, requestedMAC: mac)
     }
 
-    /// The StatusBlock entry for what the engine made.
-    func status(_ result: AttachmentResult, dnsServers: [String], searchDomains: [String]) -> StatusBlock {
+    /// The StatusBlock entry for what the engine made. A DNS network's containers ask its gateways
+    /// (aardvark-dns answers there) and search `dns.podman`, as with netavark.
+    func status(_ result: AttachmentResult) -> StatusBlock {
         let container = result.interfaces.firstIndex { $0.sandbox != nil }
         let mac = container.flatMap { result.interfaces[$0].mac }.map(String.init(describing:)) ?? ""
         let subnets = result.ips.filter { $0.interface == nil || $0.interface == container }.map {
             StatusBlock.NetAddress(ipnet: $0.address.description, gateway: $0.gateway?.description)
         }
-        return StatusBlock(dnsSearchDomains: searchDomains, dnsServerIPs: dnsServers,
+        return StatusBlock(dnsSearchDomains: dnsEnabled ? ["dns.podman"] : [],
+                           dnsServerIPs: dnsEnabled ? gateways(result).map(\.description) : [],
                            interfaces: [ifName: .init(macAddress: mac, subnets: subnets)])
+    }
+
+    /// The container's aardvark-dns entry on this network: its addresses, its name, its aliases.
+    func dnsAddition(_ result: AttachmentResult) -> AardvarkDNS.Addition? {
+        guard dnsEnabled else { return nil }
+        var names: [String] = []
+        for name in [attachment.containerName ?? ""] + aliases where !name.isEmpty && !names.contains(name) { names.append(name) }
+        let entry = AardvarkDNS.Entry(containerID: attachment.id.containerID, addresses: result.ips.map(\.address.address), names: names)
+        return AardvarkDNS.Addition(network: name, gateways: gateways(result), entry: entry)
+    }
+
+    private func gateways(_ result: AttachmentResult) -> [IPAddress] {
+        var seen: [IPAddress] = []
+        for gateway in result.ips.compactMap(\.gateway) where !seen.contains(gateway) { seen.append(gateway) }
+        return seen
     }
 
     // MARK: Pieces

@@ -7,7 +7,7 @@ import TestSupport
 struct NetavarkModeTests {
     /// A capture's stdin, with every network made internal and without DNS and port mappings
     /// (what this release serves without the firewall), bridge names made unique to the test.
-    static func capture(_ name: String, _ step: String? = nil, host: PrivateHost) throws -> [String: Any] {
+    static func capture(_ name: String, _ step: String? = nil, host: PrivateHost, dns: Bool = false) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: Repository.testdata + "/podman/\(name)"))
         var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         if let step { object = object[step] as! [String: Any] }
@@ -15,7 +15,7 @@ struct NetavarkModeTests {
         var info = stdin["network_info"] as! [String: [String: Any]]
         for (key, var network) in info {
             network["internal"] = true
-            network["dns_enabled"] = false
+            network["dns_enabled"] = dns
             info[key] = network
         }
         stdin["network_info"] = info
@@ -123,11 +123,77 @@ struct NetavarkModeTests {
     }
 }
 
+extension NetavarkModeTests {
+    @Test("DNS networks: containers resolve each other by name and alias through aardvark-dns, which stops with the last")
+    func nameResolution() throws {
+        let host = try PrivateHost("nvdns")
+        let aardvarkPID = host.scratch.file("netavark/aardvark-dns/aardvark.pid")
+        defer {
+            // A failed test must not leave the daemon running.
+            if let pid = try? String(contentsOfFile: aardvarkPID, encoding: .utf8), let number = Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(number, SIGKILL)
+            }
+            host.cleanup()
+        }
+        let one = try host.container("one"), two = try host.container("two")
+        var first = try Self.capture("podman-netavark-multi-dns.json", "connect_internal_network", host: host, dns: true)
+        var second = first
+        second["container_id"] = "2222222222222222222222222222222222222222222222222222222222222222"
+        second["container_name"] = "capc2"
+        var networks = second["networks"] as! [String: [String: Any]]
+        networks["capint"]!["static_ips"] = ["10.89.0.3"]
+        networks["capint"]!["aliases"] = ["db", "222222222222"]
+        second["networks"] = networks
+        first["container_name"] = "capc1"
+
+        let setup = try host.netavark(["setup", PrivateHost.path(one)], first)
+        #expect(setup.status == 0, "\(setup.stdoutText)")
+        let block = (setup.json as? [String: Any])?["capint"] as? [String: Any]
+        #expect(block?["dns_server_ips"] as? [String] == ["10.89.0.1"])
+        #expect(block?["dns_search_domains"] as? [String] == ["dns.podman"])
+        #expect(try host.netavark(["setup", PrivateHost.path(two)], second).status == 0)
+
+        /// Whether `name` resolves to `address`; aardvark-dns reloads asynchronously after SIGHUP,
+        /// so the answer is awaited for up to two seconds.
+        func resolves(_ name: String, to address: String, from container: String) throws -> Bool {
+            for _ in 0..<20 {
+                if try host.exec(container, "busybox nslookup \(name) 10.89.0.1 2>/dev/null").stdoutText.contains(address) { return true }
+                usleep(100_000)
+            }
+            return false
+        }
+        #expect(try resolves("capc2", to: "10.89.0.3", from: one))
+        #expect(try resolves("db", to: "10.89.0.3", from: one), "an alias resolves")
+        #expect(try resolves("web", to: "10.89.0.2", from: two))
+        #expect(try resolves("capc1", to: "10.89.0.2", from: two))
+        let file = try String(contentsOfFile: host.scratch.file("netavark/aardvark-dns/capint"), encoding: .utf8)
+        #expect(file.hasPrefix("10.89.0.1\n"), "\(file)")
+        #expect(file.contains("2222222222222222222222222222222222222222222222222222222222222222 10.89.0.3  capc2,db,222222222222"), "\(file)")
+
+        #expect(try host.netavark(["teardown", PrivateHost.path(two)], second).status == 0)
+        let file2 = try String(contentsOfFile: host.scratch.file("netavark/aardvark-dns/capint"), encoding: .utf8)
+        #expect(!file2.contains("capc2"), "its entry is gone: \(file2)")
+        let pid = try String(contentsOfFile: aardvarkPID, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try host.netavark(["teardown", PrivateHost.path(one)], first).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: host.scratch.file("netavark/aardvark-dns/capint")))
+        #expect(!FileManager.default.fileExists(atPath: aardvarkPID))
+        // Stopped: gone, or a zombie its new parent has not reaped yet.
+        var stopped = false
+        for _ in 0..<30 where !stopped {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            stopped = stat.isEmpty || stat.contains(") Z ")
+            if !stopped { usleep(100_000) }
+        }
+        #expect(stopped, "aardvark-dns stopped with the last entry")
+    }
+}
+
 extension PrivateHost {
     /// pontoon run as podman runs netavark, inside the private host, its state under the scratch dir.
     func netavark(_ arguments: [String], _ stdin: [String: Any]) throws -> RunResult {
         let data = try JSONSerialization.data(withJSONObject: stdin, options: [.withoutEscapingSlashes])
         return try TestRun.run(Self.ip, ["netns", "exec", name, Binaries.pontoon, "--config", scratch.file("netavark"),
-                                         "--rootless=false"] + arguments, environment: [:], stdin: data)
+                                         "--rootless=false", "--aardvark-binary=/usr/lib/podman/aardvark-dns"] + arguments,
+                               environment: [:], stdin: data)
     }
 }
