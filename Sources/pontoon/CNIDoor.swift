@@ -10,7 +10,7 @@ struct CNIDoor {
         CNIInvocation.answer(environment: environment, stdin: stdin, door: "CNI", serve: serve)
     }
 
-    private func serve(_ request: CNIRequest) throws -> [UInt8] {
+    private func serve(_ request: CNIRequest) throws -> CNIInvocation.Served {
         let network = try request.bridgeNetwork()
         let plan = try request.ipamPlan()
         let ipam = PluginSetup.allocator(plan, request: request)
@@ -22,25 +22,30 @@ struct CNIDoor {
                                details: "use cniVersion 0.3.0 or later for layer-2 only networks")
             }
             let attachment = try request.attachment(network: network)
-            let result = try driver.add(attachment, ipam: ipam)
-            return try WireResult(result, version: request.version).json
+            let (result, undo) = try driver.add(attachment, ipam: ipam)
+            do {
+                return .init(output: try WireResult(result, version: request.version).json, undo: { undo() })
+            } catch {
+                undo()
+                throw error
+            }
         case .del:
             try driver.delete(try request.attachment(network: network), ipam: ipam, previous: try? request.previousResult())
-            return []
+            return .init()
         case .check:
             guard let previous = try request.previousResult() else {
                 throw CNIError(.invalidNetworkConfig, "CHECK needs prevResult", details: "the runtime passes the result of ADD as prevResult")
             }
             try driver.check(try request.attachment(network: network), ipam: ipam, previous: previous)
-            return []
+            return .init()
         case .status:
             try driver.status(network: network, ipam: ipam)
-            return []
+            return .init()
         case .gc:
             try driver.garbageCollect(network: network, keeping: request.validAttachments, ipam: ipam)
-            return []
+            return .init()
         case .version:
-            return try VersionInfo(stdin: stdin).json // answered before decoding; kept for exhaustiveness
+            return .init(output: try VersionInfo(stdin: stdin).json) // answered before decoding; kept for exhaustiveness
         }
     }
 }

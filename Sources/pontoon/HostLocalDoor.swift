@@ -12,7 +12,7 @@ struct HostLocalDoor {
         CNIInvocation.answer(environment: environment, stdin: stdin, door: "host-local", serve: serve)
     }
 
-    private func serve(_ request: CNIRequest) throws -> [UInt8] {
+    private func serve(_ request: CNIRequest) throws -> CNIInvocation.Served {
         guard case .hostLocal(let config) = try request.ipamPlan() else {
             throw CNIError(.invalidNetworkConfig, "ipam.type must be \"host-local\" for this plugin")
         }
@@ -25,7 +25,13 @@ struct HostLocalDoor {
             let leased = try allocator.allocate(for: attachment)
             let result = AttachmentResult(ips: leased.addresses.map { .init(interface: nil, address: $0.address, gateway: $0.gateway) },
                                           routes: leased.routes, dns: leased.dns)
-            return try WireResult(result, version: request.version).json
+            let undo = { _ = try? allocator.release(request.attachmentID) }
+            do {
+                return .init(output: try WireResult(result, version: request.version).json, undo: undo)
+            } catch {
+                undo()
+                throw error
+            }
         case .del:
             try allocator.release(request.attachmentID)
         case .check:
@@ -38,6 +44,6 @@ struct HostLocalDoor {
         case .version:
             break
         }
-        return []
+        return .init()
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Pontoon
 
 // One short-lived process per operation. Pick the front door from how we were called:
 //  - invoked as `host-local` (a link to this binary): serve only the host-local IPAM plugin;
@@ -22,5 +23,10 @@ if invokedAs == "host-local" || invokedAs == "pontoon-host-local" {
 } else {
     answer = NetavarkDoor(arguments: Array(arguments.dropFirst())).run()
 }
-ProcessIO.writeStandardOutput(answer.output)
+if !ProcessIO.writeStandardOutput(answer.output) {
+    // The caller cannot learn what we did: a success it never reads is a failure, undone.
+    Log.error("cannot write the answer to stdout (\(String(cString: strerror(errno)))); undoing the operation")
+    answer.undo?()
+    exit(answer.status == 0 ? 1 : answer.status)
+}
 exit(answer.status)

@@ -39,7 +39,7 @@ struct ValidationTests {
         Case(sets: [[range("10.1.0.0/24")]], name: "a/b",
              message: "invalid network name \"a/b\": it names the lease directory, so it must start with a letter or digit and hold only letters, digits, '_', '.' and '-'"),
         Case(sets: [[range("10.1.0.0/24")]], name: "", message: "missing network name: it names the lease directory"),
-        Case(sets: [[range("10.1.0.0/24")]], dataDir: "/tmp/../etc", message: "invalid dataDir \"/tmp/../etc\": it must not contain a '..' component"),
+        Case(sets: [[range("10.1.0.0/24")]], dataDir: "/tmp/../etc", message: "invalid ipam.dataDir \"/tmp/../etc\": must be an absolute path without \"..\""),
     ]
 
     @Test("an invalid config is refused with a message naming the culprit, before the store exists", arguments: cases)

@@ -57,16 +57,26 @@ enum FileSystem {
         }
     }
 
-    /// The whole file, at most `limit` bytes; nil when it does not exist, or when opening or reading
-    /// fails with one of `absentOn` (e.g. EISDIR, ELOOP: "not a regular file we could own").
-    static func readFile(_ path: String, limit: Int = 1 << 20, absentOn: [Int32] = [ENOENT]) throws -> [UInt8]? {
+    /// The whole file (at most `limit` bytes when one is given); nil when it does not exist, or when
+    /// opening or reading fails with one of `absentOn` (e.g. EISDIR, ELOOP: "not a regular file we
+    /// could own"). A symbolic link is followed only with `followLinks`. With `regularOnly`, anything
+    /// but a regular file (a FIFO would block forever, a device never end) is `NotRegularFile`.
+    static func readFile(_ path: String, limit: Int = .max, absentOn: [Int32] = [ENOENT], followLinks: Bool = false,
+                         regularOnly: Bool = false) throws -> [UInt8]? {
         let fd: Int32
-        switch open(path, O_RDONLY | O_NOFOLLOW) {
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+        let flags = O_RDONLY | (followLinks ? 0 : O_NOFOLLOW) | (regularOnly ? O_NONBLOCK : 0)
+        switch open(path, flags) {
         case .success(let opened): fd = opened
         case .failure(let error) where absentOn.contains(error.code): return nil
         case .failure(let error): throw ioError("cannot open", path, errno: error.code)
         }
         defer { close(fd) }
+        if regularOnly {
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw ioError("cannot inspect", path, errno: errno) }
+            guard info.st_mode & S_IFMT == S_IFREG else { throw NotRegularFile(path: path) }
+        }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while bytes.count < limit {
@@ -132,10 +142,21 @@ enum FileSystem {
         try writeAll(fd, contents, path: path)
     }
 
+    /// Temporary files of `writeAtomically` are `<name>.tmp.<pid of the writer>`.
+    static let temporaryInfix = ".tmp."
+
+    /// The writer's pid when `name` is a temporary file of `writeAtomically`.
+    static func temporaryWriter(_ name: String) -> pid_t? {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts[parts.count - 2] == "tmp", let last = parts.last else { return nil }
+        return pid_t(last)
+    }
+
     /// Replaces `path` through a temporary file and `rename`, so readers see the old or the new
-    /// contents, never half of them.
+    /// contents, never half of them. A writer killed in between leaves the temporary file: its
+    /// owner's DEL and GC remove it (`temporaryWriter`).
     static func writeAtomically(_ path: String, contents: [UInt8], mode: mode_t) throws {
-        let temporary = "\(path).tmp.\(getpid())"
+        let temporary = "\(path)\(temporaryInfix)\(getpid())"
         do {
             try writeFile(temporary, contents: contents, mode: mode)
         } catch {
@@ -177,6 +198,11 @@ enum FileSystem {
         }
         return names
     }
+}
+
+/// `FileSystem.readFile(regularOnly:)` found a directory, FIFO, socket or device.
+struct NotRegularFile: Error {
+    var path: String
 }
 
 /// An errno value carried through `Result` by `FileSystem.open`.

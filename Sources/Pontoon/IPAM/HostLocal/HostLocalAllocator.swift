@@ -17,7 +17,7 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
     private struct Plan {
         var config: HostLocalConfig
         var rangeSets: [AllocationRangeSet]
-        var store: LeaseStore { LeaseStore(directory: config.storeDirectory) }
+        var store: LeaseStore { LeaseStore(directory: config.storeDirectory, lockTimeout: config.lockTimeout) }
     }
 
     private func plan() throws -> Plan {

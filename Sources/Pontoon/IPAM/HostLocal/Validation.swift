@@ -9,6 +9,7 @@ extension HostLocalConfig {
     public func validated() throws -> HostLocalConfig {
         var config = self
         config.dataDir = try Self.validatedDataDir(dataDir)
+        if let resolvConf, !resolvConf.isEmpty { _ = try ConfigPath.validated(resolvConf, key: "ipam.resolvConf") }
         try Self.validateNetworkName(networkName)
         config.rangeSets = try validatedRangeSets().map { $0.ranges.map(\.model) }
         return config
@@ -93,10 +94,7 @@ extension HostLocalConfig {
     /// the files DEL and GC remove) outside the tree the operator named.
     private static func validatedDataDir(_ dataDir: String) throws -> String {
         guard !dataDir.isEmpty else { return defaultDataDir }
-        guard !dataDir.utf8.contains(0) else { throw invalid("invalid dataDir \"\(dataDir)\": it contains a NUL byte") }
-        guard !dataDir.split(separator: "/").contains("..") else {
-            throw invalid("invalid dataDir \"\(dataDir)\": it must not contain a '..' component")
-        }
+        _ = try ConfigPath.validated(dataDir, key: "ipam.dataDir")
         // Drop trailing slashes so the store path is spelled one way (`/` itself stays).
         var trimmed = Substring(dataDir)
         while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
