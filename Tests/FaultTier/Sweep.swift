@@ -110,12 +110,14 @@ struct Sweep {
         let call = operationCall(operation, network)
         var invocation = call.invocation(plugin: plugin)
         let action = fault == .kill ? "signal=KILL" : "error=\(fault.rawValue)"
-        invocation.arguments = ["/usr/bin/strace", "-f", "--seccomp-bpf", "-qq", "-o", "/tmp/io/injected", "-e", "trace=\(position.syscall)",
+        // Not --seccomp-bpf: with it strace 6.1 does not deliver signal= injections (the syscall just runs).
+        invocation.arguments = ["/usr/bin/strace", "-f", "-qq", "-o", "/tmp/io/injected", "-e", "trace=\(position.syscall)",
                                 "-e", "inject=\(position.syscall):\(action):when=\(position.occurrence)", "--"].map { Array($0.utf8) } + invocation.arguments
         let outcome = world.spawner.run(invocation)
         report.count("runs (\(operation.rawValue), \(fault.rawValue))")
         let injectedLine = String(decoding: readFile("/tmp/io/injected"), as: UTF8.self).split(separator: "\n").first { $0.contains("INJECTED") || $0.contains("SIGKILL") }
-        let hitAnswerWrite = injectedLine?.hasPrefix("write(1,") ?? false
+        // strace -f prefixes each line with the pid.
+        let hitAnswerWrite = injectedLine.map { $0.drop { $0.isNumber || $0 == " " }.hasPrefix("write(1,") } ?? false
         let fired = injectedLine != nil || fault == .kill && outcome.signal == 9
         if !fired { report.count("positions the injection did not reach (path changed)") }
         var problems: [String] = []

@@ -46,7 +46,9 @@ struct Options {
 
 let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 let options = Options(Array(CommandLine.arguments.dropFirst()))
-let plugin = options.values["plugin"] ?? ((me as NSString).deletingLastPathComponent + "/pontoon")
+// The plugin under test: --plugin, PONTOON_FAULTS_PLUGIN (scripts/faults: the release build), or the one built beside us.
+let plugin = options.values["plugin"] ?? ProcessInfo.processInfo.environment["PONTOON_FAULTS_PLUGIN"]
+    ?? ((me as NSString).deletingLastPathComponent + "/pontoon")
 
 if Sandbox.inside {
     // A worker: one part, one slice of the work, in its own private world.
@@ -172,7 +174,7 @@ case "fuzz":
     let first = runWorkers("fuzz", workers: workers, ["--seed", String(fixed, radix: 16), "--from", "0", "--to", "\(total / 2)", "--label", "fixed seed \(String(fixed, radix: 16))"])
     let second = runWorkers("fuzz", workers: workers, ["--seed", String(fresh, radix: 16), "--from", "\(total / 2)", "--to", "\(total)", "--label", "random seed \(String(fresh, radix: 16))"])
     passed = conclude("fuzz of the CNI door", merge(first, second), seconds: Date().timeIntervalSince(started),
-                      header: ["\(total) inputs: #0–#\(total / 2 - 1) from the fixed seed \(String(fixed, radix: 16)), #\(total / 2)–#\(total - 1) from the random seed \(String(fresh, radix: 16)); \(workers) workers",
+                      header: ["plugin \(plugin)", "\(total) inputs: #0–#\(total / 2 - 1) from the fixed seed \(String(fixed, radix: 16)), #\(total / 2)–#\(total - 1) from the random seed \(String(fresh, radix: 16)); \(workers) workers",
                                "replay one input: pontoon-faults fuzz --seed <seed> --only <index> --workers \(workers)"],
                       required: [("inputs", total)])
 case "kill":
