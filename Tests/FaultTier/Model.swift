@@ -151,3 +151,16 @@ indirect enum JSON {
         return members.last { $0.0 == key }?.1
     }
 }
+
+extension JSON {
+    /// A JSONSerialization value as a tree (for inputs whose bytes were changed after serialising).
+    init(foundation value: Any) {
+        switch value {
+        case let text as String: self = .string(text)
+        case let array as [Any]: self = .array(array.map(JSON.init(foundation:)))
+        case let object as [String: Any]: self = .object(object.map { ($0.key, JSON(foundation: $0.value)) })
+        case let number as NSNumber: self = .number(number.stringValue)
+        default: self = .null
+        }
+    }
+}
