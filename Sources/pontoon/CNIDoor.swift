@@ -11,6 +11,7 @@ struct CNIDoor {
     }
 
     private func serve(_ request: CNIRequest) throws -> CNIInvocation.Served {
+        if request.command == .del { return try delete(request) }
         let network = try request.bridgeNetwork()
         let plan = try request.ipamPlan()
         let ipam = PluginSetup.allocator(plan, request: request)
@@ -30,8 +31,7 @@ struct CNIDoor {
                 throw error
             }
         case .del:
-            try driver.delete(try request.attachment(network: network), ipam: ipam, previous: try? request.previousResult())
-            return .init()
+            return try delete(request)
         case .check:
             guard let previous = try request.previousResult() else {
                 throw CNIError(.invalidNetworkConfig, "CHECK needs prevResult", details: "the runtime passes the result of ADD as prevResult")
@@ -47,5 +47,15 @@ struct CNIDoor {
         case .version:
             return .init(output: try VersionInfo(stdin: stdin).json) // answered before decoding; kept for exhaustiveness
         }
+    }
+
+    /// DEL reads only what tearing down needs, so no runtime setting can stop it; a `prevResult`
+    /// that cannot be read is not used (the attachment record says what to remove).
+    private func delete(_ request: CNIRequest) throws -> CNIInvocation.Served {
+        let attachment = try request.teardownAttachment()
+        let ipam = PluginSetup.allocator(try request.teardownIPAMPlan(), request: request)
+        let driver = BridgeDriver(stateDirectory: try PluginSetup.stateDirectory(request, environment: environment))
+        try driver.delete(attachment, ipam: ipam, previous: try? request.previousResult())
+        return .init()
     }
 }

@@ -13,16 +13,15 @@ struct HostLocalDoor {
     }
 
     private func serve(_ request: CNIRequest) throws -> CNIInvocation.Served {
-        guard case .hostLocal(let config) = try request.ipamPlan() else {
+        // DEL needs only the store's location: ranges it does not use cannot stop it.
+        let plan = request.command == .del ? try request.teardownIPAMPlan() : try request.ipamPlan()
+        guard case .hostLocal(let config) = plan else {
             throw CNIError(.invalidNetworkConfig, "ipam.type must be \"host-local\" for this plugin")
         }
         let allocator = HostLocalAllocator(config: config)
         switch request.command {
         case .add:
-            let attachment = Attachment(id: request.attachmentID, netnsPath: request.environment.netns,
-                                        network: BridgeNetwork(name: config.networkName),
-                                        requestedIPs: try request.requestedIPs())
-            let leased = try allocator.allocate(for: attachment)
+            let leased = try allocator.allocate(for: request.attachmentID, requesting: try request.requestedIPs())
             let result = AttachmentResult(ips: leased.addresses.map { .init(interface: nil, address: $0.address, gateway: $0.gateway) },
                                           routes: leased.routes, dns: leased.dns)
             let undo = { _ = try? allocator.release(request.attachmentID) }

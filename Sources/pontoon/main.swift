@@ -21,7 +21,7 @@ if invokedAs == "host-local" || invokedAs == "pontoon-host-local" {
 } else if environment["CNI_COMMAND"] != nil || arguments.count < 2 {
     answer = CNIDoor(environment: environment, stdin: ProcessIO.readStandardInput()).run()
 } else {
-    answer = NetavarkDoor(arguments: Array(arguments.dropFirst())).run()
+    answer = NetavarkEntry.run(arguments: Array(arguments.dropFirst()), environment: environment)
 }
 if !ProcessIO.writeStandardOutput(answer.output) {
     // The caller cannot learn what we did: a success it never reads is a failure, undone.

@@ -96,10 +96,10 @@ extension CNIRequest {
         return ranges
     }
 
-    /// The attachment to make, check or remove: identity, netns, network, requested IP and MAC.
+    /// The attachment to make or check: identity, netns, network, requested IP and MAC, port mappings.
     public func attachment(network: BridgeNetwork) throws(CNIError) -> Attachment {
         Attachment(id: attachmentID, netnsPath: environment.netns, network: network,
-                   requestedIPs: try requestedIPs(), requestedMAC: try requestedMAC())
+                   requestedIPs: try requestedIPs(), requestedMAC: try requestedMAC(), portMappings: try portMappings())
     }
 
     /// Every address asked for: `CNI_ARGS IP=`, `runtimeConfig.ips`, `args.cni.ips` (all must be met).

@@ -30,7 +30,7 @@ struct AttachmentSetup {
         do {
             var leased = IPAMResult()
             if let ipam {
-                leased = try ipam.allocate(for: attachment)
+                leased = try ipam.allocate(for: attachment.id, requesting: attachment.requestedIPs)
                 rollback.add("lease of \(attachment.id)") { try ipam.release(attachment.id) }
             }
             var bridge = try BridgeDevice(socket: host, network: network).ensure(rollback: &rollback)

@@ -27,7 +27,8 @@ struct AttachmentTeardown {
             // a namespace alive after its file is removed), so remove it by name.
             let hostName = record?.hostInterface
                 ?? previous?.interfaces.first { $0.sandbox == nil && $0.name != network.bridgeName }?.name
-            if let hostName { try removeHostInterface(hostName) }
+            // The record's bridge first: the config may have changed since ADD.
+            if let hostName { try removeHostInterface(hostName, bridge: record?.bridge ?? network.bridgeName) }
         }
         try ipam?.release(id)
         try records.remove(network: network.name, id: id)
@@ -36,7 +37,7 @@ struct AttachmentTeardown {
     /// GC of an attachment the runtime no longer knows: its host end (and with it the container
     /// end) and its record. The lease is released by the IPAM's own GC.
     func removeStale(_ record: AttachmentRecord) throws {
-        try removeHostInterface(record.hostInterface)
+        try removeHostInterface(record.hostInterface, bridge: record.bridge)
         try records.remove(network: network.name, id: record.id)
     }
 
@@ -73,9 +74,9 @@ struct AttachmentTeardown {
     }
 
     /// Only a veth that is a port of this network's bridge: a random name could have been reused.
-    private func removeHostInterface(_ name: String) throws {
+    private func removeHostInterface(_ name: String, bridge: String) throws {
         guard let link = try host.link(named: name), link.kind == "veth",
-              link.masterIndex == (try host.link(named: network.bridgeName))?.index else { return }
+              link.masterIndex == (try host.link(named: bridge))?.index else { return }
         do {
             try host.deleteLink(index: link.index)
         } catch let error as NetlinkError where error.isNoDevice {

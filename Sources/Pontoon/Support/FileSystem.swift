@@ -209,3 +209,14 @@ struct NotRegularFile: Error {
 struct FileErrno: Error, Equatable {
     var code: Int32
 }
+
+/// A file a caller names as input (netavark's `--file`): links followed, regular files only.
+public enum InputFile {
+    public static func read(_ path: String) throws -> [UInt8]? {
+        do {
+            return try FileSystem.readFile(path, limit: 64 << 20, followLinks: true, regularOnly: true)
+        } catch is NotRegularFile {
+            throw PontoonError(.invalidConfiguration, "\(path) is not a regular file")
+        }
+    }
+}

@@ -7,15 +7,21 @@ extension HostLocalConfig {
     /// per range set, no overlap anywhere, and a store path that cannot escape `dataDir`.
     /// Idempotent. Throws `.invalidConfiguration` naming the offending key and value.
     public func validated() throws -> HostLocalConfig {
-        var config = self
-        config.dataDir = try Self.validatedDataDir(dataDir)
+        var config = try validatedStoreLocation()
         if let resolvConf, !resolvConf.isEmpty { _ = try ConfigPath.validated(resolvConf, key: "ipam.resolvConf") }
-        try Self.validateNetworkName(networkName)
         config.rangeSets = try validatedRangeSets().map { $0.ranges.map(\.model) }
         return config
     }
 
     /// The range sets in the allocator's terms, validated.
+    /// Only where the store is (`dataDir`, network name): all that releasing a lease needs.
+    func validatedStoreLocation() throws -> HostLocalConfig {
+        var config = self
+        config.dataDir = try Self.validatedDataDir(dataDir)
+        try Self.validateNetworkName(networkName)
+        return config
+    }
+
     func validatedRangeSets() throws -> [AllocationRangeSet] {
         guard !rangeSets.isEmpty else { throw invalid("no IP ranges specified") }
         var sets: [AllocationRangeSet] = []
