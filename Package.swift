@@ -38,5 +38,10 @@ let package = Package(
         .testTarget(name: "NetavarkTests", dependencies: ["Netavark", "NetavarkDoor", "TestSupport", "pontoon"]),
         // Root only: real namespaces, real traffic, the plugin run as a child process.
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "pontoon"]),
+        // The fault tier (root): fuzzing, kill -9, syscall fault injection and concurrency, each part
+        // run by `pontoon-faults` inside throwaway network+mount namespaces. Tests may use Foundation.
+        // Optimised even in debug builds: the fuzzer's own work must stay small beside 20,000 plugin runs.
+        .executableTarget(name: "pontoon-faults", path: "Tests/FaultTier", swiftSettings: [.unsafeFlags(["-O"])]),
+        .testTarget(name: "FaultTierTests", dependencies: ["TestSupport", "pontoon", "pontoon-faults"]),
     ]
 )
