@@ -11,10 +11,10 @@ import Foundation
 ///   mounts over `/run` and `/var/lib/cni` inside the sandbox keep all of it private and make it
 ///   vanish with the sandbox. The rest of the mount table (`/sys/fs/cgroup` above all) is the
 ///   host's, unchanged — `ip netns exec` would remount `/sys` and podman would find no cgroups.
-/// - PID: conmon and aardvark-dns daemonise; on this machine PID 1 does not reap orphans, so they
-///   would pile up as zombies (and podman, probing conmon with kill(pid, 0), waits on them).
-///   catatonit reaps them, and SIGKILL to it makes the kernel kill everything in the sandbox,
-///   containers included: nothing can outlive `stop()`.
+/// - PID: conmon and aardvark-dns daemonise and would be re-parented to the machine's PID 1,
+///   which here reaps late (exited conmons were seen lingering as zombies) and which a test must
+///   not depend on. catatonit reaps them inside the sandbox, and SIGKILL to it makes the kernel
+///   kill everything in the sandbox, containers included: nothing can outlive `stop()`.
 final class PodmanSandbox: @unchecked Sendable {
     private let holder: Process
     /// catatonit's PID as seen from the test (PID 1 inside the sandbox).
