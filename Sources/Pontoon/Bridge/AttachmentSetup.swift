@@ -85,6 +85,13 @@ struct AttachmentSetup {
                 attempts += 1
                 if attempts < 8 { continue }
                 throw error
+            } catch {
+                // The kernel may have made the pair and only the answer was lost: find it by its
+                // (random, so ours) host name and delete it with the rest.
+                rollback.add("veth \(hostName) (creation answer lost)") {
+                    if let made = try host.link(named: hostName), made.kind == "veth" { try host.deleteLink(index: made.index) }
+                }
+                throw error
             }
             // Deleting one end deletes both, including the one inside the container.
             rollback.add("veth \(hostName)") { try host.deleteLink(index: hostLink.index) }

@@ -190,13 +190,21 @@ enum FileSystem {
         }
         defer { closedir(stream) }
         var names: [String] = []
-        while let entry = readdir(stream) {
+        while true {
+            // readdir answers NULL both at the end and on an error: only errno tells them apart,
+            // and a listing cut short would make DEL or GC miss what it must remove.
+            errno = 0
+            guard let entry = readdir(stream) else {
+                let code = errno
+                if code == 0 { return names }
+                if code == EINTR { continue }
+                throw ioError("cannot list", path, errno: code)
+            }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        return names
     }
 }
 
