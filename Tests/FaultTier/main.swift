@@ -66,6 +66,16 @@ if Sandbox.inside {
         }
         Fuzz(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: seed,
              seedLabel: options.values["label"] ?? "seed \(String(seed, radix: 16))").run(indices: indices, replay: options.values["only"] != nil)
+    case "nvfuzz":
+        let seed = options.seed()!
+        let indices: [Int]
+        if let only = options.values["only"].flatMap({ Int($0) }) {
+            indices = [only]
+        } else {
+            indices = Array(stride(from: options.int("from", 0) + worker, to: options.int("to", 0), by: workers))
+        }
+        NetavarkFuzz(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: seed,
+                     seedLabel: options.values["label"] ?? "seed \(String(seed, radix: 16))").run(indices: indices, replay: options.values["only"] != nil)
     case "kill":
         let trials = Array(stride(from: worker, to: options.int("trials", 400), by: workers))
         Kills(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: options.seed()!).run(trials: trials)
@@ -176,6 +186,23 @@ case "fuzz":
     passed = conclude("fuzz of the CNI door", merge(first, second), seconds: Date().timeIntervalSince(started),
                       header: ["plugin \(plugin)", "\(total) inputs: #0–#\(total / 2 - 1) from the fixed seed \(String(fixed, radix: 16)), #\(total / 2)–#\(total - 1) from the random seed \(String(fresh, radix: 16)); \(workers) workers",
                                "replay one input: pontoon-faults fuzz --seed <seed> --only <index> --workers \(workers)"],
+                      required: [("inputs", total)])
+case "nvfuzz":
+    // Half the CNI door's count: PONTOON_FUZZ_INPUTS (the long run) scales both doors.
+    let total = options.int("inputs", (Int(ProcessInfo.processInfo.environment["PONTOON_FUZZ_INPUTS"] ?? "") ?? 20_000) / 2)
+    if let only = options.values["only"], let seed = options.seed() {
+        let worker = (Int(only) ?? 0) % workers
+        let summary = runWorkers("nvfuzz", workers: 1, ["--seed", String(seed, radix: 16), "--only", only, "--worker-override", "\(worker)"])
+        passed = conclude("netavark fuzz replay of input #\(only)", summary, seconds: Date().timeIntervalSince(started), header: [], required: [])
+        break
+    }
+    let fixed: UInt64 = 0x5EED_0000_0AAF
+    let fresh = options.seed() ?? UInt64.random(in: 1...UInt64.max)
+    let first = runWorkers("nvfuzz", workers: workers, ["--seed", String(fixed, radix: 16), "--from", "0", "--to", "\(total / 2)", "--label", "fixed seed \(String(fixed, radix: 16))"])
+    let second = runWorkers("nvfuzz", workers: workers, ["--seed", String(fresh, radix: 16), "--from", "\(total / 2)", "--to", "\(total)", "--label", "random seed \(String(fresh, radix: 16))"])
+    passed = conclude("fuzz of the netavark door", merge(first, second), seconds: Date().timeIntervalSince(started),
+                      header: ["plugin \(plugin)", "\(total) inputs: #0–#\(total / 2 - 1) from the fixed seed \(String(fixed, radix: 16)), #\(total / 2)–#\(total - 1) from the random seed \(String(fresh, radix: 16)); \(workers) workers",
+                               "replay one input: pontoon-faults nvfuzz --seed <seed> --only <index> --workers \(workers)"],
                       required: [("inputs", total)])
 case "kill":
     let trials = options.int("trials", 400)
