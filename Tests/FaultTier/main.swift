@@ -9,6 +9,9 @@ import Glibc
 //   pontoon-faults kill [--trials N] [--seed HEX] [--workers N]
 //   pontoon-faults sweep [--faults EIO,EINTR,KILL] [--workers N]
 //   pontoon-faults concurrency [--rounds N]
+//   pontoon-faults nvfuzz [--inputs N] [--seed HEX] [--only INDEX] [--workers N]   (the netavark door)
+//   pontoon-faults nvkill [--trials N] [--seed HEX] [--workers N]
+//   pontoon-faults nvsweep [--faults EIO,EINTR,KILL] [--workers N]
 //
 // The parent splits the work over workers (one sandbox each, run side by side), sums their figures,
 // prints every failure with what is needed to reproduce it, and exits 1 when anything failed.
@@ -79,6 +82,12 @@ if Sandbox.inside {
     case "kill":
         let trials = Array(stride(from: worker, to: options.int("trials", 400), by: workers))
         Kills(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: options.seed()!).run(trials: trials)
+    case "nvkill":
+        let trials = Array(stride(from: worker, to: options.int("trials", 200), by: workers))
+        NetavarkKills(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: options.seed()!).run(trials: trials)
+    case "nvsweep":
+        let faults = (options.values["faults"] ?? "EIO,EINTR,KILL").split(separator: ",").compactMap { Sweep.Fault(rawValue: String($0)) }
+        Sweep(world: world, report: report, plugin: plugin, worker: worker, workers: workers).runNetavark(faults: faults)
     case "sweep":
         let faults = (options.values["faults"] ?? "EIO,EINTR,KILL").split(separator: ",").compactMap { Sweep.Fault(rawValue: String($0)) }
         Sweep(world: world, report: report, plugin: plugin, worker: worker, workers: workers).run(faults: faults)
@@ -211,6 +220,19 @@ case "kill":
     passed = conclude("kill -9 during ADD and DEL", summary, seconds: Date().timeIntervalSince(started),
                       header: ["\(trials) trials (even: ADD killed, odd: DEL killed), seed \(String(seed, radix: 16)); each followed by DEL, GC (1.1.0, cni.dev/valid-attachments), a leftover check, a fresh ADD and DEL"],
                       required: [("ADD trials", trials / 2), ("DEL trials", trials / 2)])
+case "nvkill":
+    let trials = options.int("trials", 200)
+    let seed = options.seed() ?? UInt64.random(in: 1...UInt64.max)
+    let summary = runWorkers("nvkill", workers: workers, ["--trials", "\(trials)", "--seed", String(seed, radix: 16)])
+    passed = conclude("kill -9 during netavark setup and teardown", summary, seconds: Date().timeIntervalSince(started),
+                      header: ["\(trials) trials (even: setup killed, odd: teardown killed; DNS with aardvark-dns in every other pair), seed \(String(seed, radix: 16)); each followed by a teardown, a leftover check (links, records, leases, aardvark-dns entries and process), a fresh setup and teardown"],
+                      required: [("setup trials", trials / 2), ("teardown trials", trials / 2)])
+case "nvsweep":
+    let faults = options.values["faults"] ?? "EIO,EINTR,KILL"
+    let summary = runWorkers("nvsweep", workers: workers, ["--faults", faults])
+    passed = conclude("syscall fault sweep of the netavark door", summary, seconds: Date().timeIntervalSince(started),
+                      header: ["every syscall position of a netavark setup (internal network, DNS off) and teardown, failed with \(faults) in turn via strace -e inject=SYSCALL:…:when=N"],
+                      required: [])
 case "sweep":
     let faults = options.values["faults"] ?? "EIO,EINTR,KILL"
     let summary = runWorkers("sweep", workers: workers, ["--faults", faults])
@@ -224,7 +246,7 @@ case "concurrency":
                       header: ["\(rounds) rounds of 16 parallel ADDs (starting without the bridge) then 16 parallel DELs"],
                       required: [("rounds", rounds)])
 default:
-    print("usage: pontoon-faults fuzz|kill|sweep|concurrency [options]")
+    print("usage: pontoon-faults fuzz|kill|sweep|concurrency|nvfuzz|nvkill|nvsweep [options]")
     exit(2)
 }
 exit(passed ? 0 : 1)
