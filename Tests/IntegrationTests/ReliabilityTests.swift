@@ -38,10 +38,7 @@ struct ReliabilityTests {
         let host = try PrivateHost("devfull")
         defer { host.cleanup() }
         let container = try host.container("c")
-        let stdin = host.scratch.file("add.json")
-        try JSONSerialization.data(withJSONObject: networkConfig(host)).write(to: URL(fileURLWithPath: stdin))
-        let env = "CNI_COMMAND=ADD CNI_CONTAINERID=full1 CNI_NETNS=\(PrivateHost.path(container)) CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni"
-        let run = try host.exec(host.name, "env \(env) \(Binaries.pontoon) < \(stdin) > /dev/full; echo status=$?")
+        let run = try host.shellADD(container, id: "full1", config: networkConfig(host), redirect: "> /dev/full; echo status=$?")
         #expect(run.stdoutText.contains("status=1"), "\(run.stdoutText)")
         #expect(run.stderr.isEmpty)
         #expect(try host.linkNames(host.name) == ["lo"], "veth and the bridge this ADD made are gone")
@@ -56,10 +53,8 @@ struct ReliabilityTests {
         let container = try host.container("c")
         let config = networkConfig(host, version: "1.1.0")
         // A real kill -9 between writing the temporary record and renaming it.
-        let stdin = host.scratch.file("add.json")
-        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: stdin))
-        let env = "CNI_COMMAND=ADD CNI_CONTAINERID=killed1 CNI_NETNS=\(PrivateHost.path(container)) CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni"
-        let killed = try host.exec(host.name, "env \(env) strace -f -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=1 \(Binaries.pontoon) < \(stdin)")
+        let killed = try host.shellADD(container, id: "killed1", config: config,
+                                       wrapper: "strace -f -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=1")
         #expect(killed.status != 0, "strace must be installed (scripts/setup): \(killed.stderrText)")
         #expect(host.records().contains { $0.hasPrefix("killed1@eth0.json.tmp.") }, "\(host.records())")
         let del = try host.cni("DEL", container: container, containerID: "killed1", config: config)
@@ -176,19 +171,30 @@ struct ReliabilityTests {
         let host = try PrivateHost("setns")
         defer { host.cleanup() }
         let container = try host.container("c")
-        let stdin = host.scratch.file("add.json")
-        try JSONSerialization.data(withJSONObject: networkConfig(host)).write(to: URL(fileURLWithPath: stdin))
-        let env = "CNI_COMMAND=ADD CNI_CONTAINERID=setns1 CNI_NETNS=\(PrivateHost.path(container)) CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni"
+        let config = networkConfig(host)
         // Every setns after the first (the way back) fails: retrying cannot help.
-        let failing = try host.exec(host.name, "env \(env) strace -f -o /dev/null -e trace=setns -e inject=setns:error=EIO:when=2+ \(Binaries.pontoon) < \(stdin); echo status=$?")
+        let failing = try host.shellADD(container, id: "setns1", config: config, wrapper: "strace -f -o /dev/null -e trace=setns -e inject=setns:error=EIO:when=2+",
+                                        redirect: "; echo status=$?")
         #expect(failing.stdoutText.contains("status=1"), "\(failing.stdoutText) \(failing.stderrText)")
         #expect(failing.stdoutText.contains("cannot return to network namespace"), "\(failing.stdoutText)")
         #expect(try host.linkNames(container) == ["lo"])
         #expect(host.leases().isEmpty && host.records().isEmpty)
         // Failing it once only is absorbed by the retry: the ADD succeeds.
-        let once = try host.exec(host.name, "env \(env) strace -f -o /dev/null -e trace=setns -e inject=setns:error=EIO:when=2 \(Binaries.pontoon) < \(stdin); echo status=$?")
+        let once = try host.shellADD(container, id: "setns1", config: config, wrapper: "strace -f -o /dev/null -e trace=setns -e inject=setns:error=EIO:when=2",
+                                     redirect: "; echo status=$?")
         #expect(once.stdoutText.contains("status=0"), "\(once.stdoutText)")
         #expect(host.leases().count == 1)
+    }
+}
+
+extension PrivateHost {
+    /// An ADD through a shell inside the private host, for what `cni` cannot express: a wrapper
+    /// command (strace) and a redirection of the plugin's stdout.
+    func shellADD(_ container: String, id: String, config: [String: Any], wrapper: String = "", redirect: String = "") throws -> RunResult {
+        let stdin = scratch.file("add-\(id).json")
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: stdin))
+        let env = "CNI_COMMAND=ADD CNI_CONTAINERID=\(id) CNI_NETNS=\(Self.path(container)) CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni"
+        return try exec(name, "env \(env) \(wrapper) \(Binaries.pontoon) < \(stdin) \(redirect)")
     }
 }
 
