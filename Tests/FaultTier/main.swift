@@ -118,7 +118,7 @@ func runWorkers(_ part: String, workers: Int, _ extra: [String]) -> Summary {
         let log = NSTemporaryDirectory() + "pontoon-faults-\(getpid())-\(part)-\(worker).log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
-        let command = Sandbox.wrap([me, part, "--worker", "\(worker)", "--workers", "\(workers)", "--plugin", plugin] + extra)
+        let command = Sandbox.wrap(driver: me, plugin: plugin, [part, "--worker", "\(worker)", "--workers", "\(workers)"] + extra)
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", Sandbox.marker: "1"]
