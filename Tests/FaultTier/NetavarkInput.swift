@@ -12,7 +12,27 @@ struct NetavarkFuzzInput {
 /// What podman really sent netavark (`testdata/podman/podman-netavark-*.json`): every setup and
 /// teardown stdin of the captures, the starting points of the netavark fuzz.
 enum NetavarkCaptures {
+    /// Workers run from a copy of the driver in the sandbox, where the checkout may be hidden: the
+    /// parent hands them the captures in this variable, one `<label>\t<stdin JSON>` per line.
+    static let variable = "PONTOON_NETAVARK_CAPTURES"
+
     static func load() -> [(String, JSON)] {
+        if let given = ProcessInfo.processInfo.environment[variable] {
+            return given.split(separator: "\n").compactMap { line in
+                let parts = line.split(separator: "\t", maxSplits: 1)
+                guard parts.count == 2, let value = try? JSONSerialization.jsonObject(with: Data(parts[1].utf8)) else { return nil }
+                return (String(parts[0]), JSON(capture: value))
+            }
+        }
+        return read()
+    }
+
+    /// The captures as the variable carries them.
+    static func encoded() -> String {
+        read().map { "\($0.0)\t\(String(decoding: $0.1.bytes, as: UTF8.self))" }.joined(separator: "\n")
+    }
+
+    private static func read() -> [(String, JSON)] {
         guard let directory = locate() else { return [] }
         var found: [(String, JSON)] = []
         for file in ["podman-netavark-setup.json", "podman-netavark-teardown.json", "podman-netavark-multi-dns.json"] {

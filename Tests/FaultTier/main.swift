@@ -121,7 +121,8 @@ func runWorkers(_ part: String, workers: Int, _ extra: [String]) -> Summary {
         let command = Sandbox.wrap(driver: me, plugin: plugin, [part, "--worker", "\(worker)", "--workers", "\(workers)"] + extra)
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
-        process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", Sandbox.marker: "1"]
+        process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", Sandbox.marker: "1",
+                               NetavarkCaptures.variable: part == "nvfuzz" ? NetavarkCaptures.encoded() : ""]
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = FileHandle(forWritingAtPath: log)
         process.standardInput = FileHandle.nullDevice
