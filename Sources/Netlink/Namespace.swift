@@ -11,7 +11,9 @@ public final class NetworkNamespace: Sendable {
 
     /// Open the namespace file; a missing one throws a `SystemError` whose errno is ENOENT.
     public init(path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO given as the path would block the open forever; a namespace file
+        // ignores it, and setns on anything else fails with a clear error.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SystemError(operation: "open network namespace", path: path, errno: errno) }
         self.fd = fd
         self.path = path
