@@ -71,12 +71,6 @@ enum Output {
         }
     }
 
-    static func portText(_ ports: [PortMappingView]) -> String { ports.map(\.text).joined(separator: ", ") }
-}
-
-/// `0.0.0.0:8080-8081->80-81/tcp`, as podman prints ports.
-struct PortMappingView {
-    var text: String
 }
 
 /// Runs an operation, turning its error into one line on stderr and podman's exit status.

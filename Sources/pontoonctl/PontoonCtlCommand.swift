@@ -184,7 +184,7 @@ struct Exec: ParsableCommand {
     func run() throws {
         try perform { () throws(CtlError) in
             let record = try global.store.container(name)
-            try NamespaceExec.exec(netns: record.netns, command)
+            try NamespaceExec.exec(netns: record.netns, files: global.store.paths.stateDirectory + "/containers/" + record.name, command)
         }
     }
 }
