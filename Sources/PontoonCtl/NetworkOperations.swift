@@ -32,7 +32,10 @@ public struct NetworkOperations {
         do {
             let socket = try RouteSocket()
             for family in IPFamily.allCases {
-                used += try socket.routes(family: family, table: RouteTable.main).map(\.destination).filter { $0.prefixLength > 0 }
+                // Every table is dumped and filtered here: asking the kernel for the main table fails
+                // (ENOENT) in a namespace that has no route yet.
+                used += try socket.routes(family: family).filter { $0.table == RouteTable.main && $0.destination.prefixLength > 0 }
+                    .map(\.destination)
             }
         } catch {
             throw CtlError(.failed, "cannot read this namespace's routes: \(error)")
