@@ -27,6 +27,29 @@ public final class NetworkNamespace: Sendable {
 
     deinit { close(fd) }
 
+    /// A new, empty namespace bind-mounted on `path` (an existing empty file), as libpod and
+    /// `ip netns add` make them; it lives until the file is unmounted. Made on a thread of its own
+    /// that ends right after, so no other work of the calling process ever runs inside it.
+    public static func createPersistent(at path: String) throws {
+        var thread = pthread_t()
+        // Lives until after the join: the thread borrows it.
+        let holder = PathBox(path)
+        let started = pthread_create(&thread, nil, { argument in
+            let box = Unmanaged<PathBox>.fromOpaque(argument!).takeUnretainedValue()
+            guard cnl_unshare_network_namespace() == 0 else {
+                box.failure = SystemError(operation: "unshare network namespace", errno: errno)
+                return nil
+            }
+            if mount("/proc/thread-self/ns/net", box.path, nil, UInt(MS_BIND), nil) != 0 {
+                box.failure = SystemError(operation: "bind mount network namespace", path: box.path, errno: errno)
+            }
+            return nil
+        }, Unmanaged.passUnretained(holder).toOpaque())
+        guard started == 0 else { throw SystemError(operation: "start namespace thread", errno: started) }
+        pthread_join(thread, nil)
+        if let failure = holder.failure { throw failure }
+    }
+
     /// Whether both descriptors name the same namespace (same nsfs inode), whatever their paths.
     public func isSame(as other: NetworkNamespace) throws -> Bool {
         var mine = stat(), theirs = stat()
@@ -69,4 +92,10 @@ public struct NamespaceEscapeError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         "cannot return to network namespace \(origin): \(String(cString: strerror(errno)))"
     }
+}
+
+private final class PathBox: @unchecked Sendable {
+    let path: String
+    var failure: SystemError?
+    init(_ path: String) { self.path = path }
 }
