@@ -134,7 +134,7 @@ public final class NetlinkSocket {
         try exchange(batch, collect: .untilAcknowledged).messages
     }
 
-    private func exchange(_ batch: NetlinkBatch, collect: Collect) throws -> (messages: [NetlinkMessage], interrupted: Bool) {
+    func exchange(_ batch: NetlinkBatch, collect: Collect) throws -> (messages: [NetlinkMessage], interrupted: Bool) {
         guard !batch.entries.isEmpty else { return ([], false) }
         precondition(batch.firstSequence == sequence &+ 1, "a batch is sent once, on the socket that made it")
         sequence = batch.lastSequence
