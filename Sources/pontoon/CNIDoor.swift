@@ -22,7 +22,7 @@ struct CNIDoor {
                                details: "use cniVersion 0.3.0 or later for layer-2 only networks")
             }
             let attachment = try request.attachment(network: network)
-            let result = try driver.add(attachment, ipam: ipam)
+            let result = try driver.add(attachment, ipam: ipam, firewall: try network.firewall.driver())
             return try WireResult(result, version: request.version).json
         case .del:
             try driver.delete(try request.attachment(network: network), ipam: ipam, previous: try? request.previousResult())

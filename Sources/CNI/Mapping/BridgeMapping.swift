@@ -42,23 +42,38 @@ extension CNIRequest {
         network.portIsolation = config.portIsolation ?? false
         network.disableContainerInterface = config.disableContainerInterface ?? false
         network.dns = try config.dns.map { dns throws(CNIError) in try dns.model(key: "dns") } ?? DNS()
+        network.firewall = try firewallKind()
         try rejectUnimplemented(network)
         return network
     }
 
+    /// `firewall`, else the reference's `ipMasqBackend`, else nftables.
+    private func firewallKind() throws(CNIError) -> FirewallKind {
+        if let name = config.firewall {
+            guard let kind = FirewallKind(rawValue: name.lowercased()) else {
+                throw CNIError(.invalidNetworkConfig, "invalid firewall \"\(name)\": must be nftables, iptables or none")
+            }
+            return kind
+        }
+        if let name = config.ipMasqBackend, !name.isEmpty {
+            guard let kind = FirewallKind(rawValue: name.lowercased()), kind != .none else {
+                throw CNIError(.invalidNetworkConfig, "invalid ipMasqBackend \"\(name)\": must be iptables or nftables")
+            }
+            return kind
+        }
+        return .nftables
+    }
+
     /// Keys Pontoon understands but cannot honour yet: refusing them is better than an attachment
-    /// that silently lacks the masquerading, port mapping or filtering the operator asked for.
+    /// that silently lacks the filtering or shaping the operator asked for.
     private func rejectUnimplemented(_ network: BridgeNetwork) throws(CNIError) {
         guard command == .add || command == .check else { return }
-        if network.ipMasq {
-            throw CNIError(.unsupportedField, "ipMasq is not supported yet", details: "set \"ipMasq\": false; masquerading arrives with the nftables firewall")
+        if network.firewall == .iptables {
+            throw CNIError(.unsupportedField, "firewall driver iptables is not built yet",
+                           details: "use \"firewall\": \"nftables\" (the default) or \"none\"")
         }
         if network.macSpoofCheck {
-            throw CNIError(.unsupportedField, "macspoofchk is not supported yet", details: "it needs the nftables firewall")
-        }
-        if let mappings = config.runtimeConfig?.portMappings, !mappings.isEmpty {
-            throw CNIError(.unsupportedField, "runtimeConfig.portMappings is not supported yet",
-                           details: "port mappings arrive with the nftables firewall")
+            throw CNIError(.unsupportedField, "macspoofchk is not supported yet", details: "MAC spoof filtering is not built yet")
         }
         if config.runtimeConfig?.bandwidth != nil {
             throw CNIError(.unsupportedField, "runtimeConfig.bandwidth is not supported", details: "Pontoon does not shape traffic")
@@ -96,10 +111,39 @@ extension CNIRequest {
         return ranges
     }
 
-    /// The attachment to make, check or remove: identity, netns, network, requested IP and MAC.
+    /// The attachment to make, check or remove: identity, netns, network, requested IP and MAC,
+    /// port mappings.
     public func attachment(network: BridgeNetwork) throws(CNIError) -> Attachment {
         Attachment(id: attachmentID, netnsPath: environment.netns, network: network,
-                   requestedIPs: try requestedIPs(), requestedMAC: try requestedMAC())
+                   requestedIPs: try requestedIPs(), requestedMAC: try requestedMAC(), portMappings: try portMappings())
+    }
+
+    /// `runtimeConfig.portMappings` (capability `portMappings`), checked: ports 1-65535, tcp/udp/sctp
+    /// (default tcp), an optional host IP (empty means every address).
+    public func portMappings() throws(CNIError) -> [PortMapping] {
+        var mappings: [PortMapping] = []
+        for (i, entry) in (config.runtimeConfig?.portMappings ?? []).enumerated() {
+            let key = "runtimeConfig.portMappings[\(i)]"
+            for (name, port) in [("hostPort", entry.hostPort), ("containerPort", entry.containerPort)] where !(1...65535).contains(port) {
+                throw CNIError(.invalidNetworkConfig, "\(key).\(name) \(port) is not a port (1-65535)")
+            }
+            let name = (entry.protocol ?? "tcp").lowercased()
+            guard let transport = PortMapping.TransportProtocol(rawValue: name.isEmpty ? "tcp" : name) else {
+                throw CNIError(.invalidNetworkConfig, "\(key).protocol \"\(entry.protocol ?? "")\" is not tcp, udp or sctp")
+            }
+            var hostIP: IPAddress?
+            if let text = entry.hostIP, !text.isEmpty {
+                guard let ip = IPAddress(text) else {
+                    throw CNIError(.invalidNetworkConfig, "\(key).hostIP \"\(text)\" is not an IP address")
+                }
+                // 0.0.0.0 and :: mean every address of that family.
+                hostIP = ip.bytes.allSatisfy { $0 == 0 } ? nil : ip
+            }
+            let mapping = PortMapping(hostIP: hostIP, hostPort: UInt16(entry.hostPort), containerPort: UInt16(entry.containerPort),
+                                      transport: transport)
+            if !mappings.contains(mapping) { mappings.append(mapping) }
+        }
+        return mappings
     }
 
     /// Every address asked for: `CNI_ARGS IP=`, `runtimeConfig.ips`, `args.cni.ips` (all must be met).

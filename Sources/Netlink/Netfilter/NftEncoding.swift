@@ -133,6 +133,9 @@ enum NftEncoding {
                               dataType == NftSet.verdictType ? UInt32(MemoryLayout<Int32>.size) : set.dataLength ?? 0)
         }
         nftnl_set_set_u32(object, UInt16(NFTNL_SET_FLAGS.rawValue), flags)
+        // The kernel requires a transaction-local set ID (rules of the same batch may refer to it);
+        // derived from the name, so it differs between the sets of one transaction.
+        nftnl_set_set_u32(object, UInt16(NFTNL_SET_ID.rawValue), set.name.utf8.reduce(UInt32(2166136261)) { ($0 ^ UInt32($1)) &* 16777619 })
         body(object)
     }
 
