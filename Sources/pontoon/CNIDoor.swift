@@ -14,7 +14,8 @@ struct CNIDoor {
         let network = try request.bridgeNetwork()
         let plan = try request.ipamPlan()
         let ipam = PluginSetup.allocator(plan, request: request)
-        let driver = BridgeDriver(stateDirectory: try PluginSetup.stateDirectory(request, environment: environment))
+        let stateDirectory = try PluginSetup.stateDirectory(request, environment: environment)
+        let driver = BridgeDriver(stateDirectory: stateDirectory)
         switch request.command {
         case .add:
             if request.version.resultFormat == .legacy, case .none = plan {
@@ -22,7 +23,7 @@ struct CNIDoor {
                                details: "use cniVersion 0.3.0 or later for layer-2 only networks")
             }
             let attachment = try request.attachment(network: network)
-            let result = try driver.add(attachment, ipam: ipam, firewall: try network.firewall.driver())
+            let result = try driver.add(attachment, ipam: ipam, firewall: network.firewall.driver(stateDirectory: stateDirectory))
             return try WireResult(result, version: request.version).json
         case .del:
             try driver.delete(try request.attachment(network: network), ipam: ipam, previous: try? request.previousResult())

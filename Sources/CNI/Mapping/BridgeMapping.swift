@@ -68,10 +68,6 @@ extension CNIRequest {
     /// that silently lacks the filtering or shaping the operator asked for.
     private func rejectUnimplemented(_ network: BridgeNetwork) throws(CNIError) {
         guard command == .add || command == .check else { return }
-        if network.firewall == .iptables {
-            throw CNIError(.unsupportedField, "firewall driver iptables is not built yet",
-                           details: "use \"firewall\": \"nftables\" (the default) or \"none\"")
-        }
         if network.macSpoofCheck {
             throw CNIError(.unsupportedField, "macspoofchk is not supported yet", details: "MAC spoof filtering is not built yet")
         }

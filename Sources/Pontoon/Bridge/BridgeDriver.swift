@@ -38,7 +38,7 @@ public struct BridgeDriver {
         if let network = membership.recorded() {
             let state = try records.load(network: attachment.network.name, id: attachment.id)?.firewall
                 ?? FirewallAttachment(id: attachment.id, addresses: previous.ips.map(\.address.address), mappings: attachment.portMappings)
-            try network.kind.driver().check(state, network: network)
+            try network.kind.driver(stateDirectory: records.directory).check(state, network: network)
         } else if attachment.network.firewall != .none {
             throw PontoonError(.checkFailed, "network \(attachment.network.name) has no firewall rules")
         }
@@ -75,7 +75,7 @@ public struct BridgeDriver {
             throw PontoonError(.notReady, "cannot write attachment records: \(records.directory) is not writable")
         }
         try ipam?.readiness()
-        try network.firewall.driver().readiness()
+        try network.firewall.driver(stateDirectory: records.directory).readiness()
     }
 
     /// GC: release leases and remove host interfaces and records of attachments not in `valid`.

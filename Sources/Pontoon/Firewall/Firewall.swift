@@ -1,7 +1,7 @@
 import NetAddress
 
 /// A firewall driver: masquerading, forwarding and port mappings for a bridge network. Chosen per
-/// network (`"firewall": "nftables" | "none"`) and handed to the bridge driver the way the address
+/// network (`"firewall": "nftables" | "iptables" | "none"`) and handed to the bridge driver the way the address
 /// allocator is. Network-wide rules are made with the network's first attachment and removed with
 /// its last (`FirewallMembership` decides which, under a per-network lock); each attachment's own
 /// state is data the rules look up, so adding the 500th container costs what adding the first does.
@@ -30,14 +30,13 @@ public protocol Firewall {
 public enum FirewallKind: String, Codable, Sendable, CaseIterable {
     case nftables, iptables, none
 
-    /// The driver for a network.
-    public func driver() throws -> any Firewall {
+    /// The driver for a network; `stateDirectory` is where a driver keeps what the kernel cannot
+    /// (the iptables driver's host-port claims).
+    public func driver(stateDirectory: String) -> any Firewall {
         switch self {
         case .nftables: return NftablesFirewall()
+        case .iptables: return IptablesFirewall(stateDirectory: stateDirectory)
         case .none: return NoFirewall()
-        case .iptables:
-            throw PontoonError(.unsupported, "firewall driver iptables is not built yet",
-                               details: "use \"firewall\": \"nftables\" (the default) or \"none\"")
         }
     }
 }

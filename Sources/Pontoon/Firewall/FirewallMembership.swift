@@ -25,7 +25,7 @@ struct FirewallMembership {
             let first = record.members.isEmpty
             if first { record.network = definition }
             // Later members follow the driver the network was made with.
-            let driver = record.network.kind == firewall.kind ? firewall : try record.network.kind.driver()
+            let driver = record.network.kind == firewall.kind ? firewall : record.network.kind.driver(stateDirectory: stateDirectory)
             try driver.add(attachment, network: record.network, firstInNetwork: first)
             if !record.members.contains(attachment.id.description) { record.members.append(attachment.id.description) }
             do {
@@ -44,7 +44,7 @@ struct FirewallMembership {
             guard var record = load() else { return }
             let remaining = record.members.filter { $0 != id.description }
             let last = remaining.isEmpty
-            let driver = try record.network.kind.driver()
+            let driver = record.network.kind.driver(stateDirectory: stateDirectory)
             try driver.remove(attachment ?? FirewallAttachment(id: id, addresses: [], hostPorts: []),
                               network: record.network, lastInNetwork: last)
             record.members = remaining
@@ -68,7 +68,7 @@ struct FirewallMembership {
                 let id = AttachmentID(containerID: String(member[..<at]), ifName: String(member[member.index(after: at)...]))
                 return records.load(network: network, id: id)?.firewall
             }
-            try record.network.kind.driver().reload(network: record.network, attachments: attachments)
+            try record.network.kind.driver(stateDirectory: stateDirectory).reload(network: record.network, attachments: attachments)
             return attachments.count
         }
         if case .ran(let count) = outcome { return count }
