@@ -56,7 +56,7 @@ struct FirewallLab {
 
     /// What a TCP or UDP probe from `namespace` to `address:port` got back ("" when nothing).
     func probe(from namespace: String, _ transport: String, _ address: String, _ port: Int, sourcePort: Int? = nil) throws -> String {
-        let result = try host.exec(namespace, "timeout -s KILL 8 python3 \(try probeScript()) \(transport) \(address) \(port) \(sourcePort ?? 0)")
+        let result = try host.exec(namespace, "timeout -s KILL 10 python3 \(try probeScript()) \(transport) \(address) \(port) \(sourcePort ?? 0)")
         return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -96,17 +96,25 @@ struct FirewallLab {
                 address, port, source = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
                 family = socket.AF_INET6 if ":" in address else socket.AF_INET
                 s = socket.socket(family, socket.SOCK_STREAM if mode == "tcp" else socket.SOCK_DGRAM)
-                s.settimeout(2)
                 if source:
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                     s.bind(("0.0.0.0" if family == socket.AF_INET else "::", source))
+                # A first packet can be lost while neighbours are resolved: TCP retransmits its SYN
+                # within the timeout, UDP asks up to three times, as a real client would.
                 try:
                     if mode == "tcp":
+                        s.settimeout(5)
                         s.connect((address, port))
                         print(s.recv(2048).decode().strip())
                     else:
-                        s.sendto(b"probe", (address, port))
-                        print(s.recvfrom(2048)[0].decode().strip())
+                        s.settimeout(1.5)
+                        for attempt in range(3):
+                            s.sendto(b"probe", (address, port))
+                            try:
+                                print(s.recvfrom(2048)[0].decode().strip())
+                                break
+                            except socket.timeout:
+                                pass
                 except OSError:
                     pass
 
