@@ -24,8 +24,9 @@ struct HostPortClaims {
         attachment.hostPorts.flatMap { port in (0..<port.count).map { Claim(port: port, offset: $0) } }
     }
 
-    /// Claim every host port of the attachment, or none: a port held by another attachment is
-    /// refused with what nftables says for it. Claims the attachment already holds are kept.
+    /// Claim every host port of the attachment, or none: a port already held is refused with what
+    /// nftables says for it (also when this attachment holds it: an ADD repeated without a DEL is
+    /// refused by both drivers), so on success every claim is this call's own.
     func claim(_ attachment: FirewallAttachment) throws {
         try FileSystem.makeDirectories(directory, mode: 0o700)
         let owner = Array(attachment.id.description.utf8)
@@ -35,7 +36,7 @@ struct HostPortClaims {
                 let path = "\(directory)/\(claim.name)"
                 if try FileSystem.createExclusive(path, contents: owner, mode: 0o600) {
                     made.append(path)
-                } else if try FileSystem.readFile(path) != owner {
+                } else {
                     throw PontoonError(.portTaken, "host port \(claim.port.hostDescription) is already mapped to another container",
                                        details: "choose another host port; nothing was changed")
                 }
