@@ -48,6 +48,10 @@ struct IptablesFirewallTests {
         _ = try lab.host.attach(container, config: config(lab, ["ipMasq": false]))
         try lab.serve(in: lab.outside, port: 9000)
         #expect(try lab.probe(from: container, "tcp", Lab.outsideV4, 9000) == "")
+        var status = config(lab, ["cniVersion": "1.1.0"])
+        status.removeValue(forKey: "runtimeConfig")
+        let ready = try lab.host.cni("STATUS", container: nil, config: status)
+        #expect(ready.status == 0, "STATUS: \(ready.stdoutText)")
         let rules = try rules(lab)
         #expect(rules.contains("--ctstate DNAT -j MASQUERADE"), "the hairpin masquerade: \(rules)")
         #expect(!rules.contains("-j RETURN"), "no masquerade of leaving traffic: \(rules)")
@@ -175,6 +179,15 @@ struct IptablesFirewallTests {
             #expect(try lab.reload().status == 0)
             #expect(try rules(lab) == restored, "a second reload changes nothing")
         }
+        // Flushed and never reloaded: the DELs still remove every chain of pontoon's.
+        try lab.host.exec(lab.host.name, "iptables -t nat -F && ip6tables -t filter -F")
+        for container in [a, b] {
+            let del = try lab.host.cni("DEL", container: container, config: config(lab))
+            #expect(del.status == 0, "\(del.stdoutText)")
+        }
+        let left = try rules(lab)
+        #expect(!left.contains("PONTOON") && !left.contains("pontoon"), "\(left)")
+        #expect(claims(lab).isEmpty)
     }
 
     @Test("CHECK verifies the mappings: passes after ADD, names a mapping someone deleted (105)")

@@ -71,7 +71,7 @@ public struct IptablesFirewall: Firewall {
     }
 
     public func readiness() throws {
-        for family in IPFamily.allCases {
+        for family in IPFamily.allCases where family == .v4 || Self.hostHasIPv6 {
             do {
                 try IptablesTool(family: family).readiness()
             } catch let error as PontoonError {
@@ -98,7 +98,8 @@ public struct IptablesFirewall: Firewall {
         let outcome = try StoreLock.withLock(directory: sharedDirectory, createDirectory: true) { () throws in
             try FileSystem.makeDirectories(networksDirectory, mode: 0o700)
             try FileSystem.writeFile("\(networksDirectory)/\(network.name)", contents: [], mode: 0o600)
-            for family in IPFamily.allCases {
+            // Only the network's families: a host without IPv6 may have no working ip6tables.
+            for family in families(network) {
                 let tool = IptablesTool(family: family)
                 var script = IptablesTool.Script()
                 let sharedMade = try addSharedChains(to: &script, tool: tool, thorough: thorough)
@@ -156,7 +157,7 @@ public struct IptablesFirewall: Firewall {
             return
         }
         let outcome = try StoreLock.withLock(directory: sharedDirectory, createDirectory: true) { () throws in
-            for family in IPFamily.allCases {
+            for family in families(network) {
                 var chains = IptablesTool.Script()
                 for (table, chain) in IptablesRules.networkChains(network) {
                     // Declared first, so deleting a chain that is already gone is not an error.
@@ -168,7 +169,9 @@ public struct IptablesFirewall: Firewall {
             }
             _ = try FileSystem.remove("\(networksDirectory)/\(network.name)")
             if try (FileSystem.listDirectory(networksDirectory) ?? []).isEmpty {
-                for family in IPFamily.allCases { try removeSharedChains(IptablesTool(family: family)) }
+                for family in IPFamily.allCases where family == .v4 || Self.hostHasIPv6 {
+                    try removeSharedChains(IptablesTool(family: family))
+                }
             }
         }
         guard case .ran = outcome else {
@@ -221,6 +224,13 @@ public struct IptablesFirewall: Firewall {
             let left = try rules.filter { try tool.exists($0) }
             try tool.restore(script(left), what: what)
         }
+    }
+
+    /// A kernel without IPv6 has no ip6tables tables to program or clean.
+    private static var hostHasIPv6: Bool { (try? FileSystem.isDirectory("/proc/sys/net/ipv6")) == true }
+
+    private func families(_ network: FirewallNetwork) -> [IPFamily] {
+        IPFamily.allCases.filter { family in network.subnets.contains { $0.family == family } }
     }
 
     private func dnatRules(_ attachment: FirewallAttachment, network: FirewallNetwork, family: IPFamily) -> [IptablesRule] {
