@@ -20,8 +20,14 @@ let package = Package(
         // The engine: attachment model, bridge driver, IPAM, attachment records.
         .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress"]),
         // Pure CNI protocol: env, network config, results per version, errors.
-        .target(name: "CNI", dependencies: ["Pontoon", "NetAddress"]),
-        .executableTarget(name: "pontoon", dependencies: ["CNI", "Pontoon"]),
+        // JSON as both doors read it: Go's key rule (what the reference plugins accept), error paths.
+        .target(name: "WireCoding"),
+        .target(name: "CNI", dependencies: ["Pontoon", "NetAddress", "WireCoding"]),
+        // Pure netavark protocol: NetworkOptions in, StatusBlock out.
+        .target(name: "Netavark", dependencies: ["WireCoding"]),
+        // podman's netavark command line served by the engine: the mapping and the verbs.
+        .target(name: "NetavarkDoor", dependencies: ["Netavark", "Pontoon", "NetAddress"]),
+        .executableTarget(name: "pontoon", dependencies: ["CNI", "NetavarkDoor", "Pontoon"]),
 
         // Shared by the test targets: locating built binaries, running them, temporary dirs, namespaces.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -29,7 +35,13 @@ let package = Package(
         .testTarget(name: "CNITests", dependencies: ["CNI", "Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "IPAMTests", dependencies: ["Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CNetlink", "NetAddress"]),
+        .testTarget(name: "NetavarkTests", dependencies: ["Netavark", "NetavarkDoor", "TestSupport", "pontoon"]),
         // Root only: real namespaces, real traffic, the plugin run as a child process.
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "pontoon"]),
+        // The fault tier (root): fuzzing, kill -9, syscall fault injection and concurrency, each part
+        // run by `pontoon-faults` inside throwaway network+mount namespaces. Tests may use Foundation.
+        // Optimised even in debug builds: the fuzzer's own work must stay small beside 20,000 plugin runs.
+        .executableTarget(name: "pontoon-faults", path: "Tests/FaultTier", swiftSettings: [.unsafeFlags(["-O"])]),
+        .testTarget(name: "FaultTierTests", dependencies: ["TestSupport", "pontoon", "pontoon-faults"]),
     ]
 )

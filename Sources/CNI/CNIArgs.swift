@@ -16,6 +16,15 @@ public struct CNIArgs: Sendable, Equatable {
 
     public init() {}
 
+    /// DEL's reading: tearing down needs nothing from `CNI_ARGS`, so nothing in it can fail a DEL
+    /// (a stale or malformed `IP=`, `MAC=` or unknown key is simply not used).
+    public init(tolerating text: String) {
+        for segment in text.split(separator: ";", omittingEmptySubsequences: true) {
+            guard let equals = segment.firstIndex(of: "="), equals != segment.startIndex else { continue }
+            pairs.append((String(segment[..<equals]), String(segment[segment.index(after: equals)...])))
+        }
+    }
+
     public init(parsing text: String) throws(CNIError) {
         for segment in text.split(separator: ";", omittingEmptySubsequences: true) {
             guard let equals = segment.firstIndex(of: "="), equals != segment.startIndex else {

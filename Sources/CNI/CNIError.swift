@@ -48,6 +48,7 @@ extension CNIError {
         let code: Code
         switch error.kind {
         case .invalidConfiguration: code = .invalidNetworkConfig
+        case .invalidRequest: code = .invalidEnvironment
         case .unsupported: code = .unsupportedField
         case .containerMissing: code = .unknownContainer
         case .io: code = .ioFailure

@@ -12,7 +12,7 @@ public struct DelegatedIPAM: AddressAllocator {
         self.request = request
     }
 
-    public func allocate(for attachment: Attachment) throws -> IPAMResult {
+    public func allocate(for id: AttachmentID, requesting requested: [IPAddress]) throws -> IPAMResult {
         let output = try run(.add)
         let wire = try JSONCoding.decode(WireResult.self, from: output, what: "the result of IPAM plugin \(type)")
         let result = try wire.attachmentResult(what: "the result of IPAM plugin \(type)")

@@ -1,3 +1,5 @@
+import Pontoon
+
 /// The `CNI_*` environment of one plugin invocation, validated the way a runtime expects.
 public struct CNIEnvironment: Sendable {
     public var command: CNICommand
@@ -43,7 +45,7 @@ public struct CNIEnvironment: Sendable {
         path = (value("CNI_PATH") ?? "").split(separator: ":").map(String.init)
         if let containerID { try Self.validate(containerID: containerID) }
         if let ifName { try Self.validate(ifName: ifName) }
-        args = try CNIArgs(parsing: value("CNI_ARGS") ?? "")
+        args = command == .del ? CNIArgs(tolerating: value("CNI_ARGS") ?? "") : try CNIArgs(parsing: value("CNI_ARGS") ?? "")
     }
 
     /// `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`, as libcni enforces.
@@ -61,25 +63,8 @@ public struct CNIEnvironment: Sendable {
     }
 }
 
-/// Names of containers and networks: an alphanumeric first character, then alphanumerics, `_`, `.`, `-`.
-func isValidName(_ name: String) -> Bool {
-    guard let first = name.unicodeScalars.first, first.isASCIIAlphanumeric else { return false }
-    return name.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || $0 == "_" || $0 == "." || $0 == "-" }
-}
+/// Names of containers and networks: the engine's one rule.
+func isValidName(_ name: String) -> Bool { Names.isValid(name) }
 
-/// Why `name` cannot be a Linux interface name, or nil when it can.
-func interfaceNameProblem(_ name: String) -> String? {
-    if name.isEmpty { return "empty" }
-    if name.utf8.count > 15 { return "longer than 15 bytes" }
-    if name == "." || name == ".." { return "\".\" and \"..\" are reserved" }
-    if name.unicodeScalars.contains(where: { $0 == "/" || $0 == ":" || $0.properties.isWhitespace }) {
-        return "contains / or : or whitespace"
-    }
-    return nil
-}
-
-extension Unicode.Scalar {
-    var isASCIIAlphanumeric: Bool {
-        ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self)
-    }
-}
+/// Why `name` cannot be a Linux interface name, or nil when it can (the engine's rule).
+func interfaceNameProblem(_ name: String) -> String? { Names.interfaceNameProblem(name) }

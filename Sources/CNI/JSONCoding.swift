@@ -1,11 +1,13 @@
-import FoundationEssentials
+import WireCoding
 
-/// JSON in and out for the CNI door. Output is compact with sorted keys, so it is deterministic,
-/// and slashes stay unescaped (`/run/netns/…` must read as a path).
+/// JSON in and out for the CNI door: `WireJSON` with failures as CNI decoding errors (6).
 enum JSONCoding {
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String) throws(CNIError) -> T {
+    /// Keys are read by Go's rule (see `GoKeyDecoder`). With `tolerantExcept`, the decode is tolerant:
+    /// an optional key that cannot be decoded reads as absent, except at the key paths listed.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String,
+                                     tolerantExcept needed: Set<String>? = nil) throws(CNIError) -> T {
         do {
-            return try JSONDecoder().decode(type, from: Data(bytes))
+            return try WireJSON.decode(type, from: bytes, tolerantExcept: needed)
         } catch let error as DecodingError {
             throw CNIError(.decodingFailure, "failed to decode \(what): \(describe(error))")
         } catch {
@@ -13,43 +15,7 @@ enum JSONCoding {
         }
     }
 
-    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Our own value types always encode; a failure here is a programming error.
-        return (try? Array(encoder.encode(value))) ?? Array("{}".utf8)
-    }
+    static func encode<T: Encodable>(_ value: T) -> [UInt8] { WireJSON.encode(value) }
 
-    /// A message that names the key path and what was wrong with it.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            var text = ""
-            for key in keys {
-                if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
-            }
-            return text.isEmpty ? "document" : "\"\(text)\""
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            return "\(path(context.codingPath)): expected \(typeName(type))"
-        case .valueNotFound(let type, let context):
-            return "\(path(context.codingPath)): expected \(typeName(type)), found null"
-        case .keyNotFound(let key, let context):
-            return "\(path(context.codingPath + [key])): missing"
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return "malformed JSON (\(context.debugDescription))" }
-            return "\(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
-    }
-
-    private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Bool.Type: "a boolean"
-        case is Int.Type, is UInt16.Type, is Int32.Type: "an integer"
-        default: String(describing: type).hasPrefix("Array") ? "an array" : "an object"
-        }
-    }
+    static func describe(_ error: DecodingError) -> String { WireJSON.describe(error) }
 }

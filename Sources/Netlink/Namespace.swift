@@ -25,21 +25,46 @@ public final class NetworkNamespace: Sendable {
 
     deinit { close(fd) }
 
+    /// Whether both descriptors name the same namespace (same nsfs inode), whatever their paths.
+    public func isSame(as other: NetworkNamespace) throws -> Bool {
+        var mine = stat(), theirs = stat()
+        guard fstat(fd, &mine) == 0 else { throw SystemError(operation: "inspect network namespace", path: path, errno: errno) }
+        guard fstat(other.fd, &theirs) == 0 else {
+            throw SystemError(operation: "inspect network namespace", path: other.path, errno: errno)
+        }
+        return mine.st_dev == theirs.st_dev && mine.st_ino == theirs.st_ino
+    }
+
     /// Run `body` with the calling thread inside this namespace, then return the thread to where it
     /// was, also when `body` throws. `setns` switches only the calling thread: callers must be
     /// single-threaded (the plugin is), and must not hop threads inside `body`.
+    ///
+    /// Returning is retried (a transient failure must not strand the thread); if it still fails,
+    /// `NamespaceEscapeError` is thrown. The thread is then inside this namespace, so the caller
+    /// may only finish with sockets opened before (they stay bound to their own namespace) and
+    /// must report the failure and exit rather than open anything new.
     public func run<T>(_ body: () throws -> T) throws -> T {
         let origin = try NetworkNamespace.current()
         guard cnl_enter_network_namespace(fd) == 0 else {
             throw SystemError(operation: "enter network namespace", path: path, errno: errno)
         }
-        defer {
-            // Staying in the container's namespace would make every later host-side step act on
-            // the container: there is no safe way to continue.
-            if cnl_enter_network_namespace(origin.fd) != 0 {
-                fatalError("cannot return to network namespace \(origin.path): \(String(cString: strerror(errno)))")
-            }
+        let outcome = Result { try body() }
+        var code: Int32 = 0
+        for _ in 0..<3 {
+            if cnl_enter_network_namespace(origin.fd) == 0 { return try outcome.get() }
+            code = errno
         }
-        return try body()
+        throw NamespaceEscapeError(origin: origin.path, errno: code)
+    }
+}
+
+/// The thread could not return from a container's namespace to the host's. Nothing that depends
+/// on the thread's namespace (new sockets, `/proc/sys/net`) may run after this: stop and report.
+public struct NamespaceEscapeError: Error, CustomStringConvertible, Sendable {
+    public let origin: String
+    public let errno: Int32
+
+    public var description: String {
+        "cannot return to network namespace \(origin): \(String(cString: strerror(errno)))"
     }
 }

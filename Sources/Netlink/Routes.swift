@@ -60,10 +60,27 @@ public enum RouteTable {
 }
 
 extension RouteSocket {
-    /// Add a route; EEXIST propagates (NLM_F_EXCL).
+    /// Add a route beside any other route to the same destination (NLM_F_APPEND), as the reference
+    /// plugin does: a container on two networks gets a default route through each (IPv4 keeps both,
+    /// IPv6 merges them into one multipath route). A route already there exactly as asked is not an
+    /// error; any other EEXIST propagates.
     public func addRoute(_ route: RouteSpec) throws {
-        try execute("add route \(Self.describe(route))", type: Int32(RTM_NEWROUTE), flags: NLM_F_CREATE | NLM_F_EXCL,
-                    build: Self.routeAddition(route))
+        do {
+            try execute("add route \(Self.describe(route))", type: Int32(RTM_NEWROUTE), flags: NLM_F_CREATE | NLM_F_APPEND,
+                        build: Self.routeAddition(route))
+        } catch let error as NetlinkError where error.isExists {
+            guard try hasRoute(route) else { throw error }
+        }
+    }
+
+    /// Whether the table holds `route` as asked: destination, gateway, device and metric.
+    func hasRoute(_ route: RouteSpec) throws -> Bool {
+        let table = UInt32(truncatingIfNeeded: route.table ?? Int(RouteTable.main))
+        return try routes(family: route.destination.family, table: table).contains { entry in
+            entry.destination == route.destination && entry.gateway == route.gateway
+                && (route.outputIndex == nil || entry.outputIndex == route.outputIndex)
+                && (route.priority == nil || entry.priority == route.priority.map { UInt32(truncatingIfNeeded: $0) })
+        }
     }
 
     /// The routes of one family: all tables by default, or one (`RouteTable.main`). Cached clones

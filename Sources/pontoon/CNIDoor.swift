@@ -10,7 +10,8 @@ struct CNIDoor {
         CNIInvocation.answer(environment: environment, stdin: stdin, door: "CNI", serve: serve)
     }
 
-    private func serve(_ request: CNIRequest) throws -> [UInt8] {
+    private func serve(_ request: CNIRequest) throws -> CNIInvocation.Served {
+        if request.command == .del { return try delete(request) }
         let network = try request.bridgeNetwork()
         let plan = try request.ipamPlan()
         let ipam = PluginSetup.allocator(plan, request: request)
@@ -23,25 +24,41 @@ struct CNIDoor {
                                details: "use cniVersion 0.3.0 or later for layer-2 only networks")
             }
             let attachment = try request.attachment(network: network)
-            let result = try driver.add(attachment, ipam: ipam, firewall: network.firewall.driver(stateDirectory: stateDirectory))
-            return try WireResult(result, version: request.version).json
+            let (result, undo) = try driver.add(attachment, ipam: ipam, firewall: network.firewall.driver(stateDirectory: stateDirectory))
+            do {
+                return .init(output: try WireResult(result, version: request.version).json, undo: { undo() })
+            } catch {
+                undo()
+                throw error
+            }
         case .del:
-            try driver.delete(try request.attachment(network: network), ipam: ipam, previous: try? request.previousResult())
-            return []
+            return try delete(request)
         case .check:
             guard let previous = try request.previousResult() else {
                 throw CNIError(.invalidNetworkConfig, "CHECK needs prevResult", details: "the runtime passes the result of ADD as prevResult")
             }
             try driver.check(try request.attachment(network: network), ipam: ipam, previous: previous)
-            return []
+            return .init()
         case .status:
             try driver.status(network: network, ipam: ipam)
-            return []
+            return .init()
         case .gc:
             try driver.garbageCollect(network: network, keeping: request.validAttachments, ipam: ipam)
-            return []
+            return .init()
         case .version:
-            return try VersionInfo(stdin: stdin).json // answered before decoding; kept for exhaustiveness
+            return .init(output: try VersionInfo(stdin: stdin).json) // answered before decoding; kept for exhaustiveness
         }
+    }
+
+    /// DEL reads only what tearing down needs, so no runtime setting can stop it; a `prevResult`
+    /// that cannot be read is not used (the attachment record says what to remove).
+    private func delete(_ request: CNIRequest) throws -> CNIInvocation.Served {
+        var attachment = try request.teardownAttachment()
+        // Only for a DEL without a record (the record says exactly what the firewall made).
+        attachment.portMappings = (try? request.portMappings()) ?? []
+        let ipam = PluginSetup.allocator(try request.teardownIPAMPlan(), request: request)
+        let driver = BridgeDriver(stateDirectory: try PluginSetup.stateDirectory(request, environment: environment))
+        try driver.delete(attachment, ipam: ipam, previous: try? request.previousResult())
+        return .init()
     }
 }

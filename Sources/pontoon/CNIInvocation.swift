@@ -4,8 +4,14 @@ import Pontoon
 /// What every CNI-speaking door does around its own work: read the environment, answer VERSION,
 /// decode the request, set up logging, and turn any failure into the error document.
 enum CNIInvocation {
+    /// What a door's work produced: the document to print, and how to undo the work if it cannot be.
+    struct Served {
+        var output: [UInt8] = []
+        var undo: (() -> Void)? = nil
+    }
+
     static func answer(environment: [String: String], stdin: [UInt8], door: String,
-                       serve: (CNIRequest) throws -> [UInt8]) -> ProcessIO.Answer {
+                       serve: (CNIRequest) throws -> Served) -> ProcessIO.Answer {
         var version: CNIVersion?
         do {
             let cniEnvironment = try CNIEnvironment(environment)
@@ -14,10 +20,14 @@ enum CNIInvocation {
             }
             let request = try CNIRequest(environment: cniEnvironment, stdin: stdin)
             version = request.version
-            PluginSetup.configureLog(request, environment: environment, door: door)
-            let output = try serve(request)
+            do {
+                try PluginSetup.configureLog(request, environment: environment, door: door)
+            } catch where request.command == .del {
+                // A log that cannot be opened must not keep DEL from tearing down.
+            }
+            let served = try serve(request)
             Log.info("ok")
-            return ProcessIO.Answer(output: output, status: 0)
+            return ProcessIO.Answer(output: served.output, status: 0, undo: served.undo)
         } catch {
             let cniError = CNIError(any: error)
             Log.error("failed: \(cniError)")

@@ -12,20 +12,25 @@ struct HostLocalDoor {
         CNIInvocation.answer(environment: environment, stdin: stdin, door: "host-local", serve: serve)
     }
 
-    private func serve(_ request: CNIRequest) throws -> [UInt8] {
-        guard case .hostLocal(let config) = try request.ipamPlan() else {
+    private func serve(_ request: CNIRequest) throws -> CNIInvocation.Served {
+        // DEL needs only the store's location: ranges it does not use cannot stop it.
+        let plan = request.command == .del ? try request.teardownIPAMPlan() : try request.ipamPlan()
+        guard case .hostLocal(let config) = plan else {
             throw CNIError(.invalidNetworkConfig, "ipam.type must be \"host-local\" for this plugin")
         }
         let allocator = HostLocalAllocator(config: config)
         switch request.command {
         case .add:
-            let attachment = Attachment(id: request.attachmentID, netnsPath: request.environment.netns,
-                                        network: BridgeNetwork(name: config.networkName),
-                                        requestedIPs: try request.requestedIPs())
-            let leased = try allocator.allocate(for: attachment)
+            let leased = try allocator.allocate(for: request.attachmentID, requesting: try request.requestedIPs())
             let result = AttachmentResult(ips: leased.addresses.map { .init(interface: nil, address: $0.address, gateway: $0.gateway) },
                                           routes: leased.routes, dns: leased.dns)
-            return try WireResult(result, version: request.version).json
+            let undo = { _ = try? allocator.release(request.attachmentID) }
+            do {
+                return .init(output: try WireResult(result, version: request.version).json, undo: undo)
+            } catch {
+                undo()
+                throw error
+            }
         case .del:
             try allocator.release(request.attachmentID)
         case .check:
@@ -38,6 +43,6 @@ struct HostLocalDoor {
         case .version:
             break
         }
-        return []
+        return .init()
     }
 }

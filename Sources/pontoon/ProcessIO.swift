@@ -7,6 +7,9 @@ enum ProcessIO {
     struct Answer {
         var output: [UInt8]
         var status: Int32
+        /// Undoes what the operation made, for when its answer cannot be delivered: an attachment
+        /// the runtime never hears about would be leaked for good.
+        var undo: (() -> Void)? = nil
     }
 
     static func environment() -> [String: String] {
@@ -35,15 +38,17 @@ enum ProcessIO {
         }
     }
 
-    static func writeStandardOutput(_ bytes: [UInt8]) {
+    /// Writes all of `bytes`; false when stdout refused them (closed, full, a reader gone).
+    static func writeStandardOutput(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
             if n > 0 {
                 offset += n
             } else if n < 0 && errno != EINTR {
-                return
+                return false
             }
         }
+        return true
     }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Pontoon
 
 // One short-lived process per operation. Pick the front door from how we were called:
 //  - invoked as `host-local` (a link to this binary): serve only the host-local IPAM plugin;
@@ -23,7 +24,12 @@ if invokedAs == "host-local" || invokedAs == "pontoon-host-local" {
 } else if environment["CNI_COMMAND"] != nil || arguments.count < 2 {
     answer = CNIDoor(environment: environment, stdin: ProcessIO.readStandardInput()).run()
 } else {
-    answer = NetavarkDoor(arguments: Array(arguments.dropFirst())).run()
+    answer = NetavarkEntry.run(arguments: Array(arguments.dropFirst()), environment: environment)
 }
-ProcessIO.writeStandardOutput(answer.output)
+if !ProcessIO.writeStandardOutput(answer.output) {
+    // The caller cannot learn what we did: a success it never reads is a failure, undone.
+    Log.error("cannot write the answer to stdout (\(String(cString: strerror(errno)))); undoing the operation")
+    answer.undo?()
+    exit(answer.status == 0 ? 1 : answer.status)
+}
 exit(answer.status)

@@ -78,4 +78,32 @@ struct EnvironmentTests {
         #expect(throws: CNIError.self) { try CNIArgs(parsing: "IgnoreUnknown=maybe") }
         #expect(throws: CNIError.self) { try CNIArgs(parsing: "=x") }
     }
+
+    @Test("CNI_ARGS as containerd sends them: IgnoreUnknown and the K8S keys in any order (go-cni walks a map); a 64-hex id")
+    func containerdArgs() throws {
+        let id = String(repeating: "0123456789abcdef", count: 4)
+        let pairs = ["IgnoreUnknown=1", "K8S_POD_NAMESPACE=kube-system", "K8S_POD_NAME=coredns-5d78c9869d-x7k2p",
+                     "K8S_POD_INFRA_CONTAINER_ID=\(id)", "K8S_POD_UID=6f0a8a5e-3c1b-4d5e-9f2a-1b2c3d4e5f60"]
+        for rotation in 0..<pairs.count {
+            for order in [Array(pairs[rotation...] + pairs[..<rotation]), Array((pairs[rotation...] + pairs[..<rotation]).reversed())] {
+                var env = add
+                env["CNI_CONTAINERID"] = id
+                env["CNI_ARGS"] = order.joined(separator: ";")
+                let parsed = try CNIEnvironment(env)
+                #expect(parsed.args.ignoreUnknown && parsed.args.ips.isEmpty && parsed.args.mac == nil, "\(order)")
+                #expect(parsed.containerID == id)
+            }
+        }
+    }
+
+    @Test("DEL reads nothing from CNI_ARGS, so nothing in it fails a DEL; ADD still refuses the same")
+    func delToleratesArgs() {
+        for args in ["IP=10.0.0.999", "MAC=zz", "FOO=bar", "junk", "=x", "IgnoreUnknown=maybe"] {
+            var env = add
+            env["CNI_ARGS"] = args
+            #expect(code(env) == 4, "ADD with \(args)")
+            env["CNI_COMMAND"] = "DEL"
+            #expect(code(env) == nil, "DEL with \(args)")
+        }
+    }
 }

@@ -12,6 +12,8 @@ struct ValidationTests {
         var dataDir: String?
         var message: String
         var testDescription: String { message }
+        /// The problem is where the store is (name, dataDir), not the ranges.
+        var misplacesStore: Bool { name != "net1" || dataDir != nil }
     }
 
     static let cases: [Case] = [
@@ -39,7 +41,7 @@ struct ValidationTests {
         Case(sets: [[range("10.1.0.0/24")]], name: "a/b",
              message: "invalid network name \"a/b\": it names the lease directory, so it must start with a letter or digit and hold only letters, digits, '_', '.' and '-'"),
         Case(sets: [[range("10.1.0.0/24")]], name: "", message: "missing network name: it names the lease directory"),
-        Case(sets: [[range("10.1.0.0/24")]], dataDir: "/tmp/../etc", message: "invalid dataDir \"/tmp/../etc\": it must not contain a '..' component"),
+        Case(sets: [[range("10.1.0.0/24")]], dataDir: "/tmp/../etc", message: "invalid ipam.dataDir \"/tmp/../etc\": must be an absolute path without \"..\""),
     ]
 
     @Test("an invalid config is refused with a message naming the culprit, before the store exists", arguments: cases)
@@ -50,10 +52,15 @@ struct ValidationTests {
             #expect(error?.kind == .invalidConfiguration)
             #expect(error?.message == invalid.message)
 
-            // Every operation validates first, so none of them touches the disk.
+            // Every operation validates first, so none of them touches the disk. Releasing needs only
+            // the store's location: bad ranges must not stop a DEL, a bad location must.
             let allocator = HostLocalAllocator(config: config)
             #expect(throws: PontoonError.self) { try allocator.allocate(for: attachment("c1")) }
-            #expect(throws: PontoonError.self) { try allocator.release(id("c1")) }
+            if invalid.misplacesStore {
+                #expect(throws: PontoonError.self) { try allocator.release(id("c1")) }
+            } else {
+                try allocator.release(id("c1"))
+            }
             #expect(throws: PontoonError.self) { try allocator.garbageCollect(keeping: []) }
             #expect(!Disk.exists(scratch.dataDir))
         }

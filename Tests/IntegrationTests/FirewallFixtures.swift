@@ -31,11 +31,12 @@ struct FirewallLab {
     }
 
     /// Dual-stack, masquerading, hairpin (podman's bridge settings), with `mappings` for the ADD.
-    func config(mappings: [[String: Any]] = [], _ extra: [String: Any] = [:]) -> [String: Any] {
+    func config(mappings: [[String: Any]] = [], subnets: [String] = ["10.99.0.0/24", "fd99::/64"],
+                _ extra: [String: Any] = [:]) -> [String: Any] {
         var settings: [String: Any] = ["ipMasq": true, "hairpinMode": true, "capabilities": ["portMappings": true]]
         if !mappings.isEmpty { settings["runtimeConfig"] = ["portMappings": mappings] }
         settings.merge(extra) { _, new in new }
-        return networkConfig(host, subnets: ["10.99.0.0/24", "fd99::/64"], routes: ["0.0.0.0/0", "::/0"], settings)
+        return networkConfig(host, subnets: subnets, routes: ["0.0.0.0/0", "::/0"], settings)
     }
 
     /// TCP and UDP servers in `namespace` on `port`, both families, answering every connection or

@@ -58,11 +58,15 @@ public final class PrivateHost: @unchecked Sendable {
 
     /// Run the plugin inside the private host with the CNI environment a runtime would set.
     @discardableResult
+    /// `netns` overrides the container's namespace path; `environment` adds variables.
     public func cni(_ command: String, container: String?, containerID: String? = nil, ifName: String = "eth0",
-                    args: String? = nil, config: [String: Any], binary: String = Binaries.pontoon) throws -> RunResult {
+                    args: String? = nil, netns: String? = nil, environment: [String: String] = [:],
+                    config: [String: Any], binary: String = Binaries.pontoon) throws -> RunResult {
         var env = ["CNI_COMMAND": command, "CNI_PATH": "/usr/lib/cni", "CNI_IFNAME": ifName,
                    "CNI_CONTAINERID": containerID ?? container ?? "none"]
+        env.merge(environment) { _, new in new }
         if let container { env["CNI_NETNS"] = Self.path(container) }
+        if let netns { env["CNI_NETNS"] = netns }
         if let args { env["CNI_ARGS"] = args }
         let stdin = try JSONSerialization.data(withJSONObject: config, options: [.withoutEscapingSlashes])
         return try TestRun.run(Self.ip, ["netns", "exec", name, binary], environment: env, stdin: stdin)

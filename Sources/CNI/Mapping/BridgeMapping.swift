@@ -107,39 +107,10 @@ extension CNIRequest {
         return ranges
     }
 
-    /// The attachment to make, check or remove: identity, netns, network, requested IP and MAC,
-    /// port mappings.
+    /// The attachment to make or check: identity, netns, network, requested IP and MAC, port mappings.
     public func attachment(network: BridgeNetwork) throws(CNIError) -> Attachment {
         Attachment(id: attachmentID, netnsPath: environment.netns, network: network,
                    requestedIPs: try requestedIPs(), requestedMAC: try requestedMAC(), portMappings: try portMappings())
-    }
-
-    /// `runtimeConfig.portMappings` (capability `portMappings`), checked: ports 1-65535, tcp/udp/sctp
-    /// (default tcp), an optional host IP (empty means every address).
-    public func portMappings() throws(CNIError) -> [PortMapping] {
-        var mappings: [PortMapping] = []
-        for (i, entry) in (config.runtimeConfig?.portMappings ?? []).enumerated() {
-            let key = "runtimeConfig.portMappings[\(i)]"
-            for (name, port) in [("hostPort", entry.hostPort), ("containerPort", entry.containerPort)] where !(1...65535).contains(port) {
-                throw CNIError(.invalidNetworkConfig, "\(key).\(name) \(port) is not a port (1-65535)")
-            }
-            let name = (entry.protocol ?? "tcp").lowercased()
-            guard let transport = PortMapping.TransportProtocol(rawValue: name.isEmpty ? "tcp" : name) else {
-                throw CNIError(.invalidNetworkConfig, "\(key).protocol \"\(entry.protocol ?? "")\" is not tcp, udp or sctp")
-            }
-            var hostIP: IPAddress?
-            if let text = entry.hostIP, !text.isEmpty {
-                guard let ip = IPAddress(text) else {
-                    throw CNIError(.invalidNetworkConfig, "\(key).hostIP \"\(text)\" is not an IP address")
-                }
-                // 0.0.0.0 and :: mean every address of that family.
-                hostIP = ip.bytes.allSatisfy { $0 == 0 } ? nil : ip
-            }
-            let mapping = PortMapping(hostIP: hostIP, hostPort: UInt16(entry.hostPort), containerPort: UInt16(entry.containerPort),
-                                      transport: transport)
-            if !mappings.contains(mapping) { mappings.append(mapping) }
-        }
-        return mappings
     }
 
     /// Every address asked for: `CNI_ARGS IP=`, `runtimeConfig.ips`, `args.cni.ips` (all must be met).

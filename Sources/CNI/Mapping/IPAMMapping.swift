@@ -22,13 +22,16 @@ extension CNIRequest {
         if config.disableContainerInterface == true {
             throw CNIError(.invalidNetworkConfig, "cannot use ipam when disableContainerInterface is set")
         }
-        guard type == "host-local" else {
-            guard !type.contains("/"), type != ".", type != ".." else {
-                throw CNIError(.invalidNetworkConfig, "invalid ipam.type \"\(type)\": a plugin name cannot contain a path")
-            }
-            return .delegated(type: type)
-        }
+        guard type == "host-local" else { return .delegated(type: try delegatedIPAMType(type)) }
         return .hostLocal(try hostLocalConfig(ipam))
+    }
+
+    /// A plugin run from `CNI_PATH` is named, never given as a path.
+    func delegatedIPAMType(_ type: String) throws(CNIError) -> String {
+        guard !type.contains("/"), type != ".", type != ".." else {
+            throw CNIError(.invalidNetworkConfig, "invalid ipam.type \"\(type)\": a plugin name cannot contain a path")
+        }
+        return type
     }
 
     /// host-local's config: runtime `ipRanges` first, then the legacy single range, then `ranges`.
@@ -47,13 +50,23 @@ extension CNIRequest {
         let routes = try (ipam.routes ?? []).enumerated().map { i, route throws(CNIError) in
             try route.model(key: "ipam.routes[\(i)]")
         }
-        let config = HostLocalConfig(networkName: try networkName(), dataDir: ipam.dataDir.flatMap { $0.isEmpty ? nil : $0 },
+        var config = HostLocalConfig(networkName: try networkName(), dataDir: ipam.dataDir.flatMap { $0.isEmpty ? nil : $0 },
                                      rangeSets: sets, routes: routes, resolvConf: ipam.resolvConf)
+        config.lockTimeout = try lockTimeout()
         do {
             return try config.validated()
         } catch {
             throw CNIError(any: error)
         }
+    }
+
+    /// `PONTOON_LOCK_TIMEOUT` (seconds, e.g. `0.5`) overrides how long to wait for the lease store.
+    func lockTimeout() throws(CNIError) -> Duration {
+        guard let text = environment.variables["PONTOON_LOCK_TIMEOUT"], !text.isEmpty else { return StoreLock.defaultTimeout }
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= 86400 else {
+            throw CNIError(.invalidEnvironment, "invalid PONTOON_LOCK_TIMEOUT \"\(text)\": expected seconds between 0 and 86400")
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
     private func rangeSet(_ set: [RangeConf], key: String) throws(CNIError) -> [AddressRange] {

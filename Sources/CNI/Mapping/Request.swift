@@ -13,7 +13,9 @@ public struct CNIRequest: Sendable {
     public init(environment: CNIEnvironment, stdin: [UInt8]) throws(CNIError) {
         self.environment = environment
         rawConfig = stdin
-        config = try JSONCoding.decode(NetConf.self, from: stdin, what: "network config")
+        // DEL reads tolerantly: a runtime setting it does not use cannot stop a teardown.
+        config = try JSONCoding.decode(NetConf.self, from: stdin, what: "network config",
+                                       tolerantExcept: environment.command == .del ? NetConf.keysTeardownNeeds : nil)
         // A config without a version is the oldest one, as the reference decoder treats it.
         let requested = config.cniVersion.flatMap { $0.isEmpty ? nil : $0 } ?? "0.1.0"
         guard let version = CNIVersion(requested), version.isSupported else {

@@ -12,12 +12,15 @@ struct AttachmentSetup {
     var network: BridgeNetwork { attachment.network }
     var ifName: String { attachment.id.ifName }
 
-    func run() throws -> AttachmentResult {
+    /// The result, and how to undo everything this ADD made (for when the result cannot be
+    /// delivered: the caller would never send the DEL).
+    func run() throws -> (AttachmentResult, AttachmentUndo) {
         guard let netnsPath = attachment.netnsPath else {
             throw PontoonError(.invalidConfiguration, "ADD needs the container's network namespace path")
         }
         let namespace = try Namespaces.open(netnsPath)
         let host = try RouteSocket()
+        try Namespaces.refuseHost(namespace)
         let container = try RouteSocket.inside(namespace)
         // Checked first so a taken name fails before anything is made.
         if try container.link(named: ifName) != nil {
@@ -28,7 +31,7 @@ struct AttachmentSetup {
         do {
             var leased = IPAMResult()
             if let ipam {
-                leased = try ipam.allocate(for: attachment)
+                leased = try ipam.allocate(for: attachment.id, requesting: attachment.requestedIPs)
                 rollback.add("lease of \(attachment.id)") { try ipam.release(attachment.id) }
             }
             var bridge = try BridgeDevice(socket: host, network: network).ensure(rollback: &rollback)
@@ -59,7 +62,8 @@ struct AttachmentSetup {
                 id: attachment.id, network: network.name, netns: netnsPath, bridge: bridge.name,
                 hostInterface: hostLink.name, containerMAC: containerLink.mac,
                 addresses: leased.addresses.map(\.address), portMappings: attachment.portMappings, firewall: firewalled))
-            return result
+            rollback.add("record of \(attachment.id)") { [records] in try records.remove(network: network.name, id: attachment.id) }
+            return (result, AttachmentUndo(rollback: rollback))
         } catch {
             rollback.run()
             throw error
@@ -83,6 +87,13 @@ struct AttachmentSetup {
                 }
                 attempts += 1
                 if attempts < 8 { continue }
+                throw error
+            } catch {
+                // The kernel may have made the pair and only the answer was lost: find it by its
+                // (random, so ours) host name and delete it with the rest.
+                rollback.add("veth \(hostName) (creation answer lost)") {
+                    if let made = try host.link(named: hostName), made.kind == "veth" { try host.deleteLink(index: made.index) }
+                }
                 throw error
             }
             // Deleting one end deletes both, including the one inside the container.
@@ -117,6 +128,13 @@ struct AttachmentSetup {
     }
 }
 
+/// Everything a successful ADD made, ready to be removed again, newest first.
+public struct AttachmentUndo {
+    let rollback: Rollback
+
+    public func callAsFunction() { rollback.run() }
+}
+
 /// Opening a container's network namespace, with a "does not exist" that maps to CNI code 3.
 enum Namespaces {
     static func open(_ path: String) throws -> NetworkNamespace {
@@ -124,6 +142,20 @@ enum Namespaces {
             return try NetworkNamespace(path: path)
         } catch let error as SystemError where error.isNotFound {
             throw PontoonError(.containerMissing, "network namespace \(path) does not exist")
+        }
+    }
+
+    /// Whether `namespace` is the one this thread runs in: the host's, never a container's.
+    static func isHost(_ namespace: NetworkNamespace) throws -> Bool {
+        try namespace.isSame(as: NetworkNamespace.current())
+    }
+
+    /// A "container" namespace that is the host's own would have the plugin create, and DEL
+    /// delete, host interfaces by the container's interface name (e.g. the bridge itself).
+    static func refuseHost(_ namespace: NetworkNamespace) throws {
+        if try isHost(namespace) {
+            throw PontoonError(.invalidRequest, "network namespace \(namespace.path) is the host's own",
+                               details: "a container needs a network namespace of its own")
         }
     }
 }

@@ -24,7 +24,13 @@ struct BridgeDevice {
             } catch let error as NetlinkError where error.errno == EOPNOTSUPP && network.needsVLANFiltering {
                 throw PontoonError(.unsupported, "VLAN filtering is not available in this kernel",
                                    details: "vlan and vlanTrunk need a kernel built with CONFIG_BRIDGE_VLAN_FILTERING")
+            } catch {
+                // The kernel may have made it and only the answer was lost: remove it if unused.
+                rollback.add("bridge \(name) (creation answer lost)") { try removeIfUnused() }
+                throw error
             }
+            // Registered before anything else can fail (even the lookup below).
+            if created { rollback.add("bridge \(name)") { try removeIfUnused() } }
             link = try socket.link(named: name)
         }
         guard let bridge = link else {
@@ -36,10 +42,6 @@ struct BridgeDevice {
         if network.needsVLANFiltering && bridge.bridge?.vlanFiltering != true {
             throw PontoonError(.conflict, "bridge \(name) exists without VLAN filtering, which vlan and vlanTrunk need",
                                details: "enable it (ip link set \(name) type bridge vlan_filtering 1) or use another bridge")
-        }
-        if created {
-            let index = bridge.index
-            rollback.add("bridge \(name)") { try removeIfUnused(index: index) }
         }
         if !bridge.isUp || (network.promiscMode && bridge.promiscuity == 0) {
             try socket.setLink(index: bridge.index, up: true, promiscuous: network.promiscMode ? true : nil)
@@ -86,10 +88,14 @@ struct BridgeDevice {
         return current
     }
 
-    /// Rollback of a bridge this ADD created: only while no other container's port is on it.
-    private func removeIfUnused(index: Int32) throws {
-        guard try !hasPorts(index) else { return }
-        try socket.deleteLink(index: index)
+    /// Rollback of a bridge this ADD created: only while it is a bridge and no other container's
+    /// port is on it.
+    private func removeIfUnused() throws {
+        guard let bridge = try socket.link(named: name), bridge.kind == "bridge", try !hasPorts(bridge.index) else { return }
+        do {
+            try socket.deleteLink(index: bridge.index)
+        } catch let error as NetlinkError where error.isNoDevice {
+        }
     }
 
     private func removeAddressIfUnused(_ address: IPNetwork, index: Int32) throws {

@@ -12,8 +12,10 @@ public struct BridgeDriver {
     }
 
     /// ADD: bridge, veth pair (peer born inside the container), addresses, routes, lease, record.
-    /// Any failure undoes everything this call made and rethrows.
-    public func add(_ attachment: Attachment, ipam: (any AddressAllocator)?, firewall: any Firewall) throws -> AttachmentResult {
+    /// Any failure undoes everything this call made and rethrows. On success, `undo` removes it
+    /// all again exactly (a bridge it created included), for a result that cannot be delivered.
+    public func add(_ attachment: Attachment, ipam: (any AddressAllocator)?,
+                    firewall: any Firewall) throws -> (result: AttachmentResult, undo: AttachmentUndo) {
         defer { logNetlinkCount() }
         return try AttachmentSetup(attachment: attachment, ipam: ipam, firewall: firewall, records: records).run()
     }
@@ -81,9 +83,12 @@ public struct BridgeDriver {
     /// GC: release leases and remove host interfaces and records of attachments not in `valid`.
     public func garbageCollect(network: BridgeNetwork, keeping valid: Set<AttachmentID>, ipam: (any AddressAllocator)?) throws {
         try ipam?.garbageCollect(keeping: valid)
-        let teardown = AttachmentTeardown(records: records, network: network)
-        for record in records.all(network: network.name) where !valid.contains(record.id) {
-            try teardown.removeStale(record)
+        let stale = records.all(network: network.name).filter { !valid.contains($0.id) }
+        if !stale.isEmpty {
+            let teardown = try AttachmentTeardown(records: records, network: network)
+            for record in stale { try teardown.removeStale(record) }
         }
+        // Half-written records of ADDs that were killed before they could rename them.
+        try records.removeAbandonedTemporaries(network: network.name)
     }
 }

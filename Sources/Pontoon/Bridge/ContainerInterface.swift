@@ -18,6 +18,12 @@ struct ContainerInterface {
             }
             // Announce the (possibly reused) address to neighbours as soon as the link comes up.
             try Sysctl.set("net/ipv4/conf/\(name)/arp_notify", "1")
+            // Born inside the container, the interface inherits the namespace's IPv6 default, which
+            // may be "disabled": then adding an IPv6 address fails (EACCES). Asked for IPv6, enable it
+            // on the interface we made (nothing else in the container changes).
+            if addresses.contains(where: { $0.address.family == .v6 }), Sysctl.exists("net/ipv6/conf/\(name)/disable_ipv6") {
+                try Sysctl.set("net/ipv6/conf/\(name)/disable_ipv6", "0")
+            }
         }
         for assigned in addresses {
             try socket.addAddress(assigned.address, index: index, noDAD: !network.enableDAD)

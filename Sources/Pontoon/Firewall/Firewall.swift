@@ -110,11 +110,13 @@ public struct FirewallAttachment: Codable, Hashable, Sendable {
                                    "invalid port mapping \(mapping.hostPort) -> \(mapping.containerPort)/\(mapping.transport.rawValue): ports must be 1-65535")
             }
             let families = mapping.hostIP.map { [$0.family] } ?? IPFamily.allCases
+            // 0.0.0.0 and :: mean every host address of that family.
+            let hostIP = mapping.hostIP.flatMap { $0.bytes.allSatisfy { $0 == 0 } ? nil : $0 }
             var served = false
             for family in families {
                 guard let target = addresses.first(where: { $0.family == family }) else { continue }
                 served = true
-                hostPorts.append(HostPort(hostIP: mapping.hostIP, hostPort: mapping.hostPort, containerAddress: target,
+                hostPorts.append(HostPort(hostIP: hostIP, hostPort: mapping.hostPort, containerAddress: target,
                                           containerPort: mapping.containerPort, transport: mapping.transport, count: mapping.count))
             }
             if !served {

@@ -3,8 +3,8 @@ import NetAddress
 /// Where an attachment's addresses come from. The engine only sees this seam: host-local is served
 /// in-process (`HostLocalAllocator`), any other CNI IPAM plugin is run by the CNI door.
 public protocol AddressAllocator {
-    /// Reserve addresses for the attachment, honouring `attachment.requestedIPs` (all or nothing).
-    func allocate(for attachment: Attachment) throws -> IPAMResult
+    /// Reserve addresses for the attachment, honouring every requested address (all or nothing).
+    func allocate(for id: AttachmentID, requesting requested: [IPAddress]) throws -> IPAMResult
     /// Release whatever the attachment holds; succeeds when it holds nothing.
     func release(_ id: AttachmentID) throws
     /// Verify the attachment still holds exactly these addresses.

@@ -16,13 +16,17 @@ public struct RecordStore: Sendable {
     func networkDirectory(_ network: String) -> String { "\(directory)/\(network)" }
 
     func path(network: String, id: AttachmentID) -> String {
-        "\(networkDirectory(network))/\(id.containerID)@\(id.ifName).json"
+        "\(networkDirectory(network))/\(RecordName.fileName(for: id))"
     }
 
     public func save(_ record: AttachmentRecord) throws {
         let folder = networkDirectory(record.network)
         try FileSystem.makeDirectories(folder, mode: 0o700)
         let final = path(network: record.network, id: record.id)
+        if RecordName.isHashed(record.id), let existing = loadFile(final), existing.id != record.id {
+            // Two ids whose shortened names collide: refuse rather than let one overwrite the other.
+            throw PontoonError(.conflict, "the record file \(final) already belongs to attachment \(existing.id)")
+        }
         let bytes: [UInt8]
         do {
             bytes = Array(try JSONEncoder().encode(record))
@@ -34,20 +38,75 @@ public struct RecordStore: Sendable {
 
     /// The record, or nil when there is none (or it is unreadable: DEL must still proceed).
     public func load(network: String, id: AttachmentID) -> AttachmentRecord? {
-        guard let bytes = try? FileSystem.readFile(path(network: network, id: id)) else { return nil }
+        loadFile(path(network: network, id: id)).flatMap { $0.id == id ? $0 : nil }
+    }
+
+    private func loadFile(_ path: String) -> AttachmentRecord? {
+        guard let bytes = try? FileSystem.readFile(path) else { return nil }
         return try? JSONDecoder().decode(AttachmentRecord.self, from: Data(bytes))
     }
 
+    /// Removes the record and any temporary copy a killed ADD left of it.
     public func remove(network: String, id: AttachmentID) throws {
-        try FileSystem.remove(path(network: network, id: id))
+        let final = path(network: network, id: id)
+        try FileSystem.remove(final)
+        let prefix = RecordName.fileName(for: id) + FileSystem.temporaryInfix
+        for name in (try FileSystem.listDirectory(networkDirectory(network)) ?? []) where name.hasPrefix(prefix) {
+            try FileSystem.remove("\(networkDirectory(network))/\(name)")
+        }
+    }
+
+    /// Removes temporary records whose writer is no longer running (an ADD killed between writing
+    /// and renaming): nothing else would ever remove them.
+    public func removeAbandonedTemporaries(network: String) throws {
+        for name in (try FileSystem.listDirectory(networkDirectory(network)) ?? []) {
+            guard let writer = FileSystem.temporaryWriter(name), !Processes.isRunning(writer) else { continue }
+            try FileSystem.remove("\(networkDirectory(network))/\(name)")
+        }
     }
 
     /// Every readable record of a network.
     public func all(network: String) -> [AttachmentRecord] {
         let names = (try? FileSystem.listDirectory(networkDirectory(network))) ?? nil
         return (names ?? []).compactMap { name in
-            guard name.hasSuffix(".json"), let bytes = try? FileSystem.readFile("\(networkDirectory(network))/\(name)") else { return nil }
-            return try? JSONDecoder().decode(AttachmentRecord.self, from: Data(bytes))
+            guard name.hasSuffix(".json") else { return nil }
+            return loadFile("\(networkDirectory(network))/\(name)")
         }
+    }
+}
+
+/// Record file names. Most are `<containerID>@<ifName>.json`; an id so long that the name would
+/// pass the file system's limit (255 bytes, with room for the temporary suffix) is shortened to
+/// its first 64 characters, `~` and a 128-bit hash of the whole id. `~` never occurs in a container
+/// id, so a shortened name cannot equal a plain one; the record inside names the full id, and a
+/// collision of hashes is refused on save.
+enum RecordName {
+    static let plainLimit = 200
+
+    static func fileName(for id: AttachmentID) -> String {
+        let plain = "\(id.containerID)@\(id.ifName).json"
+        guard plain.utf8.count > plainLimit else { return plain }
+        return "\(String(id.containerID.utf8.prefix(64))!)~\(hash(id.containerID))@\(id.ifName).json"
+    }
+
+    static func isHashed(_ id: AttachmentID) -> Bool { fileName(for: id).contains("~") }
+
+    /// FNV-1a, 128 bits, as 32 hex digits: stable across runs and builds (unlike `Hasher`).
+    static func hash(_ text: String) -> String {
+        var value: UInt128 = 0x6c62272e_07bb0142_62b82175_6295c58d
+        let prime: UInt128 = 0x00000000_01000000_00000000_0000013b
+        for byte in text.utf8 {
+            value ^= UInt128(byte)
+            value = value &* prime
+        }
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 32 - hex.count) + hex
+    }
+}
+
+/// Whether a process still exists, for telling abandoned temporary files from ones being written.
+enum Processes {
+    static func isRunning(_ pid: pid_t) -> Bool {
+        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
     }
 }

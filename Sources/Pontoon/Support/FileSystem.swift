@@ -57,16 +57,26 @@ enum FileSystem {
         }
     }
 
-    /// The whole file, at most `limit` bytes; nil when it does not exist, or when opening or reading
-    /// fails with one of `absentOn` (e.g. EISDIR, ELOOP: "not a regular file we could own").
-    static func readFile(_ path: String, limit: Int = 1 << 20, absentOn: [Int32] = [ENOENT]) throws -> [UInt8]? {
+    /// The whole file (at most `limit` bytes when one is given); nil when it does not exist, or when
+    /// opening or reading fails with one of `absentOn` (e.g. EISDIR, ELOOP: "not a regular file we
+    /// could own"). A symbolic link is followed only with `followLinks`. With `regularOnly`, anything
+    /// but a regular file (a FIFO would block forever, a device never end) is `NotRegularFile`.
+    static func readFile(_ path: String, limit: Int = .max, absentOn: [Int32] = [ENOENT], followLinks: Bool = false,
+                         regularOnly: Bool = false) throws -> [UInt8]? {
         let fd: Int32
-        switch open(path, O_RDONLY | O_NOFOLLOW) {
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+        let flags = O_RDONLY | (followLinks ? 0 : O_NOFOLLOW) | (regularOnly ? O_NONBLOCK : 0)
+        switch open(path, flags) {
         case .success(let opened): fd = opened
         case .failure(let error) where absentOn.contains(error.code): return nil
         case .failure(let error): throw ioError("cannot open", path, errno: error.code)
         }
         defer { close(fd) }
+        if regularOnly {
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw ioError("cannot inspect", path, errno: errno) }
+            guard info.st_mode & S_IFMT == S_IFREG else { throw NotRegularFile(path: path) }
+        }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while bytes.count < limit {
@@ -132,10 +142,21 @@ enum FileSystem {
         try writeAll(fd, contents, path: path)
     }
 
+    /// Temporary files of `writeAtomically` are `<name>.tmp.<pid of the writer>`.
+    static let temporaryInfix = ".tmp."
+
+    /// The writer's pid when `name` is a temporary file of `writeAtomically`.
+    static func temporaryWriter(_ name: String) -> pid_t? {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts[parts.count - 2] == "tmp", let last = parts.last else { return nil }
+        return pid_t(last)
+    }
+
     /// Replaces `path` through a temporary file and `rename`, so readers see the old or the new
-    /// contents, never half of them.
+    /// contents, never half of them. A writer killed in between leaves the temporary file: its
+    /// owner's DEL and GC remove it (`temporaryWriter`).
     static func writeAtomically(_ path: String, contents: [UInt8], mode: mode_t) throws {
-        let temporary = "\(path).tmp.\(getpid())"
+        let temporary = "\(path)\(temporaryInfix)\(getpid())"
         do {
             try writeFile(temporary, contents: contents, mode: mode)
         } catch {
@@ -169,17 +190,41 @@ enum FileSystem {
         }
         defer { closedir(stream) }
         var names: [String] = []
-        while let entry = readdir(stream) {
+        while true {
+            // readdir answers NULL both at the end and on an error: only errno tells them apart,
+            // and a listing cut short would make DEL or GC miss what it must remove.
+            errno = 0
+            guard let entry = readdir(stream) else {
+                let code = errno
+                if code == 0 { return names }
+                if code == EINTR { continue }
+                throw ioError("cannot list", path, errno: code)
+            }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        return names
     }
+}
+
+/// `FileSystem.readFile(regularOnly:)` found a directory, FIFO, socket or device.
+struct NotRegularFile: Error {
+    var path: String
 }
 
 /// An errno value carried through `Result` by `FileSystem.open`.
 struct FileErrno: Error, Equatable {
     var code: Int32
+}
+
+/// A file a caller names as input (netavark's `--file`): links followed, regular files only.
+public enum InputFile {
+    public static func read(_ path: String) throws -> [UInt8]? {
+        do {
+            return try FileSystem.readFile(path, limit: 64 << 20, followLinks: true, regularOnly: true)
+        } catch is NotRegularFile {
+            throw PontoonError(.invalidConfiguration, "\(path) is not a regular file")
+        }
+    }
 }

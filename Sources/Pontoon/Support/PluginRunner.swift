@@ -113,3 +113,46 @@ func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?
     defer { pointers.forEach { free($0) } }
     return body(pointers)
 }
+
+/// Starting a service that daemonizes itself (aardvark-dns): it must not inherit our stdout (the
+/// caller would wait for its end forever) nor write to our stderr.
+public enum ServiceLauncher {
+    /// Runs `path` with stdin, stdout and stderr on /dev/null and waits for the launching process
+    /// (which forks the daemon and exits); returns its exit status.
+    public static func launch(_ path: String, arguments: [String], environment: [String: String]) throws(PontoonError) -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in 0...2 {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        // Nor any other descriptor our caller handed us: a daemon holding the caller's pipe or
+        // socket would make the caller wait for it forever.
+        for fd in (try? FileSystem.listDirectory("/proc/self/fd")).flatMap({ $0 })?.compactMap(Int32.init) ?? [] where fd > 2 {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
+        // A daemon must not inherit our caller's blocked or ignored signals (a test runner's
+        // threads block SIGHUP and SIGTERM): it is reloaded and stopped by them.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = [path] + arguments
+        let envp = environment.map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let spawned = withCStrings(argv) { cArgv in
+            withCStrings(envp) { cEnvp in posix_spawn(&pid, path, &actions, &attributes, cArgv, cEnvp) }
+        }
+        guard spawned == 0 else {
+            throw PontoonError(.system, "cannot run \(path)", details: String(cString: strerror(spawned)))
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}

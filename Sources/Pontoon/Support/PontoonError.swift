@@ -4,6 +4,8 @@ public struct PontoonError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
         /// The network definition or request is wrong (CNI 7).
         case invalidConfiguration
+        /// The request names something unusable: the container, its namespace or interface (CNI 4).
+        case invalidRequest
         /// A key or value that Pontoon understands but does not support (CNI 2).
         case unsupported
         /// The container (its network namespace) does not exist (CNI 3).

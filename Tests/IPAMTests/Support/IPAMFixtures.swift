@@ -40,6 +40,13 @@ func attachment(_ containerID: String, _ ifName: String = "eth0", requesting req
                network: BridgeNetwork(name: "net1"), requestedIPs: requested.map(ip))
 }
 
+extension AddressAllocator {
+    /// The engine's call, spelled from a test attachment.
+    func allocate(for attachment: Attachment) throws -> IPAMResult {
+        try allocate(for: attachment.id, requesting: attachment.requestedIPs)
+    }
+}
+
 func id(_ containerID: String, _ ifName: String = "eth0") -> AttachmentID {
     AttachmentID(containerID: containerID, ifName: ifName)
 }

@@ -17,7 +17,7 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
     private struct Plan {
         var config: HostLocalConfig
         var rangeSets: [AllocationRangeSet]
-        var store: LeaseStore { LeaseStore(directory: config.storeDirectory) }
+        var store: LeaseStore { LeaseStore(directory: config.storeDirectory, lockTimeout: config.lockTimeout) }
     }
 
     private func plan() throws -> Plan {
@@ -30,15 +30,15 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
 
     // MARK: ADD
 
-    public func allocate(for attachment: Attachment) throws -> IPAMResult {
+    public func allocate(for id: AttachmentID, requesting requestedIPs: [IPAddress]) throws -> IPAMResult {
         let plan = try plan()
         // Everything that can be refused without the store is refused before it is created.
-        let requested = try requestedAddressesBySet(attachment.requestedIPs, plan: plan)
+        let requested = try requestedAddressesBySet(requestedIPs, plan: plan)
         var dns = DNS()
         if let path = plan.config.resolvConf, !path.isEmpty { dns = try ResolvConf.read(path) }
         let store = plan.store
         let addresses = try store.withLock(createDirectory: true) {
-            try reserve(for: attachment.id, requested: requested, sets: plan.rangeSets, in: store)
+            try reserve(for: id, requested: requested, sets: plan.rangeSets, in: store)
         } ?? []
         return IPAMResult(addresses: addresses, routes: plan.config.routes, dns: dns)
     }
@@ -124,8 +124,9 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
     // MARK: DEL, CHECK, GC
 
     /// Idempotent: succeeds when nothing is held or the store does not exist (and creates nothing).
+    /// Needs only the store's location, so a DEL whose config lost or broke its ranges still releases.
     public func release(_ id: AttachmentID) throws {
-        let store = try plan().store
+        let store = LeaseStore(directory: try config.validatedStoreLocation().storeDirectory)
         _ = try store.withLock(createDirectory: false) { try store.release(id) }
     }
 

@@ -15,15 +15,17 @@ public struct LeaseStore: Sendable {
     static let fileMode: mode_t = 0o600
 
     public let directory: String
+    public let lockTimeout: Duration
 
-    public init(directory: String) {
+    public init(directory: String, lockTimeout: Duration = StoreLock.defaultTimeout) {
         self.directory = directory
+        self.lockTimeout = lockTimeout
     }
 
     /// Runs `body` holding the store's lock; nil (and nothing created) when the store does not exist
     /// and `createDirectory` is false.
     public func withLock<T>(createDirectory: Bool, _ body: () throws -> T) throws -> T? {
-        switch try StoreLock.withLock(directory: directory, createDirectory: createDirectory, body) {
+        switch try StoreLock.withLock(directory: directory, createDirectory: createDirectory, timeout: lockTimeout, body) {
         case .ran(let value): value
         case .noStore: nil
         }
@@ -43,7 +45,8 @@ public struct LeaseStore: Sendable {
     /// The holder written in one lease file; nil when the file is gone or is not a regular file
     /// (a directory or symlink named like an address is no lease).
     public func holder(of address: IPAddress) throws -> Lease.Holder? {
-        try FileSystem.readFile(path(address.description), limit: 4096, absentOn: [ENOENT, EISDIR, ELOOP])
+        // Read whole: the holder's container id has no length limit.
+        try FileSystem.readFile(path(address.description), absentOn: [ENOENT, EISDIR, ELOOP])
             .map { Lease.Holder(contents: String(decoding: $0, as: UTF8.self)) }
     }
 

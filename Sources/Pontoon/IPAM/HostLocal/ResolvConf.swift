@@ -4,10 +4,16 @@ import Glibc
 /// read the way the reference reads it.
 public enum ResolvConf {
     /// Reads and parses `path`; a missing or unreadable file is an `.io` error naming it.
+    /// The file may be a symbolic link (`/etc/resolv.conf` often is), but must be a regular file:
+    /// a FIFO or device would hang the plugin.
     public static func read(_ path: String) throws -> DNS {
-        guard let bytes = try FileSystem.readFile(path) else {
-            throw FileSystem.ioError("cannot read resolvConf", path, errno: ENOENT)
+        let bytes: [UInt8]?
+        do {
+            bytes = try FileSystem.readFile(path, limit: 1 << 20, followLinks: true, regularOnly: true)
+        } catch is NotRegularFile {
+            throw PontoonError(.invalidConfiguration, "invalid resolvConf \"\(path)\": not a regular file")
         }
+        guard let bytes else { throw FileSystem.ioError("cannot read resolvConf", path, errno: ENOENT) }
         return parse(String(decoding: bytes, as: UTF8.self))
     }
 

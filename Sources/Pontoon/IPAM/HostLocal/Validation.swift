@@ -7,14 +7,21 @@ extension HostLocalConfig {
     /// per range set, no overlap anywhere, and a store path that cannot escape `dataDir`.
     /// Idempotent. Throws `.invalidConfiguration` naming the offending key and value.
     public func validated() throws -> HostLocalConfig {
-        var config = self
-        config.dataDir = try Self.validatedDataDir(dataDir)
-        try Self.validateNetworkName(networkName)
+        var config = try validatedStoreLocation()
+        if let resolvConf, !resolvConf.isEmpty { _ = try ConfigPath.validated(resolvConf, key: "ipam.resolvConf") }
         config.rangeSets = try validatedRangeSets().map { $0.ranges.map(\.model) }
         return config
     }
 
     /// The range sets in the allocator's terms, validated.
+    /// Only where the store is (`dataDir`, network name): all that releasing a lease needs.
+    func validatedStoreLocation() throws -> HostLocalConfig {
+        var config = self
+        config.dataDir = try Self.validatedDataDir(dataDir)
+        try Self.validateNetworkName(networkName)
+        return config
+    }
+
     func validatedRangeSets() throws -> [AllocationRangeSet] {
         guard !rangeSets.isEmpty else { throw invalid("no IP ranges specified") }
         var sets: [AllocationRangeSet] = []
@@ -93,10 +100,7 @@ extension HostLocalConfig {
     /// the files DEL and GC remove) outside the tree the operator named.
     private static func validatedDataDir(_ dataDir: String) throws -> String {
         guard !dataDir.isEmpty else { return defaultDataDir }
-        guard !dataDir.utf8.contains(0) else { throw invalid("invalid dataDir \"\(dataDir)\": it contains a NUL byte") }
-        guard !dataDir.split(separator: "/").contains("..") else {
-            throw invalid("invalid dataDir \"\(dataDir)\": it must not contain a '..' component")
-        }
+        _ = try ConfigPath.validated(dataDir, key: "ipam.dataDir")
         // Drop trailing slashes so the store path is spelled one way (`/` itself stays).
         var trimmed = Substring(dataDir)
         while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }

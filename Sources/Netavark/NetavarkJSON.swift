@@ -1,0 +1,22 @@
+import WireCoding
+
+/// JSON in and out for the netavark door: `WireJSON` (Go's key rule, as in the CNI door), with
+/// decoding failures as netavark's one-sentence errors naming the key path.
+public enum NetavarkJSON {
+    public struct DecodeError: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(DecodeError) -> T {
+        do {
+            return try WireJSON.decode(type, from: bytes)
+        } catch let error as DecodingError {
+            throw DecodeError(description: "invalid network options: \(WireJSON.describe(error))")
+        } catch {
+            throw DecodeError(description: "invalid network options: \(error)")
+        }
+    }
+
+    /// One document and a newline.
+    public static func encode<T: Encodable>(_ value: T) -> [UInt8] { WireJSON.encode(value) + [0x0a] }
+}

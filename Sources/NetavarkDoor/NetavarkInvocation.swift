@@ -1,0 +1,74 @@
+import Netavark
+import Pontoon
+
+/// The netavark door: podman runs pontoon as its `netavark` helper. stdout carries only the JSON
+/// answer (a StatusBlock map, the version, or `{"error": …}` with exit status 1); nothing goes to
+/// stderr.
+public enum NetavarkInvocation {
+    /// What to print and the exit status; `undo` removes what a setup made when its answer cannot
+    /// be delivered.
+    public struct Answer {
+        public var output: [UInt8]
+        public var status: Int32
+        public var undo: (() -> Void)?
+    }
+
+    public static let version = "0.3.0"
+
+    /// `readInput` is called only by the verbs that take NetworkOptions (from `--file` or stdin).
+    public static func answer(arguments: [String], environment: [String: String],
+                              readInput: () -> [UInt8]) -> Answer {
+        do {
+            let commandLine = try NetavarkCommandLine(parsing: arguments)
+            let configDirectory = try ConfigPath.validated(commandLine.configDirectory, key: "--config")
+            configureLog(environment)
+            switch commandLine.verb {
+            case .version:
+                return Answer(output: NetavarkJSON.encode(VersionDocument(
+                    version: version, commit: "pontoon", buildTime: "unknown", target: "x86_64-unknown-linux-gnu")), status: 0)
+            case .setup(let netns):
+                let options = try readOptions(commandLine, readInput)
+                let (statuses, undo) = try NetavarkSetup(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
+                                                             netns: netns, options: options).run()
+                return Answer(output: NetavarkJSON.encode(statuses), status: 0, undo: undo)
+            case .teardown(let netns):
+                let options = try readOptions(commandLine, readInput)
+                try NetavarkTeardown(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
+                                     netns: netns, options: options).run()
+                return Answer(output: [], status: 0)
+            case .update(let network, _):
+                throw PontoonError(.unsupported, "update \(network): DNS servers are served with aardvark-dns, which is not supported yet")
+            }
+        } catch {
+            Log.error("failed: \(error)")
+            return Answer(output: NetavarkJSON.encode(ErrorDocument(error: message(error))), status: 1)
+        }
+    }
+
+    private static func readOptions(_ commandLine: NetavarkCommandLine, _ readInput: () -> [UInt8]) throws -> NetworkOptions {
+        let bytes: [UInt8]
+        if let path = commandLine.inputFile {
+            guard let contents = try InputFile.read(path) else {
+                throw PontoonError(.io, "cannot read --file \(path): no such file")
+            }
+            bytes = contents
+        } else {
+            bytes = readInput()
+        }
+        return try NetavarkJSON.decode(NetworkOptions.self, from: bytes)
+    }
+
+    /// `PONTOON_LOG_FILE`/`PONTOON_LOG_LEVEL`, as in CNI mode; a bad path only means no log.
+    private static func configureLog(_ environment: [String: String]) {
+        guard let given = environment["PONTOON_LOG_FILE"], !given.isEmpty,
+              let path = try? ConfigPath.validated(given, key: "PONTOON_LOG_FILE") else { return }
+        let level = environment["PONTOON_LOG_LEVEL"].flatMap(Log.Level.init(name:)) ?? .info
+        Log.configure(path: path, level: level, prefix: "netavark")
+    }
+
+    /// netavark prints one sentence; the engine's details follow it.
+    static func message(_ error: any Error) -> String {
+        if let error = error as? PontoonError { return error.description }
+        return "\(error)"
+    }
+}

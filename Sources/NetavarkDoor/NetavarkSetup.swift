@@ -1,0 +1,104 @@
+import Netavark
+import Pontoon
+
+/// Where netavark mode keeps its own state under `--config`: attachment records and the leases
+/// of networks podman sends without static IPs.
+enum NetavarkState {
+    static func records(_ configDirectory: String) -> String { configDirectory + "/pontoon" }
+    static func leases(_ configDirectory: String) -> String { configDirectory + "/pontoon-ipam" }
+
+    static func dns(_ configDirectory: String, binary: String) -> AardvarkDNS {
+        AardvarkDNS(directory: configDirectory + "/aardvark-dns", lockDirectory: configDirectory + "/pontoon-dns", binary: binary)
+    }
+}
+
+/// `setup <netns>`: every requested network, all or nothing.
+struct NetavarkSetup {
+    let configDirectory: String
+    let aardvarkBinary: String
+    let netns: String
+    let options: NetworkOptions
+
+    func run() throws -> ([String: StatusBlock], () -> Void) {
+        try Names.validateContainerID(options.containerID)
+        let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, forSetup: true)
+        let driver = BridgeDriver(stateDirectory: NetavarkState.records(configDirectory))
+        var made: [() -> Void] = []
+        let undoAll = { for undo in made.reversed() { undo() } }
+        var statuses: [String: StatusBlock] = [:]
+        do {
+            var additions: [AardvarkDNS.Addition] = []
+            for plan in plans {
+                let (result, undo) = try driver.add(plan.attachment, ipam: plan.allocator,
+                                                    firewall: plan.attachment.network.firewall.driver(stateDirectory: NetavarkState.records(configDirectory)))
+                made.append { undo() }
+                statuses[plan.name] = plan.status(result)
+                if let addition = plan.dnsAddition(result) { additions.append(addition) }
+            }
+            // Names resolve once every interface exists (aardvark answers on the gateways).
+            let dns = NetavarkState.dns(configDirectory, binary: aardvarkBinary)
+            try dns.add(additions)
+            if !additions.isEmpty {
+                made.append { try? dns.remove(containerID: options.containerID, from: additions.map(\.network)) }
+            }
+        } catch {
+            // A later network failed: the earlier ones go too, so podman sees nothing half made.
+            undoAll()
+            throw error
+        }
+        return (statuses, undoAll)
+    }
+}
+
+/// `teardown <netns>`: every named network, each attempted even when another fails; already gone
+/// is fine. The first failure is reported.
+struct NetavarkTeardown {
+    let configDirectory: String
+    let aardvarkBinary: String
+    let netns: String
+    let options: NetworkOptions
+
+    func run() throws {
+        try Names.validateContainerID(options.containerID)
+        let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, forSetup: false)
+        let driver = BridgeDriver(stateDirectory: NetavarkState.records(configDirectory))
+        var firstError: (any Error)?
+        do {
+            try NetavarkState.dns(configDirectory, binary: aardvarkBinary)
+                .remove(containerID: options.containerID, from: plans.filter(\.dnsEnabled).map(\.name))
+        } catch {
+            Log.error("removing DNS entries failed: \(error)")
+            firstError = error
+        }
+        for plan in plans {
+            do {
+                try driver.delete(plan.attachment, ipam: plan.allocator, previous: nil)
+            } catch {
+                Log.error("teardown of network \(plan.name) failed: \(error)")
+                if firstError == nil { firstError = error }
+            }
+        }
+        if let firstError { throw firstError }
+    }
+}
+
+enum NetavarkPlans {
+    /// Every network's plan, or the first reason one cannot be served; duplicate names and
+    /// interface names are refused.
+    static func make(_ options: NetworkOptions, netns: String, configDirectory: String, forSetup: Bool) throws -> [NetworkPlan] {
+        guard !options.networks.isEmpty else {
+            throw PontoonError(.invalidConfiguration, "no networks given")
+        }
+        var names = Set<String>(), interfaces = Set<String>()
+        return try options.networks.map { entry in
+            guard names.insert(entry.name).inserted else {
+                throw PontoonError(.invalidConfiguration, "network \(entry.name) is listed twice")
+            }
+            guard interfaces.insert(entry.options.interfaceName).inserted else {
+                throw PontoonError(.invalidConfiguration, "interface_name \(entry.options.interfaceName) is used by two networks")
+            }
+            return try NetworkPlan(entry, request: options, netns: netns, leaseDirectory: NetavarkState.leases(configDirectory),
+                                   forSetup: forSetup)
+        }
+    }
+}

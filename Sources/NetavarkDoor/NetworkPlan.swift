@@ -1,0 +1,217 @@
+import NetAddress
+import Netavark
+import Pontoon
+
+/// One network of a `setup`/`teardown` request in the engine's terms: the bridge network, the
+/// attachment, and where its addresses come from. Built for every network before anything is
+/// made, so a bad second network fails the whole request with nothing changed.
+struct NetworkPlan {
+    let name: String
+    let ifName: String
+    let network: BridgeNetwork
+    let attachment: Attachment
+    let allocator: (any AddressAllocator)?
+    /// `dns_enabled`: aardvark-dns answers for the network on its gateways.
+    let dnsEnabled: Bool
+    let aliases: [String]
+
+    /// Bridge options netavark 1.x understands; any other is refused, as netavark does.
+    static let knownOptions: Set<String> = ["mtu", "vlan", "isolate", "metric", "no_default_route"]
+
+    /// `forSetup`: refuse what cannot be served yet; teardown only needs to find what was made.
+    init(_ entry: NamedNetworkOptions, request: NetworkOptions, netns: String, leaseDirectory: String,
+         forSetup: Bool) throws(PontoonError) {
+        let name = entry.name
+        self.name = name
+        try Names.validateNetworkName(name)
+        guard let definition = request.networkInfo[name] else {
+            throw PontoonError(.invalidConfiguration, "network \(name) is not described in network_info")
+        }
+        guard definition.driver == "bridge" else {
+            throw PontoonError(.unsupported, "network \(name): driver \"\(definition.driver)\" is not supported",
+                               details: "pontoon serves bridge networks only")
+        }
+        ifName = entry.options.interfaceName
+        try Names.validateInterfaceName(ifName, what: "interface_name of network \(name)", kind: .invalidRequest)
+
+        let options = definition.options ?? [:]
+        if let unknown = options.keys.sorted().first(where: { !Self.knownOptions.contains($0) }) {
+            throw PontoonError(.unsupported, "network \(name): unsupported bridge network option \(unknown)")
+        }
+        let isInternal = definition.internal ?? false
+        var network = BridgeNetwork(name: name)
+        guard let bridge = definition.networkInterface, !bridge.isEmpty else {
+            throw PontoonError(.invalidConfiguration, "network \(name) has no network_interface (the bridge's name)")
+        }
+        try Names.validateInterfaceName(bridge, what: "network_interface of network \(name)")
+        network.bridgeName = bridge
+        network.ipMasq = !isInternal
+        network.hairpinMode = true
+        if let text = options["mtu"], text != "0" {
+            guard let mtu = Int(text) else { throw PontoonError(.invalidConfiguration, "network \(name): option mtu \"\(text)\" is not a number") }
+            try NetworkLimits.validateMTU(mtu, key: "network \(name) option mtu")
+            network.mtu = mtu
+        }
+        if let text = options["vlan"], text != "0" {
+            guard let vlan = Int(text) else { throw PontoonError(.invalidConfiguration, "network \(name): option vlan \"\(text)\" is not a number") }
+            try NetworkLimits.validateVLAN(vlan, key: "network \(name) option vlan")
+            network.vlan = vlan
+        }
+        if forSetup, let isolate = options["isolate"], isolate != "false" {
+            throw PontoonError(.unsupported, "network \(name): option isolate is not supported yet", details: "it needs the firewall")
+        }
+        let metric = try options["metric"].map { text throws(PontoonError) -> Int in
+            guard let value = Int(text), value >= 0 else {
+                throw PontoonError(.invalidConfiguration, "network \(name): option metric \"\(text)\" is not a number")
+            }
+            return value
+        }
+        let noDefaultRoute = options["no_default_route"].map { $0 == "true" || $0 == "1" } ?? false
+
+        let subnets = try Self.subnets(of: definition)
+        let routes = try Self.routes(of: definition, subnets: subnets, defaultRoute: !isInternal && !noDefaultRoute, metric: metric)
+        let ipamDriver = definition.ipamOptions?["driver"] ?? "host-local"
+        let staticIPs = try (entry.options.staticIPs ?? []).map { text throws(PontoonError) -> IPAddress in
+            guard let ip = IPAddress(text) else {
+                throw PontoonError(.invalidConfiguration, "network \(name): static IP \"\(text)\" is not an IP address")
+            }
+            return ip
+        }
+        switch ipamDriver {
+        case "none":
+            guard staticIPs.isEmpty else {
+                throw PontoonError(.invalidConfiguration, "network \(name) has ipam driver none but static IPs were given")
+            }
+            allocator = nil
+        case "host-local":
+            network.isGateway = subnets.contains { $0.gateway != nil }
+            if staticIPs.isEmpty {
+                var config = HostLocalConfig(networkName: name, dataDir: leaseDirectory,
+                                             rangeSets: subnets.map { [AddressRange(subnet: $0.subnet, rangeStart: $0.start, rangeEnd: $0.end, gateway: $0.gateway)] },
+                                             routes: routes)
+                config = try Self.validated(config)
+                allocator = HostLocalAllocator(config: config)
+            } else {
+                allocator = StaticAllocator(IPAMResult(addresses: try Self.assign(staticIPs, in: subnets, network: name), routes: routes))
+            }
+        default:
+            throw PontoonError(.unsupported, "network \(name): ipam driver \"\(ipamDriver)\" is not supported",
+                               details: "pontoon serves host-local and none")
+        }
+        if forSetup && !isInternal {
+            throw PontoonError(.unsupported, "network \(name): masquerading (a network that is not internal) needs the firewall, which is not built yet")
+        }
+        self.network = network
+        dnsEnabled = definition.dnsEnabled ?? false
+        aliases = entry.options.aliases ?? []
+        let mac = try entry.options.staticMAC.flatMap { text throws(PontoonError) -> MACAddress? in
+            if text.isEmpty { return nil }
+            guard let mac = MACAddress(text) else {
+                throw PontoonError(.invalidConfiguration, "network \(name): static_mac \"\(text)\" is not a MAC address")
+            }
+            return mac
+        }
+        attachment = Attachment(id: AttachmentID(containerID: request.containerID, ifName: ifName),
+                                containerName: request.containerName, netnsPath: netns, network: network,
+                                requestedIPs: staticIPs, requestedMAC: mac)
+    }
+
+    /// The StatusBlock entry for what the engine made. A DNS network's containers ask its gateways
+    /// (aardvark-dns answers there) and search `dns.podman`, as with netavark.
+    func status(_ result: AttachmentResult) -> StatusBlock {
+        let container = result.interfaces.firstIndex { $0.sandbox != nil }
+        let mac = container.flatMap { result.interfaces[$0].mac }.map(String.init(describing:)) ?? ""
+        let subnets = result.ips.filter { $0.interface == nil || $0.interface == container }.map {
+            StatusBlock.NetAddress(ipnet: $0.address.description, gateway: $0.gateway?.description)
+        }
+        return StatusBlock(dnsSearchDomains: dnsEnabled ? ["dns.podman"] : [],
+                           dnsServerIPs: dnsEnabled ? gateways(result).map(\.description) : [],
+                           interfaces: [ifName: .init(macAddress: mac, subnets: subnets)])
+    }
+
+    /// The container's aardvark-dns entry on this network: its addresses, its name, its aliases.
+    func dnsAddition(_ result: AttachmentResult) -> AardvarkDNS.Addition? {
+        guard dnsEnabled else { return nil }
+        var names: [String] = []
+        for name in [attachment.containerName ?? ""] + aliases where !name.isEmpty && !names.contains(name) { names.append(name) }
+        let entry = AardvarkDNS.Entry(containerID: attachment.id.containerID, addresses: result.ips.map(\.address.address), names: names)
+        return AardvarkDNS.Addition(network: name, gateways: gateways(result), entry: entry)
+    }
+
+    private func gateways(_ result: AttachmentResult) -> [IPAddress] {
+        var seen: [IPAddress] = []
+        for gateway in result.ips.compactMap(\.gateway) where !seen.contains(gateway) { seen.append(gateway) }
+        return seen
+    }
+
+    // MARK: Pieces
+
+    struct Subnet {
+        var subnet: IPNetwork
+        var gateway: IPAddress?
+        var start: IPAddress?
+        var end: IPAddress?
+    }
+
+    private static func subnets(of definition: Network) throws(PontoonError) -> [Subnet] {
+        try (definition.subnets ?? []).enumerated().map { i, entry throws(PontoonError) -> Subnet in
+            let key = "network \(definition.name) subnets[\(i)]"
+            guard let subnet = IPNetwork(entry.subnet) else {
+                throw PontoonError(.invalidConfiguration, "\(key): \"\(entry.subnet)\" is not a CIDR subnet")
+            }
+            func address(_ text: String?, _ field: String) throws(PontoonError) -> IPAddress? {
+                guard let text, !text.isEmpty else { return nil }
+                guard let ip = IPAddress(text), subnet.contains(ip) else {
+                    throw PontoonError(.invalidConfiguration, "\(key): \(field) \"\(text)\" is not an address in \(subnet)")
+                }
+                return ip
+            }
+            return Subnet(subnet: subnet.masked, gateway: try address(entry.gateway, "gateway"),
+                          start: try address(entry.leaseRange?.startIP, "lease_range.start_ip"),
+                          end: try address(entry.leaseRange?.endIP, "lease_range.end_ip"))
+        }
+    }
+
+    /// A default route per family through that family's gateway (unless internal or
+    /// `no_default_route`), then the network's own routes.
+    private static func routes(of definition: Network, subnets: [Subnet], defaultRoute: Bool, metric: Int?) throws(PontoonError) -> [Route] {
+        var routes: [Route] = []
+        if defaultRoute {
+            var seen = Set<IPFamily>()
+            for subnet in subnets {
+                guard let gateway = subnet.gateway, seen.insert(gateway.family).inserted else { continue }
+                let any = IPNetwork(address: gateway.family == .v4 ? IPAddress("0.0.0.0")! : IPAddress("::")!, prefixLength: 0)!
+                routes.append(Route(destination: any, gateway: gateway, priority: metric))
+            }
+        }
+        for (i, route) in (definition.routes ?? []).enumerated() {
+            guard let destination = IPNetwork(route.destination), let gateway = IPAddress(route.gateway),
+                  destination.family == gateway.family else {
+                throw PontoonError(.invalidConfiguration, "network \(definition.name) routes[\(i)]: \(route.destination) via \(route.gateway) is not a route")
+            }
+            routes.append(Route(destination: destination.masked, gateway: gateway, priority: route.metric ?? metric))
+        }
+        return routes
+    }
+
+    /// Each static IP with its subnet's prefix and gateway; one outside every subnet is refused.
+    private static func assign(_ ips: [IPAddress], in subnets: [Subnet], network: String) throws(PontoonError) -> [AssignedAddress] {
+        try ips.map { ip throws(PontoonError) -> AssignedAddress in
+            guard let subnet = subnets.first(where: { $0.subnet.contains(ip) }) else {
+                throw PontoonError(.addressUnavailable, "network \(network): static IP \(ip) is outside every subnet",
+                                   details: "subnets: " + subnets.map { $0.subnet.description }.joined(separator: ", "))
+            }
+            return AssignedAddress(address: IPNetwork(address: ip, prefixLength: subnet.subnet.prefixLength)!, gateway: subnet.gateway)
+        }
+    }
+
+    private static func validated(_ config: HostLocalConfig) throws(PontoonError) -> HostLocalConfig {
+        do {
+            return try config.validated()
+        } catch let error as PontoonError {
+            throw error
+        } catch {
+            throw PontoonError(.invalidConfiguration, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Glibc
+import NetAddress
+
+/// Container name resolution through aardvark-dns, the way netavark runs it: one config file per
+/// network in `directory` (first line: the gateway addresses it answers on; then one line per
+/// container: `<id> <ipv4s> <ipv6s> <names>`, lists comma-separated), one daemon for all of them
+/// (`aardvark-dns --config <directory> -p 53 run`, pid in `<directory>/aardvark.pid`), told to
+/// reload with SIGHUP and stopped when the last entry goes. Changes are serialised by a lock kept
+/// outside the directory (aardvark reads every file in it as a network).
+public struct AardvarkDNS: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var containerID: String
+        public var addresses: [IPAddress]
+        public var names: [String]
+
+        public init(containerID: String, addresses: [IPAddress], names: [String]) {
+            self.containerID = containerID
+            self.addresses = addresses
+            self.names = names
+        }
+
+        var line: String {
+            let v4 = addresses.filter { $0.family == .v4 }.map(\.description).joined(separator: ",")
+            let v6 = addresses.filter { $0.family == .v6 }.map(\.description).joined(separator: ",")
+            return "\(containerID) \(v4) \(v6) \(names.joined(separator: ","))"
+        }
+    }
+
+    public let directory: String
+    public let lockDirectory: String
+    public let binary: String
+
+    public init(directory: String, lockDirectory: String, binary: String) {
+        self.directory = directory
+        self.lockDirectory = lockDirectory
+        self.binary = binary
+    }
+
+    var pidFile: String { directory + "/aardvark.pid" }
+
+    /// A container's entry on one network; `gateways` head the network's file when it is new.
+    public struct Addition: Sendable {
+        public var network: String
+        public var gateways: [IPAddress]
+        public var entry: Entry
+
+        public init(network: String, gateways: [IPAddress], entry: Entry) {
+            self.network = network
+            self.gateways = gateways
+            self.entry = entry
+        }
+    }
+
+    /// Adds each entry (replacing the container's earlier one on that network), then starts or
+    /// reloads aardvark-dns.
+    public func add(_ additions: [Addition]) throws {
+        guard !additions.isEmpty else { return }
+        _ = try StoreLock.withLock(directory: lockDirectory, createDirectory: true) {
+            try FileSystem.makeDirectories(directory, mode: 0o700)
+            for addition in additions {
+                var lines = try read(addition.network) ?? [addition.gateways.map(\.description).joined(separator: ",")]
+                lines = [lines[0]] + lines.dropFirst().filter { !$0.hasPrefix(addition.entry.containerID + " ") } + [addition.entry.line]
+                try write(addition.network, lines)
+            }
+            try apply()
+        }
+    }
+
+    /// Removes the container's entries from those networks; a network left without entries loses
+    /// its file, and aardvark-dns stops with the last one. What is already gone is fine.
+    public func remove(containerID: String, from networks: [String]) throws {
+        guard !networks.isEmpty else { return }
+        _ = try StoreLock.withLock(directory: lockDirectory, createDirectory: false) {
+            for network in networks {
+                guard let lines = try read(network) else { continue }
+                let kept = lines.dropFirst().filter { !$0.hasPrefix(containerID + " ") }
+                if kept.isEmpty {
+                    try FileSystem.remove(path(network))
+                } else if kept.count != lines.count - 1 {
+                    try write(network, [lines[0]] + kept)
+                }
+            }
+            try apply()
+        }
+    }
+
+    /// Stops aardvark-dns when no network file is left, reloads it when running, starts it otherwise.
+    private func apply() throws {
+        let networks = (try FileSystem.listDirectory(directory) ?? []).filter { $0 != "aardvark.pid" && FileSystem.temporaryWriter($0) == nil }
+        let running = runningPID()
+        if networks.isEmpty {
+            if let running { kill(running, SIGTERM) }
+            try FileSystem.remove(pidFile)
+            return
+        }
+        if let running {
+            guard kill(running, SIGHUP) == 0 else { throw PontoonError(.system, "cannot reload aardvark-dns (pid \(running))") }
+            return
+        }
+        let status = try ServiceLauncher.launch(binary, arguments: ["--config", directory, "-p", "53", "run"], environment: [:])
+        guard status == 0 else {
+            throw PontoonError(.system, "aardvark-dns (\(binary)) failed to start: exit status \(status)")
+        }
+    }
+
+    /// The daemon's pid when the pid file names a live aardvark-dns (a reused pid is someone else).
+    private func runningPID() -> pid_t? {
+        guard let bytes = try? FileSystem.readFile(pidFile, limit: 64),
+              let pid = pid_t(String(decoding: bytes, as: UTF8.self).filter { $0.isNumber }), pid > 0,
+              let comm = try? FileSystem.readFile("/proc/\(pid)/comm", limit: 64),
+              String(decoding: comm, as: UTF8.self).hasPrefix("aardvark") else { return nil }
+        return pid
+    }
+
+    private func path(_ network: String) -> String { directory + "/" + network }
+
+    private func read(_ network: String) throws -> [String]? {
+        try FileSystem.readFile(path(network)).map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) }
+            .flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    private func write(_ network: String, _ lines: [String]) throws {
+        try FileSystem.writeAtomically(path(network), contents: Array((lines.joined(separator: "\n") + "\n").utf8), mode: 0o644)
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+
+/// Fails every syscall position of one operation in turn with strace's fault injection.
+///
+/// How strace counts: `-e inject=SYSCALL:…:when=N` acts on the N-th invocation *of that syscall*
+/// in the traced process (a counter per syscall name, per process), not on the N-th syscall overall.
+/// So a baseline trace of the healthy operation is taken, and position k — the k-th syscall, say
+/// the 3rd `sendto` — is reached with `inject=sendto:…:when=3`. Every line of the baseline from the
+/// plugin's first own syscall (restoring SIGPIPE, then reading stdin) to `exit_group` is a position.
+/// The dynamic loader and the Swift runtime's start-up come before: nothing can be made there and
+/// no plugin code runs yet, so those positions are counted and reported but not swept.
+struct Sweep {
+    let world: PrivateWorld
+    let report: Report
+    let plugin: String
+    let worker: Int
+    let workers: Int
+
+    struct Position {
+        var number: Int      // 1-based, in the whole baseline trace
+        var syscall: String
+        var occurrence: Int  // when=N
+        var line: String
+    }
+
+    enum Fault: String, CaseIterable { case eio = "EIO", eintr = "EINTR", kill = "KILL" }
+    enum Operation: String, CaseIterable { case addNewBridge = "ADD (bridge not there yet)", addExisting = "ADD (bridge exists)", del = "DEL" }
+
+    func run(faults: [Fault]) {
+        let network = TestNetwork(name: "sw\(worker)", bridge: "swbr\(worker)", subnets: ["10.\(200 + worker).0.0/24", "fd00:\(200 + worker)::/64"], plugin: plugin)
+        world.addNamespace("s0")
+        world.snapshotBase()
+        for operation in Operation.allCases {
+            guard let positions = baseline(operation, network, faults: faults) else { return }
+            for (index, position) in positions.enumerated() where index % workers == worker {
+                for fault in faults {
+                    // brk(2) has no error return: the kernel answers a failure with the old break, and
+                    // glibc would take an injected -EIO as the new break. Only the kill applies there.
+                    if position.syscall == "brk" && fault != .kill {
+                        report.count("brk positions where only KILL applies (\(fault.rawValue) skipped)")
+                        continue
+                    }
+                    one(operation, position, fault, network)
+                }
+            }
+            if operation == .addExisting { removeBridge(network) }
+        }
+    }
+
+    private func prepare(_ operation: Operation, _ network: TestNetwork) {
+        switch operation {
+        case .addNewBridge: removeBridge(network)
+        case .addExisting: ensureBridge(network)
+        case .del:
+            ensureBridge(network)
+            _ = world.mustSucceed(network.call("ADD", id: "sweep", container: "s0"), plugin: plugin, "ADD before the DEL")
+        }
+    }
+
+    private func ensureBridge(_ network: TestNetwork) {
+        if world.hostLinks().contains(Array(network.bridge.utf8)) { return }
+        _ = world.mustSucceed(network.call("ADD", id: "bridge", container: "s0"), plugin: plugin, "ADD making the bridge")
+        _ = world.mustSucceed(network.call("DEL", id: "bridge", container: "s0"), plugin: plugin, "DEL after making the bridge")
+        world.removeNewFiles()
+    }
+
+    private func removeBridge(_ network: TestNetwork) {
+        if world.hostLinks().contains(Array(network.bridge.utf8)) { world.deleteLink(Array(network.bridge.utf8)) }
+    }
+
+    private func operationCall(_ operation: Operation, _ network: TestNetwork) -> CNICall {
+        network.call(operation == .del ? "DEL" : "ADD", id: "sweep", container: "s0")
+    }
+
+    /// The healthy operation's syscalls, as positions.
+    private func baseline(_ operation: Operation, _ network: TestNetwork, faults: [Fault]) -> [Position]? {
+        prepare(operation, network)
+        var invocation = operationCall(operation, network).invocation(plugin: plugin)
+        invocation.arguments = ["/usr/bin/strace", "-qq", "-o", "/tmp/io/trace", "--"].map { Array($0.utf8) } + invocation.arguments
+        let traced = world.spawner.run(invocation)
+        cleanUp(operation, network)
+        guard traced.exitedZero else {
+            report.fail("sweep \(operation.rawValue): the healthy traced operation failed: \(traced.summary)")
+            return nil
+        }
+        let lines = String(decoding: readFile("/tmp/io/trace"), as: UTF8.self).split(separator: "\n").map(String.init)
+        var counts: [String: Int] = [:], positions: [Position] = []
+        var started = false, startUp = 0
+        for (index, line) in lines.enumerated() {
+            guard let open = line.firstIndex(of: "("), !line.hasPrefix("+++"), !line.hasPrefix("---") else { continue }
+            let name = String(line[..<open])
+            guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { continue }
+            counts[name, default: 0] += 1
+            if !started, line.hasPrefix("rt_sigaction(SIGPIPE") || line.hasPrefix("read(0,") { started = true }
+            if started {
+                positions.append(Position(number: index + 1, syscall: name, occurrence: counts[name]!, line: line))
+            } else {
+                startUp += 1
+            }
+        }
+        if worker == 0 {
+            report.note("sweep \(operation.rawValue): baseline \(lines.count) syscalls, \(startUp) in start-up (loader, Swift runtime: not swept), \(positions.count) positions swept × \(faults.count) faults")
+        }
+        report.count("start-up positions not swept (\(operation.rawValue))", worker == 0 ? startUp : 0)
+        return positions
+    }
+
+    private func one(_ operation: Operation, _ position: Position, _ fault: Fault, _ network: TestNetwork) {
+        prepare(operation, network)
+        let call = operationCall(operation, network)
+        var invocation = call.invocation(plugin: plugin)
+        let action = fault == .kill ? "signal=KILL" : "error=\(fault.rawValue)"
+        // Not --seccomp-bpf: with it strace 6.1 does not deliver signal= injections (the syscall just runs).
+        invocation.arguments = ["/usr/bin/strace", "-f", "-qq", "-o", "/tmp/io/injected", "-e", "trace=\(position.syscall)",
+                                "-e", "inject=\(position.syscall):\(action):when=\(position.occurrence)", "--"].map { Array($0.utf8) } + invocation.arguments
+        let outcome = world.spawner.run(invocation)
+        report.count("runs (\(operation.rawValue), \(fault.rawValue))")
+        let injectedLine = String(decoding: readFile("/tmp/io/injected"), as: UTF8.self).split(separator: "\n").first { $0.contains("INJECTED") || $0.contains("SIGKILL") }
+        // strace -f prefixes each line with the pid.
+        let hitAnswerWrite = injectedLine.map { $0.drop { $0.isNumber || $0 == " " }.hasPrefix("write(1,") } ?? false
+        let fired = injectedLine != nil || fault == .kill && outcome.signal == 9
+        if !fired { report.count("positions the injection did not reach (path changed)") }
+        var problems: [String] = []
+        let command = operation == .del ? "DEL" : "ADD"
+        var failed = true
+        if fault == .kill {
+            if outcome.signal != 9, fired { problems.append("strace injected SIGKILL but the process \(outcome.summary)") }
+            failed = outcome.signal == 9
+        } else {
+            switch judge(outcome, command: command) {
+            case .failure(let problem):
+                // A failed write of the answer itself cannot carry the answer: exit non-zero, nothing on stdout, is right.
+                let lostAnswer = hitAnswerWrite && fault == .eio && outcome.signal == nil && !outcome.timedOut
+                    && outcome.exitStatus != 0 && outcome.stdout.isEmpty && outcome.stderr.isEmpty
+                if !lostAnswer { problems.append(problem.description) }
+            case .success(let answer):
+                failed = !answer.succeeded
+                if answer.succeeded && hitAnswerWrite && fault == .eio && fired && command == "ADD" {
+                    problems.append("ADD exited 0 although writing its Result failed with EIO: \(outcome.summary)")
+                }
+            }
+        }
+        if failed { report.count("runs that failed (\(fault.rawValue))") } else { report.count("runs that tolerated the fault (\(fault.rawValue))") }
+        // A failed ADD leaves nothing at all before any DEL; a failed DEL is retried; a killed one is followed by DEL and GC.
+        if fault == .kill || (failed && operation == .del) || (!failed && operation != .del) {
+            if let problem = world.mustSucceed(network.call("DEL", id: "sweep", container: "s0"), plugin: plugin, "DEL afterwards") { problems.append(problem) }
+        }
+        if fault == .kill, let problem = world.mustSucceed(network.garbageCollect(keeping: []), plugin: plugin, "GC afterwards") { problems.append(problem) }
+        let bridgeMayStay = operation != .addNewBridge || !failed || fault == .kill
+        let left = world.findings(allowed: network.allowed, newBridges: bridgeMayStay, containers: ["s0": ["lo"]])
+        if !left.isEmpty {
+            report.count("positions with leftovers")
+            problems.append((failed && fault != .kill && operation != .del ? "left before any DEL: " : "left after DEL/GC: ") + left.joined(separator: "; "))
+        }
+        if !problems.isEmpty {
+            report.fail("sweep \(operation.rawValue) position \(position.number) (\(position.syscall) #\(position.occurrence), strace -e inject=\(position.syscall):\(action):when=\(position.occurrence); hit: \(clip(injectedLine.map(String.init) ?? "nothing", 140))) " +
+                        "\(fault.rawValue)\(fired ? "" : " (did not fire)"): \(problems.joined(separator: "; "))")
+        }
+        cleanUp(operation, network)
+    }
+
+    /// Back to the operation's starting point, whatever happened.
+    private func cleanUp(_ operation: Operation, _ network: TestNetwork) {
+        _ = world.spawner.run(network.call("DEL", id: "sweep", container: "s0").invocation(plugin: plugin))
+        for link in Set(world.hostLinks()).subtracting(world.baseLinks) where link != Array(network.bridge.utf8) { world.deleteLink(link) }
+        if world.containerLinks("s0") != ["lo"] {
+            world.deleteNamespace("s0")
+            world.addNamespace("s0")
+        }
+        world.removeNewFiles()
+    }
+}
