@@ -39,6 +39,35 @@ struct FirewallLab {
         return networkConfig(host, subnets: subnets, routes: ["0.0.0.0/0", "::/0"], settings)
     }
 
+    func serve(in namespace: String, port: Int) throws { try host.serve(in: namespace, port: port) }
+
+    func probe(from namespace: String, _ transport: String, _ address: String, _ port: Int, sourcePort: Int? = nil) throws -> String {
+        try host.probe(from: namespace, transport, address, port, sourcePort: sourcePort)
+    }
+
+    /// `nft list ruleset` in the private host.
+    func ruleset() throws -> String { try host.exec(host.name, "nft list ruleset").stdoutText }
+
+    /// Run `pontoon firewall-reload` in the private host.
+    func reload() throws -> RunResult {
+        try TestRun.run(PrivateHost.ip, ["netns", "exec", host.name, Binaries.pontoon, "firewall-reload", "--state-dir", host.stateDir],
+                        environment: [:])
+    }
+
+    func cleanup() { host.cleanup() }
+}
+
+/// A port mapping as a runtime sends it.
+func mapping(_ hostPort: Int, _ containerPort: Int, _ transport: String = "tcp", hostIP: String? = nil) -> [String: Any] {
+    var entry: [String: Any] = ["hostPort": hostPort, "containerPort": containerPort, "protocol": transport]
+    if let hostIP { entry["hostIP"] = hostIP }
+    return entry
+}
+
+
+/// Probes for firewall tests in any private host: a TCP/UDP server that tells whom it saw, and a
+/// client that prints what it got back.
+extension PrivateHost {
     /// TCP and UDP servers in `namespace` on `port`, both families, answering every connection or
     /// datagram with what they saw (`tcp4 10.99.0.1 port 41234`), so a probe shows the source
     /// address the container saw.
@@ -46,9 +75,10 @@ struct FirewallLab {
         // The server outlives this call: it must hold no descriptor inherited from the test process
         // (a pipe of another test's child would never see EOF), so it closes them first. Its
         // lifetime is bounded, and cleanup kills it anyway.
-        try check(host.exec(namespace, "python3 \(try probeScript()) serve \(port) </dev/null >/dev/null 2>&1 &"))
+        let started = try exec(namespace, "python3 \(try probeScript()) serve \(port) </dev/null >/dev/null 2>&1 &")
+        guard started.status == 0 else { throw GoldenError("starting servers in \(namespace): \(started.stderrText)") }
         for _ in 0..<100 {
-            let listening = try host.exec(namespace, "ss -Hlntu | grep -c ':\(port) '").stdoutText
+            let listening = try exec(namespace, "ss -Hlntu | grep -c ':\(port) '").stdoutText
             if Int(listening.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 >= 4 { return }
             usleep(20_000)
         }
@@ -57,13 +87,13 @@ struct FirewallLab {
 
     /// What a TCP or UDP probe from `namespace` to `address:port` got back ("" when nothing).
     func probe(from namespace: String, _ transport: String, _ address: String, _ port: Int, sourcePort: Int? = nil) throws -> String {
-        let result = try host.exec(namespace, "timeout -s KILL 10 python3 \(try probeScript()) \(transport) \(address) \(port) \(sourcePort ?? 0)")
+        let result = try exec(namespace, "timeout -s KILL 10 python3 \(try probeScript()) \(transport) \(address) \(port) \(sourcePort ?? 0)")
         return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A small TCP/UDP server and client (Python's standard library), written once per lab.
     private func probeScript() throws -> String {
-        let path = host.scratch.file("netprobe.py")
+        let path = scratch.file("netprobe.py")
         if FileManager.default.fileExists(atPath: path) { return path }
         let text = """
             import os, selectors, signal, socket, sys
@@ -124,22 +154,4 @@ struct FirewallLab {
         return path
     }
 
-    /// `nft list ruleset` in the private host.
-    func ruleset() throws -> String { try host.exec(host.name, "nft list ruleset").stdoutText }
-
-    /// Run `pontoon firewall-reload` in the private host.
-    func reload() throws -> RunResult {
-        try TestRun.run(PrivateHost.ip, ["netns", "exec", host.name, Binaries.pontoon, "firewall-reload", "--state-dir", host.stateDir],
-                        environment: [:])
-    }
-
-    func cleanup() { host.cleanup() }
 }
-
-/// A port mapping as a runtime sends it.
-func mapping(_ hostPort: Int, _ containerPort: Int, _ transport: String = "tcp", hostIP: String? = nil) -> [String: Any] {
-    var entry: [String: Any] = ["hostPort": hostPort, "containerPort": containerPort, "protocol": transport]
-    if let hostIP { entry["hostIP"] = hostIP }
-    return entry
-}
-

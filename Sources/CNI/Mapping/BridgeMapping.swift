@@ -71,6 +71,9 @@ extension CNIRequest {
         if network.macSpoofCheck {
             throw CNIError(.unsupportedField, "macspoofchk is not supported yet", details: "MAC spoof filtering is not built yet")
         }
+        if config.isolate == true {
+            throw CNIError(.unsupportedField, "isolate is not supported yet", details: "network isolation is not built yet")
+        }
         if config.runtimeConfig?.bandwidth != nil {
             throw CNIError(.unsupportedField, "runtimeConfig.bandwidth is not supported", details: "Pontoon does not shape traffic")
         }

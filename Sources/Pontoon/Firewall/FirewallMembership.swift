@@ -1,8 +1,8 @@
 import FoundationEssentials
 
 /// First in, last out: which attachments of a network hold firewall state, kept in
-/// `<stateDir>/firewall/<network>/network.json` and changed only under the flock on `lock` beside
-/// it. The first attachment to join makes the network's rules, the last to leave removes them;
+/// `<stateDir>/.firewall/<network>/network.json` and changed only under the flock on `lock` beside
+/// it (`FirewallLock`; both go with the network's last attachment). The first attachment to join makes the network's rules, the last to leave removes them;
 /// concurrent ADDs and DELs of one network see each other's membership, never a half-made network.
 struct FirewallMembership {
     let stateDirectory: String
@@ -15,23 +15,33 @@ struct FirewallMembership {
         var members: [String]
     }
 
-    var directory: String { "\(stateDirectory)/firewall/\(network)" }
+    /// `.firewall` cannot be a network name (they start with a letter or digit), so it never meets
+    /// a network's record directory.
+    var directory: String { "\(stateDirectory)/.firewall/\(network)" }
     private var path: String { "\(directory)/network.json" }
 
-    /// Add the attachment's firewall state, and the network's when it is the first member.
+    /// Add the attachment's firewall state, and the network's when it is the first member. The
+    /// membership is written first, so an ADD killed halfway leaves a member that DEL removes
+    /// (tolerating what was never made), never rules that no record names.
     func join(_ attachment: FirewallAttachment, network definition: FirewallNetwork, firewall: any Firewall) throws {
-        _ = try StoreLock.withLock(directory: directory, createDirectory: true) {
-            var record = load() ?? Record(network: definition, members: [])
+        _ = try FirewallLock.withLock(directory: directory, create: true) { remove in
+            let before = load()
+            var record = before ?? Record(network: definition, members: [])
             let first = record.members.isEmpty
             if first { record.network = definition }
             // Later members follow the driver the network was made with.
             let driver = record.network.kind == firewall.kind ? firewall : record.network.kind.driver(stateDirectory: stateDirectory)
-            try driver.add(attachment, network: record.network, firstInNetwork: first)
             if !record.members.contains(attachment.id.description) { record.members.append(attachment.id.description) }
+            try save(record)
             do {
-                try save(record)
+                try driver.add(attachment, network: record.network, firstInNetwork: first)
             } catch {
-                try? driver.remove(attachment, network: record.network, lastInNetwork: first)
+                if let before, !before.members.isEmpty {
+                    try? save(before)
+                } else {
+                    _ = try? FileSystem.remove(path)
+                    remove = true
+                }
                 throw error
             }
         }
@@ -40,7 +50,7 @@ struct FirewallMembership {
     /// Remove the attachment's firewall state (nil: it made none that is known), and the
     /// network's when no other member is left. Nothing recorded: nothing to do.
     func leave(_ id: AttachmentID, attachment: FirewallAttachment?) throws {
-        _ = try StoreLock.withLock(directory: directory, createDirectory: false) {
+        _ = try FirewallLock.withLock(directory: directory, create: false) { remove in
             guard var record = load() else { return }
             let remaining = record.members.filter { $0 != id.description }
             let last = remaining.isEmpty
@@ -50,6 +60,7 @@ struct FirewallMembership {
             record.members = remaining
             if last {
                 _ = try FileSystem.remove(path)
+                remove = true
             } else {
                 try save(record)
             }
@@ -61,7 +72,7 @@ struct FirewallMembership {
 
     /// Rewrite the network's rules and every member's mappings (firewall-reload).
     func reload(records: RecordStore) throws -> Int {
-        let outcome = try StoreLock.withLock(directory: directory, createDirectory: false) { () throws -> Int in
+        let outcome = try FirewallLock.withLock(directory: directory, create: false) { _ throws -> Int in
             guard let record = load(), !record.members.isEmpty else { return 0 }
             let attachments = record.members.compactMap { member -> FirewallAttachment? in
                 guard let at = member.lastIndex(of: "/") else { return nil }
@@ -71,13 +82,12 @@ struct FirewallMembership {
             try record.network.kind.driver(stateDirectory: stateDirectory).reload(network: record.network, attachments: attachments)
             return attachments.count
         }
-        if case .ran(let count) = outcome { return count }
-        return 0
+        return outcome ?? 0
     }
 
     /// Networks with firewall state under `stateDirectory`.
     static func networks(stateDirectory: String) throws -> [String] {
-        (try FileSystem.listDirectory("\(stateDirectory)/firewall") ?? []).sorted()
+        (try FileSystem.listDirectory("\(stateDirectory)/.firewall") ?? []).sorted()
     }
 
     private func load() -> Record? {

@@ -1,34 +1,14 @@
-import CNI
-import Foundation
 import NetAddress
 @testable import Pontoon
 import Testing
 
-/// Which firewall driver a network config picks, and the iptables driver's rule text (what
-/// `iptables-restore` and `iptables -C` are given; the traffic it carries is tested in
-/// IntegrationTests).
-@Suite("firewall driver selection and iptables rules")
-struct FirewallSelectionTests {
-    func network(_ settings: [String: Any], command: String = "ADD") throws -> BridgeNetwork {
-        var config: [String: Any] = ["cniVersion": "1.0.0", "name": "net1", "type": "pontoon", "bridge": "pt0",
-                                     "ipam": ["type": "host-local", "subnet": "10.1.0.0/24"]]
-        config.merge(settings) { _, new in new }
-        let environment = try CNIEnvironment(["CNI_COMMAND": command, "CNI_CONTAINERID": "c1", "CNI_NETNS": "/var/run/netns/x",
-                                              "CNI_IFNAME": "eth0", "CNI_PATH": "/opt/cni/bin"])
-        let request = try CNIRequest(environment: environment, stdin: Array(try JSONSerialization.data(withJSONObject: config)))
-        return try request.bridgeNetwork()
-    }
-
-    @Test("firewall wins, then ipMasqBackend, then nftables; iptables is served")
-    func selection() throws {
-        #expect(try network([:]).firewall == .nftables)
-        #expect(try network(["firewall": "iptables"]).firewall == .iptables)
-        #expect(try network(["firewall": "none", "ipMasqBackend": "iptables"]).firewall == FirewallKind.none)
-        #expect(try network(["ipMasqBackend": "iptables"]).firewall == .iptables)
-        #expect(try network(["ipMasqBackend": "nftables"]).firewall == .nftables)
+/// The iptables driver's rule text: what `iptables-restore` and `iptables -C` are given (the
+/// traffic it carries is tested in IntegrationTests; the choice of driver in FirewallConfigTests).
+@Suite("iptables rules")
+struct IptablesRulesTests {
+    @Test("the iptables kind makes the iptables driver")
+    func driver() {
         #expect(FirewallKind.iptables.driver(stateDirectory: "/run/x").kind == .iptables)
-        #expect(throws: CNIError.self) { try network(["firewall": "ipchains"]) }
-        #expect(throws: CNIError.self) { try network(["ipMasqBackend": "none"]) }
     }
 
     @Test("chain names are stable, distinct per network and fit iptables' 28 characters")
