@@ -19,7 +19,7 @@ struct IptablesFirewallTests {
 
     /// The host-port claim files.
     func claims(_ lab: Lab) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "\(lab.host.stateDir)/iptables/hostports")) ?? []).sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: "\(lab.host.stateDir)/.iptables/hostports")) ?? []).sorted()
     }
 
     @Test("masqueraded traffic reaches the outside with the host's source address; ipMasqBackend picks the driver too")

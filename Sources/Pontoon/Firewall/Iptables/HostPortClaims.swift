@@ -1,5 +1,5 @@
 /// iptables has no exclusive element like an nftables map key, so a host port is claimed by
-/// creating `<stateDir>/iptables/hostports/<family>-<protocol>-<host IP or any>-<port>` with
+/// creating `<stateDir>/.iptables/hostports/<family>-<protocol>-<host IP or any>-<port>` with
 /// O_EXCL, holding the attachment id: one file per port, whatever the number of containers, and
 /// race-free between concurrent ADDs of any network. The same key nftables' maps use: a port taken
 /// on one host IP is still free on another and on "any".
@@ -7,7 +7,7 @@ struct HostPortClaims {
     let directory: String
 
     init(stateDirectory: String) {
-        directory = "\(stateDirectory)/iptables/hostports"
+        directory = "\(stateDirectory)/.iptables/hostports"
     }
 
     struct Claim: Hashable {

@@ -16,10 +16,11 @@ public struct IptablesFirewall: Firewall {
     }
 
     private var claims: HostPortClaims { HostPortClaims(stateDirectory: stateDirectory) }
-    /// Serialises the shared chains' creation and removal between networks.
-    private var sharedDirectory: String { "\(stateDirectory)/iptables" }
+    /// Serialises the shared chains' creation and removal between networks. A dot, like
+    /// `.firewall`: no network (whose records live in `<stateDir>/<network>`) can be named so.
+    private var sharedDirectory: String { "\(stateDirectory)/.iptables" }
     /// One file per network with iptables rules: the last one out removes the shared chains.
-    private var networksDirectory: String { "\(stateDirectory)/iptables/networks" }
+    private var networksDirectory: String { "\(stateDirectory)/.iptables/networks" }
 
     public func add(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {
         try claims.claim(attachment)
