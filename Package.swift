@@ -15,10 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // Thin C shim: only what Swift cannot import from libmnl and glibc (macros, setns).
+        // Thin C shim: only what Swift cannot import from libmnl, libnftnl and glibc (macros, setns).
         .target(
             name: "CNetlink",
-            linkerSettings: [.linkedLibrary("mnl")]
+            linkerSettings: [.linkedLibrary("mnl"), .linkedLibrary("nftnl")]
         ),
         .target(name: "NetAddress"),
         .target(name: "Netlink", dependencies: ["CNetlink", "NetAddress"]),

@@ -20,6 +20,7 @@ public struct CNIError: Error, Equatable, Sendable, CustomStringConvertible {
         case interfaceExists = 103
         case hostConflict = 104
         case checkFailed = 105
+        case portTaken = 106
     }
 
     public var code: Int
@@ -59,6 +60,7 @@ extension CNIError {
         case .interfaceExists: code = .interfaceExists
         case .conflict: code = .hostConflict
         case .checkFailed: code = .checkFailed
+        case .portTaken: code = .portTaken
         case .delegate(let foreign):
             self.init(rawCode: foreign, error.message, details: error.details)
             return

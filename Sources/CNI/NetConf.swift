@@ -39,12 +39,18 @@ public struct NetConf: Decodable, Sendable {
     public var logFile: String?
     public var logLevel: String?
     public var stateDir: String?
+    /// Pontoon's firewall driver: "nftables" (default), "iptables" or "none".
+    public var firewall: String?
+    /// The reference bridge plugin's choice of masquerade backend; picks the driver when `firewall` is absent.
+    public var ipMasqBackend: String?
+    /// Keep this network's containers from reaching other Pontoon bridges (not built yet).
+    public var isolate: Bool?
 
     enum CodingKeys: String, CodingKey {
         case cniVersion, name, type, bridge, isGateway, isDefaultGateway, forceAddress, ipMasq, mtu
         case hairpinMode, promiscMode, vlan, vlanTrunk, preserveDefaultVlan, enabledad, macspoofchk
         case portIsolation, disableContainerInterface, ipam, dns, runtimeConfig, args, prevResult
-        case capabilities, logFile, logLevel, stateDir
+        case capabilities, logFile, logLevel, stateDir, firewall, ipMasqBackend, isolate
         case validAttachments = "cni.dev/valid-attachments"
         case legacyAttachments = "cni.dev/attachments"
     }

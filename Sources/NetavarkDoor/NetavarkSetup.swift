@@ -29,7 +29,8 @@ struct NetavarkSetup {
         do {
             var additions: [AardvarkDNS.Addition] = []
             for plan in plans {
-                let (result, undo) = try driver.add(plan.attachment, ipam: plan.allocator)
+                let (result, undo) = try driver.add(plan.attachment, ipam: plan.allocator,
+                                                    firewall: plan.attachment.network.firewall.driver(stateDirectory: NetavarkState.records(configDirectory)))
                 made.append { undo() }
                 statuses[plan.name] = plan.status(result)
                 if let addition = plan.dnsAddition(result) { additions.append(addition) }

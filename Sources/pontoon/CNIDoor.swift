@@ -15,7 +15,8 @@ struct CNIDoor {
         let network = try request.bridgeNetwork()
         let plan = try request.ipamPlan()
         let ipam = PluginSetup.allocator(plan, request: request)
-        let driver = BridgeDriver(stateDirectory: try PluginSetup.stateDirectory(request, environment: environment))
+        let stateDirectory = try PluginSetup.stateDirectory(request, environment: environment)
+        let driver = BridgeDriver(stateDirectory: stateDirectory)
         switch request.command {
         case .add:
             if request.version.resultFormat == .legacy, case .none = plan {
@@ -23,7 +24,7 @@ struct CNIDoor {
                                details: "use cniVersion 0.3.0 or later for layer-2 only networks")
             }
             let attachment = try request.attachment(network: network)
-            let (result, undo) = try driver.add(attachment, ipam: ipam)
+            let (result, undo) = try driver.add(attachment, ipam: ipam, firewall: network.firewall.driver(stateDirectory: stateDirectory))
             do {
                 return .init(output: try WireResult(result, version: request.version).json, undo: { undo() })
             } catch {
@@ -52,7 +53,9 @@ struct CNIDoor {
     /// DEL reads only what tearing down needs, so no runtime setting can stop it; a `prevResult`
     /// that cannot be read is not used (the attachment record says what to remove).
     private func delete(_ request: CNIRequest) throws -> CNIInvocation.Served {
-        let attachment = try request.teardownAttachment()
+        var attachment = try request.teardownAttachment()
+        // Only for a DEL without a record (the record says exactly what the firewall made).
+        attachment.portMappings = (try? request.portMappings()) ?? []
         let ipam = PluginSetup.allocator(try request.teardownIPAMPlan(), request: request)
         let driver = BridgeDriver(stateDirectory: try PluginSetup.stateDirectory(request, environment: environment))
         try driver.delete(attachment, ipam: ipam, previous: try? request.previousResult())

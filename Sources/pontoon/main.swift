@@ -6,6 +6,7 @@ import Pontoon
 // One short-lived process per operation. Pick the front door from how we were called:
 //  - invoked as `host-local` (a link to this binary): serve only the host-local IPAM plugin;
 //  - `CNI_COMMAND` set: the CNI plugin (cnitool, libcni, podman's CNI backend, containerd, CRI-O);
+//  - `firewall-reload`: re-apply the firewall from the records;
 //  - otherwise: netavark's command line (`setup|teardown <netns>`, `version`), not served yet.
 
 // A delegated plugin that exits early must not kill us with SIGPIPE while we feed its stdin.
@@ -18,6 +19,8 @@ let invokedAs = arguments.first.map { String($0.split(separator: "/").last ?? ""
 let answer: ProcessIO.Answer
 if invokedAs == "host-local" || invokedAs == "pontoon-host-local" {
     answer = HostLocalDoor(environment: environment, stdin: ProcessIO.readStandardInput()).run()
+} else if environment["CNI_COMMAND"] == nil && arguments.count >= 2 && arguments[1] == "firewall-reload" {
+    answer = FirewallReloadCommand(arguments: Array(arguments.dropFirst(2)), environment: environment).run()
 } else if environment["CNI_COMMAND"] != nil || arguments.count < 2 {
     answer = CNIDoor(environment: environment, stdin: ProcessIO.readStandardInput()).run()
 } else {

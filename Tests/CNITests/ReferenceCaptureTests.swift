@@ -51,11 +51,17 @@ struct ReferenceCaptureTests {
         #expect(network.isGateway && network.hairpinMode && network.ipMasq)
     }
 
-    @Test("the podman ADD capture is refused only for what is not built yet (ipMasq)")
-    func addNeedsFirewall() throws {
+    @Test("the podman ADD capture maps to a masquerading nftables network with its two port mappings")
+    func addWithFirewall() throws {
         let capture = try load("podman-cni-add.json")
         let request = try CNIRequest(environment: try CNIEnvironment(capture.env), stdin: capture.stdin)
         #expect(request.version == CNIVersion(1, 0, 0))
-        #expect(throws: CNIError.self) { try request.bridgeNetwork() }
+        let network = try request.bridgeNetwork()
+        #expect(network.ipMasq && network.firewall == .nftables)
+        let attachment = try request.attachment(network: network)
+        #expect(attachment.portMappings == [
+            PortMapping(hostPort: 8080, containerPort: 80, transport: .tcp),
+            PortMapping(hostPort: 8053, containerPort: 53, transport: .udp),
+        ])
     }
 }

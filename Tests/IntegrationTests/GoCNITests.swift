@@ -42,24 +42,30 @@ struct GoCNITests {
         try pods.expectNothingLeft(bridgeMade: true)
     }
 
-    /// Until the firewall exists, ADD refuses port mappings with code 2 and the Remove containerd
-    /// sends after a failed Setup (with the same port mappings) succeeds and leaves nothing.
-    /// When the firewall lands, this test turns into: Setup succeeds, each mapping (TCP and UDP,
-    /// with and without HostIP) answers from an outside namespace, Remove leaves no firewall entry.
-    @Test("port mappings from go-cni (HostPort, ContainerPort, Protocol, HostIP): ADD refused with code 2, the Remove after it leaves nothing")
-    func portMappingsRefusedUntilFirewall() throws {
+    /// containerd's port mappings (go-cni's HostPort, ContainerPort, Protocol, HostIP) through
+    /// pontoon's firewall: each answers from the host (127.0.0.1, and the bound host IP), and the
+    /// Remove leaves no firewall entry of the pod or its network.
+    @Test("port mappings from go-cni (HostPort, ContainerPort, Protocol, HostIP): each answers; Remove leaves no firewall entry")
+    func portMappings() throws {
         let pods = try PodHost("gocniports")
         defer { pods.cleanup() }
         let pod = try pods.pod("p")
         let ports = ["18080:80/tcp", "18053:53/udp", "18443:443/tcp@\(PodHost.gateway)"]
 
         let setup = try pods.client("setup", pod, ports: ports)
-        #expect(setup.status == 1, "Setup with port mappings must fail until the firewall exists: \(setup.stdoutText)")
-        #expect(setup.document["code"] as? Int == 2, "\(setup.stdoutText)")
-        #expect((setup.document["error"] as? String ?? "").contains("runtimeConfig.portMappings is not supported yet"), "\(setup.stdoutText)")
+        try pods.expectSuccess(setup)
+        for port in [80, 53, 443] { try pods.host.serve(in: pod.namespace, port: port) }
+        #expect(try pods.host.probe(from: pods.host.name, "tcp", "127.0.0.1", 18080).hasPrefix("tcp4 "))
+        #expect(try pods.host.probe(from: pods.host.name, "udp", "127.0.0.1", 18053).hasPrefix("udp4 "))
+        #expect(try pods.host.probe(from: pods.host.name, "tcp", PodHost.gateway, 18443).hasPrefix("tcp4 "))
+        #expect(try pods.host.probe(from: pods.host.name, "tcp", "127.0.0.1", 18443) == "", "bound to the gateway address only")
+        let rules = try pods.host.exec(pods.host.name, "nft list ruleset").stdoutText
+        #expect(rules.contains("\(PodHost.gateway) . tcp . 18443 comment \"\(pod.sandboxID)/eth0\""), "\(rules)")
 
         try pods.expectSuccess(pods.client("remove", pod, ports: ports))
-        try pods.expectNothingLeft(bridgeMade: false)
+        try pods.expectNothingLeft(bridgeMade: true)
+        let after = try pods.host.exec(pods.host.name, "nft list ruleset").stdoutText
+        #expect(!after.contains(pod.sandboxID) && !after.contains(PodHost.network) && !after.contains("10.98.0."), "\(after)")
     }
 }
 

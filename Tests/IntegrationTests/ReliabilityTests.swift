@@ -52,9 +52,10 @@ struct ReliabilityTests {
         defer { host.cleanup() }
         let container = try host.container("c")
         let config = networkConfig(host, version: "1.1.0")
-        // A real kill -9 between writing the temporary record and renaming it.
+        // A real kill -9 between writing the temporary record and renaming it (the second rename:
+        // the firewall's membership file is written first).
         let killed = try host.shellADD(container, id: "killed1", config: config,
-                                       wrapper: "strace -f -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=1")
+                                       wrapper: "strace -f -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=2")
         #expect(killed.status != 0, "strace must be installed (scripts/setup): \(killed.stderrText)")
         #expect(host.records().contains { $0.hasPrefix("killed1@eth0.json.tmp.") }, "\(host.records())")
         let del = try host.cni("DEL", container: container, containerID: "killed1", config: config)

@@ -73,15 +73,15 @@ struct KernelMessageTests {
     @Test("NLMSG_ERROR: errno and the kernel's extended-ACK text, capped or not", arguments: [true, false])
     func extendedAcknowledgement(capped: Bool) throws {
         let message = errorMessage(code: -EEXIST, capped: capped, text: "ipv4: Address already assigned")
-        let error = try #require(RouteSocket.error(in: message) { "add address 10.0.0.1/24 to link #3" })
+        let error = try #require(NetlinkSocket.error(in: message) { "add address 10.0.0.1/24 to link #3" })
         #expect(error.errno == EEXIST && error.isExists)
         #expect(error.description == "add address 10.0.0.1/24 to link #3: File exists (EEXIST): ipv4: Address already assigned")
     }
 
     @Test("an ACK is error code 0; an error without TLVs has no kernel text")
     func plainAcknowledgement() throws {
-        #expect(RouteSocket.error(in: errorMessage(code: 0, capped: true, text: nil)) { "x" } == nil)
-        let error = try #require(RouteSocket.error(in: errorMessage(code: -ENODEV, capped: true, text: nil)) { "get link eth9" })
+        #expect(NetlinkSocket.error(in: errorMessage(code: 0, capped: true, text: nil)) { "x" } == nil)
+        let error = try #require(NetlinkSocket.error(in: errorMessage(code: -ENODEV, capped: true, text: nil)) { "get link eth9" })
         #expect(error.isNoDevice && error.isNotFound && error.kernelMessage == nil)
         #expect(error.description == "get link eth9: No such device (ENODEV)")
     }
@@ -92,10 +92,10 @@ struct KernelMessageTests {
         let body = withUnsafeBytes(of: (-ENOENT).littleEndian, Array.init)
             + [UInt8(4 + text.count), 0, UInt8(NLMSGERR_ATTR_MSG.rawValue), 0] + text
         let done = NetlinkMessage(type: UInt16(NLMSG_DONE), flags: UInt16(NLM_F_MULTI | NLM_F_ACK_TLVS), sequence: 1, body: body)
-        let error = try #require(RouteSocket.error(in: done) { "list routes" })
+        let error = try #require(NetlinkSocket.error(in: done) { "list routes" })
         #expect(error.errno == ENOENT && error.kernelMessage == "ipv4: FIB table does not exist")
         let clean = NetlinkMessage(type: UInt16(NLMSG_DONE), flags: UInt16(NLM_F_MULTI), sequence: 1, body: [0, 0, 0, 0])
-        #expect(RouteSocket.error(in: clean) { "list routes" } == nil)
+        #expect(NetlinkSocket.error(in: clean) { "list routes" } == nil)
     }
 
     @Test("a bridge VLAN dump yields the entries of the asked-for port only")

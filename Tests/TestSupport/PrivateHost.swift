@@ -85,6 +85,9 @@ public final class PrivateHost: @unchecked Sendable {
 
     public func cleanup() {
         for namespace in lock.withLock({ namespaces }).reversed() {
+            // Servers a test started inside (probes' listeners) would keep the namespace alive.
+            _ = try? TestRun.run(Self.ip, ["netns", "pids", namespace]).stdoutText
+                .split(separator: "\n").compactMap { Int32($0) }.forEach { kill($0, SIGKILL) }
             _ = try? TestRun.run(Self.ip, ["netns", "delete", namespace])
         }
         lock.withLock { namespaces.removeAll() }

@@ -42,23 +42,37 @@ extension CNIRequest {
         network.portIsolation = config.portIsolation ?? false
         network.disableContainerInterface = config.disableContainerInterface ?? false
         network.dns = try config.dns.map { dns throws(CNIError) in try dns.model(key: "dns") } ?? DNS()
+        network.firewall = try firewallKind()
         try rejectUnimplemented(network)
         return network
     }
 
+    /// `firewall`, else the reference's `ipMasqBackend`, else nftables.
+    private func firewallKind() throws(CNIError) -> FirewallKind {
+        if let name = config.firewall {
+            guard let kind = FirewallKind(rawValue: name.lowercased()) else {
+                throw CNIError(.invalidNetworkConfig, "invalid firewall \"\(name)\": must be nftables, iptables or none")
+            }
+            return kind
+        }
+        if let name = config.ipMasqBackend, !name.isEmpty {
+            guard let kind = FirewallKind(rawValue: name.lowercased()), kind != .none else {
+                throw CNIError(.invalidNetworkConfig, "invalid ipMasqBackend \"\(name)\": must be iptables or nftables")
+            }
+            return kind
+        }
+        return .nftables
+    }
+
     /// Keys Pontoon understands but cannot honour yet: refusing them is better than an attachment
-    /// that silently lacks the masquerading, port mapping or filtering the operator asked for.
+    /// that silently lacks the filtering or shaping the operator asked for.
     private func rejectUnimplemented(_ network: BridgeNetwork) throws(CNIError) {
         guard command == .add || command == .check else { return }
-        if network.ipMasq {
-            throw CNIError(.unsupportedField, "ipMasq is not supported yet", details: "set \"ipMasq\": false; masquerading arrives with the nftables firewall")
-        }
         if network.macSpoofCheck {
-            throw CNIError(.unsupportedField, "macspoofchk is not supported yet", details: "it needs the nftables firewall")
+            throw CNIError(.unsupportedField, "macspoofchk is not supported yet", details: "MAC spoof filtering is not built yet")
         }
-        if let mappings = config.runtimeConfig?.portMappings, !mappings.isEmpty {
-            throw CNIError(.unsupportedField, "runtimeConfig.portMappings is not supported yet",
-                           details: "port mappings arrive with the nftables firewall")
+        if config.isolate == true {
+            throw CNIError(.unsupportedField, "isolate is not supported yet", details: "network isolation is not built yet")
         }
         if config.runtimeConfig?.bandwidth != nil {
             throw CNIError(.unsupportedField, "runtimeConfig.bandwidth is not supported", details: "Pontoon does not shape traffic")

@@ -11,7 +11,21 @@
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/veth.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <libmnl/libmnl.h>
+// libnftnl builds nftables messages (tables, chains, sets, rules, elements); Swift calls it directly.
+#include <libnftnl/common.h>
+#include <libnftnl/table.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/set.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/udata.h>
 
 // Everything else (attribute walking, message splitting) is done in Swift over copied bytes, so
 // parsing is unit-testable without a kernel; only macros and _GNU_SOURCE functions live here.

@@ -6,6 +6,7 @@ import Netlink
 struct AttachmentSetup {
     let attachment: Attachment
     let ipam: (any AddressAllocator)?
+    let firewall: any Firewall
     let records: RecordStore
 
     var network: BridgeNetwork { attachment.network }
@@ -45,6 +46,8 @@ struct AttachmentSetup {
             let hostLink = try BridgePort(socket: host, network: network).attach(veth.hostIndex, to: bridge)
             bridge = try BridgeDevice(socket: host, network: network).pinAddress(of: bridge)
             try Forwarding.enable(for: network, families: Set(leased.addresses.map(\.address.family)))
+            let firewalled = try FirewallStep(attachment: attachment, firewall: firewall, records: records)
+                .join(addresses: leased.addresses.map(\.address), rollback: &rollback)
 
             let result = AttachmentResult(
                 interfaces: [
@@ -58,7 +61,7 @@ struct AttachmentSetup {
             try records.save(AttachmentRecord(
                 id: attachment.id, network: network.name, netns: netnsPath, bridge: bridge.name,
                 hostInterface: hostLink.name, containerMAC: containerLink.mac,
-                addresses: leased.addresses.map(\.address), portMappings: attachment.portMappings))
+                addresses: leased.addresses.map(\.address), portMappings: attachment.portMappings, firewall: firewalled))
             rollback.add("record of \(attachment.id)") { [records] in try records.remove(network: network.name, id: attachment.id) }
             return (result, AttachmentUndo(rollback: rollback))
         } catch {

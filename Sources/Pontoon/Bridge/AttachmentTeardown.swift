@@ -16,8 +16,13 @@ struct AttachmentTeardown {
         host = try RouteSocket()
     }
 
-    func remove(_ id: AttachmentID, netnsPath: String?, previous: AttachmentResult?, ipam: (any AddressAllocator)?) throws {
+    func remove(_ id: AttachmentID, netnsPath: String?, previous: AttachmentResult?, ipam: (any AddressAllocator)?,
+                mappings: [PortMapping] = []) throws {
         let record = records.load(network: network.name, id: id)
+        // The firewall state ADD recorded; without a record, what prevResult and the config describe.
+        let firewalled = record?.firewall ?? (try? FirewallAttachment(
+            id: id, addresses: previous?.ips.map(\.address.address) ?? [], mappings: mappings))
+        try FirewallStep.leave(id, attachment: firewalled, network: network.name, records: records)
         var removedInContainer = false
         if let path = netnsPath ?? record?.netns {
             removedInContainer = try removeContainerInterface(id.ifName, netnsPath: path)
@@ -37,6 +42,7 @@ struct AttachmentTeardown {
     /// GC of an attachment the runtime no longer knows: its host end (and with it the container
     /// end) and its record. The lease is released by the IPAM's own GC.
     func removeStale(_ record: AttachmentRecord) throws {
+        try FirewallStep.leave(record.id, attachment: record.firewall, network: network.name, records: records)
         try removeHostInterface(record.hostInterface, bridge: record.bridge)
         try records.remove(network: network.name, id: record.id)
     }

@@ -14,14 +14,19 @@ public struct BridgeDriver {
     /// ADD: bridge, veth pair (peer born inside the container), addresses, routes, lease, record.
     /// Any failure undoes everything this call made and rethrows. On success, `undo` removes it
     /// all again exactly (a bridge it created included), for a result that cannot be delivered.
-    public func add(_ attachment: Attachment, ipam: (any AddressAllocator)?) throws -> (result: AttachmentResult, undo: AttachmentUndo) {
-        try AttachmentSetup(attachment: attachment, ipam: ipam, records: records).run()
+    public func add(_ attachment: Attachment, ipam: (any AddressAllocator)?,
+                    firewall: any Firewall) throws -> (result: AttachmentResult, undo: AttachmentUndo) {
+        defer { logNetlinkCount() }
+        return try AttachmentSetup(attachment: attachment, ipam: ipam, firewall: firewall, records: records).run()
     }
 
-    /// DEL: remove the container interface, the lease and the record; anything already gone is fine.
+    /// DEL: remove the firewall state, the container interface, the lease and the record; anything
+    /// already gone is fine. The firewall state removed is the one recorded at ADD.
     public func delete(_ attachment: Attachment, ipam: (any AddressAllocator)?, previous: AttachmentResult?) throws {
+        defer { logNetlinkCount() }
         try AttachmentTeardown(records: records, network: attachment.network)
-            .remove(attachment.id, netnsPath: attachment.netnsPath, previous: previous, ipam: ipam)
+            .remove(attachment.id, netnsPath: attachment.netnsPath, previous: previous, ipam: ipam,
+                    mappings: attachment.portMappings)
     }
 
     /// CHECK: compare what ADD reported with what is there, naming the first difference.
@@ -31,6 +36,34 @@ public struct BridgeDriver {
             let addresses = previous.ips.map(\.address.address)
             try ipam.check(attachment.id, addresses: addresses)
         }
+        let membership = FirewallMembership(stateDirectory: records.directory, network: attachment.network.name)
+        if let network = membership.recorded() {
+            let state = try records.load(network: attachment.network.name, id: attachment.id)?.firewall
+                ?? FirewallAttachment(id: attachment.id, addresses: previous.ips.map(\.address.address), mappings: attachment.portMappings)
+            try network.kind.driver(stateDirectory: records.directory).check(state, network: network)
+        } else if attachment.network.firewall != .none {
+            throw PontoonError(.checkFailed, "network \(attachment.network.name) has no firewall rules")
+        }
+    }
+
+    /// `pontoon firewall-reload`: write every network's rules and every attachment's mappings again
+    /// from the records (after `nft flush ruleset`, a firewalld reload). Returns the networks and
+    /// attachments restored.
+    public static func reloadFirewall(stateDirectory: String) throws -> (networks: Int, attachments: Int) {
+        let records = RecordStore(stateDirectory: stateDirectory)
+        var networks = 0, attachments = 0
+        for name in try FirewallMembership.networks(stateDirectory: stateDirectory) {
+            let restored = try FirewallMembership(stateDirectory: stateDirectory, network: name).reload(records: records)
+            if restored > 0 { networks += 1 }
+            attachments += restored
+        }
+        return (networks, attachments)
+    }
+
+    /// How many netlink messages the operation sent: the cost of ADD and DEL must not grow with the
+    /// number of attachments on the host (tests read this line).
+    private func logNetlinkCount() {
+        Log.debug("netlink messages sent: \(NetlinkSocket.messagesSent)")
     }
 
     /// STATUS: whether an ADD could be served now.
@@ -44,6 +77,7 @@ public struct BridgeDriver {
             throw PontoonError(.notReady, "cannot write attachment records: \(records.directory) is not writable")
         }
         try ipam?.readiness()
+        try network.firewall.driver(stateDirectory: records.directory).readiness()
     }
 
     /// GC: release leases and remove host interfaces and records of attachments not in `valid`.

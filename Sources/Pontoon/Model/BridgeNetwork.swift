@@ -26,6 +26,8 @@ public struct BridgeNetwork: Sendable {
     public var disableContainerInterface = false
     /// DNS settings from the network config, preferred over what IPAM returns.
     public var dns = DNS()
+    /// Which firewall driver writes the masquerade, forwarding and port-mapping rules.
+    public var firewall: FirewallKind = .nftables
 
     public init(name: String) {
         self.name = name

@@ -12,11 +12,14 @@ public struct AttachmentRecord: Codable, Hashable, Sendable {
     public var containerMAC: MACAddress?
     public var addresses: [IPNetwork]
     public var portMappings: [PortMapping]
+    /// What the firewall made for this attachment (nil: nothing, or a record from before the firewall).
+    public var firewall: FirewallAttachment?
 
     public var id: AttachmentID { AttachmentID(containerID: containerID, ifName: ifName) }
 
     public init(id: AttachmentID, network: String, netns: String?, bridge: String, hostInterface: String,
-                containerMAC: MACAddress?, addresses: [IPNetwork], portMappings: [PortMapping]) {
+                containerMAC: MACAddress?, addresses: [IPNetwork], portMappings: [PortMapping],
+                firewall: FirewallAttachment? = nil) {
         containerID = id.containerID
         ifName = id.ifName
         self.network = network
@@ -26,5 +29,6 @@ public struct AttachmentRecord: Codable, Hashable, Sendable {
         self.containerMAC = containerMAC
         self.addresses = addresses
         self.portMappings = portMappings
+        self.firewall = firewall
     }
 }

@@ -28,8 +28,15 @@ public enum Log {
 
     /// Append diagnostics to `path` from now on; `prefix` tags every line (e.g. command and container).
     public static func configure(path: String, level: Level, prefix: String) {
-        let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        // Non-blocking open: a FIFO without a reader would otherwise hang the plugin here. Only a
+        // regular file (or a character device such as /dev/null) is logged to.
+        let opened = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0o600)
         guard opened >= 0 else { return }
+        var info = stat()
+        guard fstat(opened, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG || (info.st_mode & S_IFMT) == S_IFCHR else {
+            close(opened)
+            return
+        }
         if fd >= 0 { close(fd) }
         fd = opened
         threshold = level

@@ -19,8 +19,10 @@ public enum PluginRunner {
         return nil
     }
 
+    /// `mergeStderr`: the child's stderr joins its stdout (tools whose diagnostics explain a
+    /// failure); otherwise it is inherited.
     public static func run(_ path: String, arguments: [String] = [], environment: [String: String],
-                           stdin input: [UInt8]) throws(PontoonError) -> Outcome {
+                           stdin input: [UInt8], mergeStderr: Bool = false) throws(PontoonError) -> Outcome {
         var inPipe: [Int32] = [-1, -1]
         var outPipe: [Int32] = [-1, -1]
         guard makePipe(&inPipe) else { throw systemError("pipe for \(path)") }
@@ -34,6 +36,7 @@ public enum PluginRunner {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        if mergeStderr { posix_spawn_file_actions_adddup2(&actions, outPipe[1], 2) }
 
         let argv = [path] + arguments
         let envp = environment.map { "\($0.key)=\($0.value)" }

@@ -28,6 +28,8 @@ public struct PontoonError: Error, CustomStringConvertible, Sendable {
         case conflict
         /// CHECK found the attachment differs from what was set up (Pontoon 105).
         case checkFailed
+        /// A requested host port is already mapped on that address and protocol (Pontoon 106).
+        case portTaken
         /// A delegated plugin failed with its own CNI code, passed through unchanged.
         case delegate(code: Int)
     }

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// A request being built in the socket's send buffer with libmnl. Only valid inside the closure
-/// that `RouteSocket` hands it to.
+/// that a `NetlinkBatch` hands it to.
 public struct Request {
     let header: UnsafeMutablePointer<nlmsghdr>
     let capacity: Int

@@ -1,0 +1,43 @@
+import CNetlink
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// nfnetlink: nftables transactions and conntrack, over a `NetlinkSocket` of the netfilter family.
+public final class NetfilterSocket {
+    public let netlink: NetlinkSocket
+
+    /// A socket in the calling thread's current namespace (the host's, for the plugin).
+    public init() throws {
+        netlink = try NetlinkSocket(.netfilter)
+    }
+
+    /// Apply every command in one nftables transaction (one datagram: begin, the commands, commit).
+    /// The kernel applies all or none; the error names the command it refused.
+    public func apply(_ transaction: NftTransaction) throws {
+        guard !transaction.isEmpty else { return }
+        let batch = netlink.batch()
+        NftEncoding.begin(batch)
+        for command in transaction.commands { NftEncoding.add(command, to: batch) }
+        NftEncoding.end(batch)
+        try netlink.send(batch)
+    }
+
+    /// Like `apply`, but commands whose object is already gone (ENOENT) are skipped: for removals
+    /// that must succeed when run twice or after someone flushed the ruleset. The common case is
+    /// still one transaction; only when something was missing are the commands applied one by one.
+    public func applyRemoval(_ transaction: NftTransaction) throws {
+        do {
+            try apply(transaction)
+        } catch let error as NetlinkError where error.errno == ENOENT {
+            for command in transaction.commands {
+                var single = NftTransaction()
+                single.add(command)
+                do {
+                    try apply(single)
+                } catch let error as NetlinkError where error.errno == ENOENT {
+                }
+            }
+        }
+    }
+}

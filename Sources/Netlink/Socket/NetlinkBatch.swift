@@ -1,0 +1,71 @@
+import CNetlink
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Requests laid out back to back for one datagram, each with its own sequence number and the
+/// words that name it in an error. Made by `NetlinkSocket.batch()`, sent by `NetlinkSocket.send`.
+public final class NetlinkBatch {
+    struct Entry {
+        var sequence: UInt32
+        var operation: String
+        /// Whether it asks for an ACK, which the exchange then waits for (GETs and dumps end otherwise).
+        var acknowledged: Bool
+    }
+
+    let firstSequence: UInt32
+    private(set) var entries: [Entry] = []
+    private(set) var bytes: [UInt8] = []
+    private var byOperation: [UInt32: Int] = [:]
+
+    /// Room for one message built by a foreign encoder (libnftnl writes without bounds checks, so
+    /// callers keep each message small: a few objects, a bounded number of elements).
+    static let rawCapacity = 1 << 17
+
+    init(firstSequence: UInt32) {
+        self.firstSequence = firstSequence
+    }
+
+    public var isEmpty: Bool { entries.isEmpty }
+    public var count: Int { entries.count }
+    var lastSequence: UInt32 { firstSequence &+ UInt32(max(entries.count, 1) - 1) }
+    private var nextSequence: UInt32 { firstSequence &+ UInt32(entries.count) }
+
+    func operation(for sequence: UInt32) -> String? {
+        byOperation[sequence].map { entries[$0].operation }
+    }
+
+    /// A request built with `Request` (libmnl, bounds-checked); refused when it does not fit.
+    func add(_ operation: String, type: Int32, flags: Int32, build: (Request) -> Void) throws {
+        let capacity = cnl_socket_buffer_size()
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { buffer.deallocate() }
+        guard let header = Request.render(into: buffer, capacity: capacity, type: type, flags: flags,
+                                          sequence: nextSequence, build: build) else {
+            throw NetlinkError(operation: operation, errno: EMSGSIZE, kernelMessage: "request does not fit in \(capacity) bytes")
+        }
+        append(header, operation: operation, acknowledged: flags & NLM_F_ACK != 0)
+    }
+
+    /// A request built by a foreign encoder (libnftnl) at `buffer` with the given sequence number;
+    /// `acknowledged` says whether it carries NLM_F_ACK.
+    public func addEncoded(_ operation: String, acknowledged: Bool,
+                           build: (_ buffer: UnsafeMutablePointer<CChar>, _ sequence: UInt32) -> UnsafeMutablePointer<nlmsghdr>) {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.rawCapacity, alignment: 8)
+        defer { buffer.deallocate() }
+        memset(buffer, 0, Self.rawCapacity)
+        let header = build(buffer.assumingMemoryBound(to: CChar.self), nextSequence)
+        precondition(Int(header.pointee.nlmsg_len) <= Self.rawCapacity, "netlink message larger than its buffer")
+        append(header, operation: operation, acknowledged: acknowledged)
+    }
+
+    private func append(_ header: UnsafeMutablePointer<nlmsghdr>, operation: String, acknowledged: Bool) {
+        let length = Int(header.pointee.nlmsg_len)
+        byOperation[nextSequence] = entries.count
+        entries.append(Entry(sequence: nextSequence, operation: operation, acknowledged: acknowledged))
+        bytes.append(contentsOf: UnsafeRawBufferPointer(start: header, count: length))
+        // Messages in one datagram start on 4-byte boundaries.
+        let padded = (length + 3) & ~3
+        if padded > length { bytes.append(contentsOf: repeatElement(0, count: padded - length)) }
+    }
+}

@@ -1,0 +1,140 @@
+import NetAddress
+
+/// A firewall driver: masquerading, forwarding and port mappings for a bridge network. Chosen per
+/// network (`"firewall": "nftables" | "iptables" | "none"`) and handed to the bridge driver the way the address
+/// allocator is. Network-wide rules are made with the network's first attachment and removed with
+/// its last (`FirewallMembership` decides which, under a per-network lock); each attachment's own
+/// state is data the rules look up, so adding the 500th container costs what adding the first does.
+public protocol Firewall {
+    var kind: FirewallKind { get }
+
+    /// Make the attachment's mappings; with `firstInNetwork`, the network's rules too, in the same
+    /// transaction. A failure changes nothing.
+    func add(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws
+
+    /// Remove exactly what `add` made for the attachment (what is already gone is fine); with
+    /// `lastInNetwork`, the network's rules too.
+    func remove(_ attachment: FirewallAttachment, network: FirewallNetwork, lastInNetwork: Bool) throws
+
+    /// Whether the network's rules and the attachment's mappings are in place (CNI code 105 if not).
+    func check(_ attachment: FirewallAttachment, network: FirewallNetwork) throws
+
+    /// Write the network's rules and every attachment's mappings again, after something flushed
+    /// the ruleset; applying it to an intact ruleset changes nothing.
+    func reload(network: FirewallNetwork, attachments: [FirewallAttachment]) throws
+
+    /// Whether the firewall can be programmed now (for STATUS).
+    func readiness() throws
+}
+
+public enum FirewallKind: String, Codable, Sendable, CaseIterable {
+    case nftables, iptables, none
+
+    /// The driver for a network; `stateDirectory` is where a driver keeps what the kernel cannot
+    /// (the iptables driver's host-port claims).
+    public func driver(stateDirectory: String) -> any Firewall {
+        switch self {
+        case .nftables: return NftablesFirewall()
+        case .iptables: return IptablesFirewall(stateDirectory: stateDirectory)
+        case .none: return NoFirewall()
+        }
+    }
+}
+
+/// What the network-wide rules depend on; stored with the network's membership so the last DEL
+/// removes exactly what the first ADD made, whatever the config says by then.
+public struct FirewallNetwork: Codable, Hashable, Sendable {
+    public var name: String
+    public var bridge: String
+    public var kind: FirewallKind
+    /// The container subnets (masked), each family's masquerade and forward rules keyed by them.
+    public var subnets: [IPNetwork]
+    public var ipMasq: Bool
+
+    public init(name: String, bridge: String, kind: FirewallKind, subnets: [IPNetwork], ipMasq: Bool) {
+        self.name = name
+        self.bridge = bridge
+        self.kind = kind
+        var seen = Set<IPNetwork>()
+        self.subnets = subnets.map(\.masked).filter { seen.insert($0).inserted }
+        self.ipMasq = ipMasq
+    }
+}
+
+/// One attachment's firewall state: its addresses and the port mappings resolved against them.
+/// Stored in the attachment record, so DEL, CHECK and GC undo exactly this.
+public struct FirewallAttachment: Codable, Hashable, Sendable {
+    /// A host port (or range) forwarded to one container address.
+    public struct HostPort: Codable, Hashable, Sendable {
+        /// nil: every host address of `containerAddress`'s family.
+        public var hostIP: IPAddress?
+        public var hostPort: UInt16
+        public var containerAddress: IPAddress
+        public var containerPort: UInt16
+        public var transport: PortMapping.TransportProtocol
+        public var count: UInt16
+
+        public var family: IPFamily { containerAddress.family }
+
+        /// How errors and logs name it: `8080/tcp on 0.0.0.0`, `8000-8009/udp on 192.0.2.1`.
+        public var hostDescription: String {
+            let ports = count > 1 ? "\(hostPort)-\(Int(hostPort) + Int(count) - 1)" : "\(hostPort)"
+            let address = hostIP.map(String.init(describing:)) ?? (family == .v4 ? "0.0.0.0" : "[::]")
+            return "\(ports)/\(transport.rawValue) on \(address)"
+        }
+    }
+
+    public var containerID: String
+    public var ifName: String
+    public var addresses: [IPAddress]
+    public var hostPorts: [HostPort]
+
+    public var id: AttachmentID { AttachmentID(containerID: containerID, ifName: ifName) }
+
+    public init(id: AttachmentID, addresses: [IPAddress], hostPorts: [HostPort]) {
+        containerID = id.containerID
+        ifName = id.ifName
+        self.addresses = addresses
+        self.hostPorts = hostPorts
+    }
+
+    /// Resolve the requested mappings against the container's addresses: a mapping with a host IP
+    /// serves that family only; one without serves every family the container has.
+    public init(id: AttachmentID, addresses: [IPAddress], mappings: [PortMapping]) throws {
+        var hostPorts: [HostPort] = []
+        for mapping in mappings {
+            guard mapping.hostPort != 0, mapping.containerPort != 0, mapping.count >= 1,
+                  Int(mapping.hostPort) + Int(mapping.count) - 1 <= 65535,
+                  Int(mapping.containerPort) + Int(mapping.count) - 1 <= 65535 else {
+                throw PontoonError(.invalidConfiguration,
+                                   "invalid port mapping \(mapping.hostPort) -> \(mapping.containerPort)/\(mapping.transport.rawValue): ports must be 1-65535")
+            }
+            let families = mapping.hostIP.map { [$0.family] } ?? IPFamily.allCases
+            // 0.0.0.0 and :: mean every host address of that family.
+            let hostIP = mapping.hostIP.flatMap { $0.bytes.allSatisfy { $0 == 0 } ? nil : $0 }
+            var served = false
+            for family in families {
+                guard let target = addresses.first(where: { $0.family == family }) else { continue }
+                served = true
+                hostPorts.append(HostPort(hostIP: hostIP, hostPort: mapping.hostPort, containerAddress: target,
+                                          containerPort: mapping.containerPort, transport: mapping.transport, count: mapping.count))
+            }
+            if !served {
+                throw PontoonError(.invalidConfiguration,
+                                   "port mapping \(mapping.hostPort)/\(mapping.transport.rawValue)\(mapping.hostIP.map { " on \($0)" } ?? ""): the container has no address of that family")
+            }
+        }
+        self.init(id: id, addresses: addresses, hostPorts: hostPorts)
+    }
+}
+
+/// The `none` driver: writes nothing (the operator manages the firewall).
+public struct NoFirewall: Firewall {
+    public var kind: FirewallKind { .none }
+    public init() {}
+    public func add(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {}
+    public func remove(_ attachment: FirewallAttachment, network: FirewallNetwork, lastInNetwork: Bool) throws {}
+    public func check(_ attachment: FirewallAttachment, network: FirewallNetwork) throws {}
+    public func reload(network: FirewallNetwork, attachments: [FirewallAttachment]) throws {}
+    public func readiness() throws {}
+}

@@ -1,0 +1,25 @@
+import NetAddress
+
+/// The firewall's part of ADD and DEL, between the bridge driver and `FirewallMembership`.
+struct FirewallStep {
+    let attachment: Attachment
+    let firewall: any Firewall
+    let records: RecordStore
+
+    /// Join the network's firewall with the attachment's addresses and port mappings; registers
+    /// the undo. Returns what to record.
+    func join(addresses: [IPNetwork], rollback: inout Rollback) throws -> FirewallAttachment? {
+        let network = attachment.network
+        let state = try FirewallAttachment(id: attachment.id, addresses: addresses.map(\.address), mappings: attachment.portMappings)
+        let definition = FirewallNetwork(name: network.name, bridge: network.bridgeName, kind: network.firewall,
+                                         subnets: addresses, ipMasq: network.ipMasq)
+        let membership = FirewallMembership(stateDirectory: records.directory, network: network.name)
+        try membership.join(state, network: definition, firewall: firewall)
+        rollback.add("firewall state of \(attachment.id)") { try membership.leave(state.id, attachment: state) }
+        return state
+    }
+
+    static func leave(_ id: AttachmentID, attachment: FirewallAttachment?, network: String, records: RecordStore) throws {
+        try FirewallMembership(stateDirectory: records.directory, network: network).leave(id, attachment: attachment)
+    }
+}

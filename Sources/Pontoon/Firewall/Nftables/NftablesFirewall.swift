@@ -1,0 +1,111 @@
+import NetAddress
+import Netlink
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The default firewall: Pontoon's own `inet pontoon` table (see `PontoonTable`), written over
+/// netfilter netlink, one transaction per operation.
+public struct NftablesFirewall: Firewall {
+    public var kind: FirewallKind { .nftables }
+
+    public init() {}
+
+    public func add(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {
+        let socket = try NetfilterSocket()
+        var changes = NftTransaction()
+        if firstInNetwork { changes.append(setUp(network)) }
+        // Exclusive: a host port another attachment holds fails the whole transaction.
+        var byOperation: [String: FirewallAttachment.HostPort] = [:]
+        for port in attachment.hostPorts {
+            let command = NftTransaction.Command.addElements(PontoonTable.table, set: PontoonTable.hostPortMap(port),
+                                                             PontoonTable.elements(port, comment: attachment.id.description),
+                                                             exclusive: true, what: "host port \(port.hostDescription)")
+            byOperation[command.operation] = port
+            changes.add(command)
+        }
+        do {
+            try socket.apply(changes)
+        } catch let error as NetlinkError where (error.errno == EEXIST || error.errno == EBUSY) && byOperation[error.operation] != nil {
+            let port = byOperation[error.operation]!
+            throw PontoonError(.portTaken, "host port \(port.hostDescription) is already mapped to another container",
+                               details: "choose another host port; nothing was changed")
+        }
+        try forgetStaleFlows(attachment, socket: socket)
+    }
+
+    public func remove(_ attachment: FirewallAttachment, network: FirewallNetwork, lastInNetwork: Bool) throws {
+        let socket = try NetfilterSocket()
+        var changes = NftTransaction()
+        for port in attachment.hostPorts {
+            changes.add(.deleteElements(PontoonTable.table, set: PontoonTable.hostPortMap(port),
+                                        PontoonTable.elements(port, comment: nil), what: "host port \(port.hostDescription)"))
+        }
+        if lastInNetwork { changes.append(PontoonTable.removeNetwork(network)) }
+        try socket.applyRemoval(changes)
+    }
+
+    public func check(_ attachment: FirewallAttachment, network: FirewallNetwork) throws {
+        let socket = try NetfilterSocket()
+        for subnet in network.subnets {
+            let set = "subnets\(subnet.family.versionString)"
+            guard try socket.elementData(PontoonTable.table, set: set, key: subnet.network.bytes) != nil else {
+                throw PontoonError(.checkFailed, "nftables table \(PontoonTable.table) has no rules for subnet \(subnet) of network \(network.name)")
+            }
+        }
+        for port in attachment.hostPorts {
+            for element in PontoonTable.elements(port, comment: nil) {
+                guard case .data(let expected) = element.value else { continue }
+                let found = try socket.elementData(PontoonTable.table, set: PontoonTable.hostPortMap(port), key: element.key)
+                guard found == expected else {
+                    throw PontoonError(.checkFailed, "host port \(port.hostDescription) is \(found == nil ? "not mapped" : "mapped elsewhere"), "
+                                       + "expected \(port.containerAddress) port \(port.containerPort)")
+                }
+            }
+        }
+    }
+
+    public func reload(network: FirewallNetwork, attachments: [FirewallAttachment]) throws {
+        let socket = try NetfilterSocket()
+        var changes = setUp(network)
+        for attachment in attachments {
+            for port in attachment.hostPorts {
+                changes.add(.addElements(PontoonTable.table, set: PontoonTable.hostPortMap(port),
+                                         PontoonTable.elements(port, comment: attachment.id.description),
+                                         exclusive: false, what: "host port \(port.hostDescription)"))
+            }
+        }
+        try socket.apply(changes)
+    }
+
+    public func readiness() throws {
+        do {
+            let socket = try NetfilterSocket()
+            try socket.apply(PontoonTable.base())
+        } catch {
+            throw PontoonError(.notReady, "the nftables firewall cannot be programmed", details: "\(error)")
+        }
+    }
+
+    /// The table (idempotent), the network's chains and subnet elements; route_localnet on the
+    /// bridge so 127.0.0.1:hostPort can be forwarded to a container.
+    private func setUp(_ network: FirewallNetwork) -> NftTransaction {
+        if network.subnets.contains(where: { $0.family == .v4 }) {
+            let key = "net/ipv4/conf/\(network.bridge)/route_localnet"
+            do { try Sysctl.set(key, "1") } catch { Log.warning("cannot set \(key): \(error)") }
+        }
+        var changes = PontoonTable.base()
+        changes.append(PontoonTable.addNetwork(network))
+        return changes
+    }
+
+    /// UDP flows that reached a host port before it was mapped keep their conntrack entry (and
+    /// their missing DNAT) while packets keep flowing: delete them.
+    private func forgetStaleFlows(_ attachment: FirewallAttachment, socket: NetfilterSocket) throws {
+        for port in attachment.hostPorts where port.transport == .udp {
+            for offset in 0..<port.count {
+                try socket.deleteConntrackEntries(family: port.family, transport: 17, destinationPort: port.hostPort + offset)
+            }
+        }
+    }
+}

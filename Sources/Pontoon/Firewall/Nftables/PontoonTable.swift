@@ -1,0 +1,237 @@
+import NetAddress
+import Netlink
+
+/// Pontoon's nftables ruleset, one `inet pontoon` table for every network:
+///
+///     map hostports4      { ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service }  # host IP given
+///     map hostports4_any  { inet_proto . inet_service : ipv4_addr . inet_service }              # every address
+///     map hostports6, hostports6_any                                                            # the same for IPv6
+///     map subnets4, subnets6          { subnet : jump net-<network> }       (interval)
+///     map forward4, forward6          { subnet : jump fwd-<network> }       (interval)
+///     chain prerouting, output  (nat, dstnat): dnat through the hostports maps
+///     chain postrouting (nat, srcnat): masquerade DNATed loopback; saddr vmap @subnets
+///     chain forward (filter): daddr/saddr vmap @forward
+///     chain net-<network>: hairpin masquerade; with ipMasq, masquerade traffic leaving the subnets
+///     chain fwd-<network>: accept replies and mapped connections in, anything out
+///
+/// The base chains and maps never change after they are made; a network adds two chains and its
+/// subnets' map elements; an attachment adds only hostports elements, commented with its id.
+enum PontoonTable {
+    static let table = NftTable(family: .inet, name: "pontoon")
+
+    // MARK: The table, maps and base chains (idempotent: flushed and rewritten as one)
+
+    static func base() -> NftTransaction {
+        var changes = NftTransaction()
+        changes.add(.addTable(table))
+        for set in maps { changes.add(.addSet(table, set)) }
+        let chains: [NftChain] = [
+            NftChain("prerouting", hook: .init(.prerouting, type: "nat", priority: -100)),
+            NftChain("output", hook: .init(.output, type: "nat", priority: -100)),
+            NftChain("postrouting", hook: .init(.postrouting, type: "nat", priority: 100)),
+            NftChain("forward", hook: .init(.forward, type: "filter", priority: 0)),
+        ]
+        for chain in chains {
+            changes.add(.addChain(table, chain))
+            // Rules are appended: rewriting the chain keeps it the same however often this runs.
+            changes.add(.flushChain(table, chain: chain.name))
+        }
+        for family in IPFamily.allCases {
+            for chain in ["prerouting", "output"] {
+                changes.add(.addRule(table, NftRule(chain: chain, dnat(family, hostIP: true))))
+                changes.add(.addRule(table, NftRule(chain: chain, dnat(family, hostIP: false))))
+            }
+        }
+        // 127.0.0.1:hostPort DNATed to a container leaves through the bridge (route_localnet):
+        // its loopback source must become the bridge's address or the reply goes nowhere.
+        changes.add(.addRule(table, NftRule(chain: "postrouting", nfproto(.v4) + dnatted() + [
+            .payload(base: .network, offset: 12, length: 1, register: r(0)),
+            .compare(register: r(0), .equal, [127]),
+            .masquerade,
+        ])))
+        for family in IPFamily.allCases {
+            changes.add(.addRule(table, NftRule(chain: "postrouting", nfproto(family) + [
+                address(family, source: true),
+                .lookup(set: "subnets\(family.versionString)", register: r(0), into: verdictRegister, inverted: false),
+            ])))
+            for source in [false, true] {
+                changes.add(.addRule(table, NftRule(chain: "forward", nfproto(family) + [
+                    address(family, source: source),
+                    .lookup(set: "forward\(family.versionString)", register: r(0), into: verdictRegister, inverted: false),
+                ])))
+            }
+        }
+        return changes
+    }
+
+    static var maps: [NftSet] {
+        typealias T = NftSet.DataType
+        return [
+            NftSet("hostports4", keyType: T.concatenation(T.ipv4Address, T.inetProtocol, T.inetService), keyLength: 12,
+                   dataType: T.concatenation(T.ipv4Address, T.inetService), dataLength: 8),
+            NftSet("hostports4_any", keyType: T.concatenation(T.inetProtocol, T.inetService), keyLength: 8,
+                   dataType: T.concatenation(T.ipv4Address, T.inetService), dataLength: 8),
+            NftSet("hostports6", keyType: T.concatenation(T.ipv6Address, T.inetProtocol, T.inetService), keyLength: 24,
+                   dataType: T.concatenation(T.ipv6Address, T.inetService), dataLength: 20),
+            NftSet("hostports6_any", keyType: T.concatenation(T.inetProtocol, T.inetService), keyLength: 8,
+                   dataType: T.concatenation(T.ipv6Address, T.inetService), dataLength: 20),
+            NftSet("subnets4", keyType: T.ipv4Address, keyLength: 4, dataType: NftSet.verdictType, interval: true),
+            NftSet("subnets6", keyType: T.ipv6Address, keyLength: 16, dataType: NftSet.verdictType, interval: true),
+            NftSet("forward4", keyType: T.ipv4Address, keyLength: 4, dataType: NftSet.verdictType, interval: true),
+            NftSet("forward6", keyType: T.ipv6Address, keyLength: 16, dataType: NftSet.verdictType, interval: true),
+        ]
+    }
+
+    /// `dnat to <daddr> . l4proto . dport map @hostportsN` (or the any-address map, for local
+    /// destinations only). The lookup misses for protocols without mappings, so no protocol check.
+    private static func dnat(_ family: IPFamily, hostIP: Bool) -> [NftExpression] {
+        let addressLength: UInt32 = family == .v4 ? 4 : 16
+        let fields = hostIP ? addressLength / 4 : 0
+        var rule = nfproto(family)
+        if hostIP {
+            rule.append(address(family, source: false))
+        } else {
+            rule += [.destinationAddressType(register: r(0)), .compare(register: r(0), .equal, le32(2))] // RTN_LOCAL
+        }
+        rule += [
+            .meta(key: .l4proto, register: r(fields)),
+            .payload(base: .transport, offset: 2, length: 2, register: r(fields + 1)),
+            .lookup(set: "hostports\(family.versionString)\(hostIP ? "" : "_any")", register: r(0), into: r(0), inverted: false),
+            .destinationNAT(family: family == .v4 ? .ipv4 : .ipv6, addressRegister: r(0), portRegister: r(addressLength / 4)),
+        ]
+        return rule
+    }
+
+    // MARK: A network's chains and subnet elements
+
+    static func networkChain(_ network: FirewallNetwork) -> String { "net-\(network.name)" }
+    static func forwardChain(_ network: FirewallNetwork) -> String { "fwd-\(network.name)" }
+
+    static func addNetwork(_ network: FirewallNetwork) -> NftTransaction {
+        var changes = NftTransaction()
+        let post = networkChain(network), forward = forwardChain(network)
+        changes.add(.addChain(table, NftChain(post)))
+        changes.add(.flushChain(table, chain: post))
+        changes.add(.addChain(table, NftChain(forward)))
+        changes.add(.flushChain(table, chain: forward))
+        for subnet in network.subnets {
+            // A container reaching a mapped port of its own or a neighbour's: masquerade so the
+            // reply comes back through the host's conntrack instead of straight over the bridge.
+            changes.add(.addRule(table, NftRule(chain: post, nfproto(subnet.family) + dnatted() + inSubnet(subnet, source: false) + [.masquerade])))
+        }
+        if network.ipMasq {
+            for subnet in network.subnets {
+                changes.add(.addRule(table, NftRule(chain: post, nfproto(subnet.family) + inSubnet(subnet, source: false) + [.return])))
+            }
+            for family in Set(network.subnets.map(\.family)).sorted(by: { $0 == .v4 && $1 == .v6 }) {
+                let multicast = family == .v4 ? IPNetwork("224.0.0.0/4")! : IPNetwork("ff00::/8")!
+                changes.add(.addRule(table, NftRule(chain: post, nfproto(family) + inSubnet(multicast, source: false) + [.return])))
+                changes.add(.addRule(table, NftRule(chain: post, nfproto(family) + [.masquerade])))
+            }
+        }
+        for subnet in network.subnets {
+            let established = le32(0x2 | 0x4) // NF_CT_STATE_BIT(ESTABLISHED) | NF_CT_STATE_BIT(RELATED)
+            changes.add(.addRule(table, NftRule(chain: forward, nfproto(subnet.family) + inSubnet(subnet, source: false) + [
+                .conntrack(key: .state, register: r(0)),
+                .mask(register: r(0), established),
+                .compare(register: r(0), .notEqual, le32(0)),
+                .accept,
+            ])))
+            changes.add(.addRule(table, NftRule(chain: forward, nfproto(subnet.family) + inSubnet(subnet, source: false) + dnatted() + [.accept])))
+            changes.add(.addRule(table, NftRule(chain: forward, nfproto(subnet.family) + inSubnet(subnet, source: true) + [.accept])))
+        }
+        for subnet in network.subnets {
+            changes.add(.addElements(table, set: "subnets\(subnet.family.versionString)", intervalElements(subnet, jump: post),
+                                     exclusive: false, what: "subnet \(subnet)"))
+            changes.add(.addElements(table, set: "forward\(subnet.family.versionString)", intervalElements(subnet, jump: forward),
+                                     exclusive: false, what: "subnet \(subnet)"))
+        }
+        return changes
+    }
+
+    static func removeNetwork(_ network: FirewallNetwork) -> NftTransaction {
+        var changes = NftTransaction()
+        // Elements first: a chain that a map still jumps to cannot be deleted.
+        for subnet in network.subnets {
+            for set in ["subnets", "forward"] {
+                changes.add(.deleteElements(table, set: "\(set)\(subnet.family.versionString)",
+                                            intervalElements(subnet, jump: nil), what: "subnet \(subnet)"))
+            }
+        }
+        for chain in [networkChain(network), forwardChain(network)] {
+            changes.add(.flushChain(table, chain: chain))
+            changes.add(.deleteChain(table, chain: chain))
+        }
+        return changes
+    }
+
+    /// An interval map's two elements for a subnet: its first address, and the first address past
+    /// it (omitted when the subnet reaches the top of the address space).
+    private static func intervalElements(_ subnet: IPNetwork, jump chain: String?) -> [NftElement] {
+        var elements = [NftElement(key: subnet.network.bytes, value: chain.map { .jump($0) } ?? .none)]
+        if let end = subnet.lastAddress.next {
+            elements.append(NftElement(key: end.bytes, intervalEnd: true))
+        }
+        return elements
+    }
+
+    // MARK: An attachment's host ports
+
+    static func hostPortMap(_ port: FirewallAttachment.HostPort) -> String {
+        "hostports\(port.family.versionString)\(port.hostIP == nil ? "_any" : "")"
+    }
+
+    /// The elements of one mapping (one per port of a range); `withData` for additions.
+    static func elements(_ port: FirewallAttachment.HostPort, comment: String?) -> [NftElement] {
+        (0..<UInt16(port.count)).map { offset in
+            var key: [UInt8] = []
+            if let hostIP = port.hostIP { key += hostIP.bytes }
+            key += padded([protocolNumber(port.transport)])
+            key += padded(be16(port.hostPort + offset))
+            let data = port.containerAddress.bytes + padded(be16(port.containerPort + offset))
+            return NftElement(key: key, value: .data(data), comment: comment)
+        }
+    }
+
+    static func protocolNumber(_ transport: PortMapping.TransportProtocol) -> UInt8 {
+        switch transport { case .tcp: 6; case .udp: 17; case .sctp: 132 }
+    }
+
+    // MARK: Expression helpers
+
+    static let verdictRegister: UInt32 = 0 // NFT_REG_VERDICT
+    static func r(_ index: UInt32) -> UInt32 { NftExpression.register(index) }
+
+    /// `meta nfproto ipv4|ipv6`: rules in an inet table see both families.
+    static func nfproto(_ family: IPFamily) -> [NftExpression] {
+        [.meta(key: .nfproto, register: r(0)), .compare(register: r(0), .equal, [family == .v4 ? 2 : 10])]
+    }
+
+    /// `ct status dnat`.
+    static func dnatted() -> [NftExpression] {
+        [.conntrack(key: .status, register: r(0)),
+         .mask(register: r(0), le32(0x20)), // IPS_DST_NAT
+         .compare(register: r(0), .notEqual, le32(0))]
+    }
+
+    /// Load the packet's source or destination address into r0 (and the registers after it).
+    static func address(_ family: IPFamily, source: Bool) -> NftExpression {
+        family == .v4
+            ? .payload(base: .network, offset: source ? 12 : 16, length: 4, register: r(0))
+            : .payload(base: .network, offset: source ? 8 : 24, length: 16, register: r(0))
+    }
+
+    /// `ip saddr|daddr <subnet>`.
+    static func inSubnet(_ subnet: IPNetwork, source: Bool) -> [NftExpression] {
+        let width = subnet.family.bitWidth / 8
+        var mask = [UInt8](repeating: 0, count: width)
+        for bit in 0..<subnet.prefixLength { mask[bit / 8] |= 0x80 >> UInt8(bit % 8) }
+        return [address(subnet.family, source: source), .mask(register: r(0), mask),
+                .compare(register: r(0), .equal, subnet.network.bytes)]
+    }
+
+    static func le32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+    static func be16(_ value: UInt16) -> [UInt8] { [UInt8(value >> 8), UInt8(value & 0xff)] }
+    /// Concatenation fields occupy whole 32-bit registers.
+    static func padded(_ bytes: [UInt8]) -> [UInt8] { bytes + [UInt8](repeating: 0, count: (4 - bytes.count % 4) % 4) }
+}
