@@ -22,6 +22,7 @@ public enum NetavarkInvocation {
             let commandLine = try NetavarkCommandLine(parsing: arguments)
             let configDirectory = try ConfigPath.validated(commandLine.configDirectory, key: "--config")
             configureLog(environment)
+            let firewall = try firewallKind(commandLine.firewallDriver)
             switch commandLine.verb {
             case .version:
                 return Answer(output: NetavarkJSON.encode(VersionDocument(
@@ -29,12 +30,12 @@ public enum NetavarkInvocation {
             case .setup(let netns):
                 let options = try readOptions(commandLine, readInput)
                 let (statuses, undo) = try NetavarkSetup(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
-                                                             netns: netns, options: options).run()
+                                                             firewall: firewall, netns: netns, options: options).run()
                 return Answer(output: NetavarkJSON.encode(statuses), status: 0, undo: undo)
             case .teardown(let netns):
                 let options = try readOptions(commandLine, readInput)
                 try NetavarkTeardown(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
-                                     netns: netns, options: options).run()
+                                     firewall: firewall, netns: netns, options: options).run()
                 return Answer(output: [], status: 0)
             case .update(let network, _):
                 throw PontoonError(.unsupported, "update \(network): DNS servers are served with aardvark-dns, which is not supported yet")
@@ -56,6 +57,15 @@ public enum NetavarkInvocation {
             bytes = readInput()
         }
         return try NetavarkJSON.decode(NetworkOptions.self, from: bytes)
+    }
+
+    /// `--firewall-driver`: nftables (the default), iptables or none.
+    private static func firewallKind(_ name: String?) throws -> FirewallKind {
+        guard let name, !name.isEmpty else { return .nftables }
+        guard let kind = FirewallKind(rawValue: name) else {
+            throw PontoonError(.invalidConfiguration, "unknown --firewall-driver \"\(name)\": expected nftables, iptables or none")
+        }
+        return kind
     }
 
     /// `PONTOON_LOG_FILE`/`PONTOON_LOG_LEVEL`, as in CNI mode; a bad path only means no log.

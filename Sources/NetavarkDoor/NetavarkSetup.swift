@@ -16,12 +16,13 @@ enum NetavarkState {
 struct NetavarkSetup {
     let configDirectory: String
     let aardvarkBinary: String
+    let firewall: FirewallKind
     let netns: String
     let options: NetworkOptions
 
     func run() throws -> ([String: StatusBlock], () -> Void) {
         try Names.validateContainerID(options.containerID)
-        let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, forSetup: true)
+        let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, firewall: firewall, forSetup: true)
         let driver = BridgeDriver(stateDirectory: NetavarkState.records(configDirectory))
         var made: [() -> Void] = []
         let undoAll = { for undo in made.reversed() { undo() } }
@@ -56,12 +57,13 @@ struct NetavarkSetup {
 struct NetavarkTeardown {
     let configDirectory: String
     let aardvarkBinary: String
+    let firewall: FirewallKind
     let netns: String
     let options: NetworkOptions
 
     func run() throws {
         try Names.validateContainerID(options.containerID)
-        let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, forSetup: false)
+        let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, firewall: firewall, forSetup: false)
         let driver = BridgeDriver(stateDirectory: NetavarkState.records(configDirectory))
         var firstError: (any Error)?
         do {
@@ -86,7 +88,8 @@ struct NetavarkTeardown {
 enum NetavarkPlans {
     /// Every network's plan, or the first reason one cannot be served; duplicate names and
     /// interface names are refused.
-    static func make(_ options: NetworkOptions, netns: String, configDirectory: String, forSetup: Bool) throws -> [NetworkPlan] {
+    static func make(_ options: NetworkOptions, netns: String, configDirectory: String, firewall: FirewallKind,
+                     forSetup: Bool) throws -> [NetworkPlan] {
         guard !options.networks.isEmpty else {
             throw PontoonError(.invalidConfiguration, "no networks given")
         }
@@ -99,6 +102,7 @@ enum NetavarkPlans {
                 throw PontoonError(.invalidConfiguration, "interface_name \(entry.options.interfaceName) is used by two networks")
             }
             return try NetworkPlan(entry, request: options, netns: netns, leaseDirectory: NetavarkState.leases(configDirectory),
+                                   firewall: firewall,
                                    forSetup: forSetup)
         }
     }

@@ -20,7 +20,7 @@ struct NetworkPlan {
 
     /// `forSetup`: refuse what cannot be served yet; teardown only needs to find what was made.
     init(_ entry: NamedNetworkOptions, request: NetworkOptions, netns: String, leaseDirectory: String,
-         forSetup: Bool) throws(PontoonError) {
+         firewall: FirewallKind, forSetup: Bool) throws(PontoonError) {
         let name = entry.name
         self.name = name
         try Names.validateNetworkName(name)
@@ -98,9 +98,9 @@ struct NetworkPlan {
             throw PontoonError(.unsupported, "network \(name): ipam driver \"\(ipamDriver)\" is not supported",
                                details: "pontoon serves host-local and none")
         }
-        if forSetup && !isInternal {
-            throw PontoonError(.unsupported, "network \(name): masquerading (a network that is not internal) needs the firewall, which is not built yet")
-        }
+        // An internal network is not routed: no masquerade, no port mappings, so no firewall state.
+        network.firewall = isInternal ? .none : firewall
+        let mappings = isInternal ? [] : try Self.portMappings(request.portMappings ?? [])
         self.network = network
         dnsEnabled = definition.dnsEnabled ?? false
         aliases = entry.options.aliases ?? []
@@ -116,7 +116,36 @@ struct NetworkPlan {
         }
         attachment = Attachment(id: AttachmentID(containerID: request.containerID, ifName: ifName),
                                 containerName: request.containerName, netnsPath: netns, network: network,
-                                requestedIPs: staticIPs, requestedMAC: mac)
+                                requestedIPs: staticIPs, requestedMAC: mac, portMappings: mappings)
+    }
+
+    /// podman's port mappings in engine terms: `host_ip` "" means every address, `range` is the
+    /// count of consecutive ports, `protocol` may list several ("tcp,udp").
+    static func portMappings(_ wire: [Netavark.PortMapping]) throws(PontoonError) -> [Pontoon.PortMapping] {
+        var mappings: [Pontoon.PortMapping] = []
+        for (i, entry) in wire.enumerated() {
+            let key = "port_mappings[\(i)]"
+            let count = entry.range ?? 1
+            guard (1...65535).contains(entry.hostPort), (1...65535).contains(entry.containerPort), count >= 1,
+                  entry.hostPort + count - 1 <= 65535, entry.containerPort + count - 1 <= 65535 else {
+                throw PontoonError(.invalidConfiguration, "\(key): ports \(entry.hostPort)->\(entry.containerPort) (range \(count)) must lie within 1-65535")
+            }
+            var hostIP: IPAddress?
+            if let text = entry.hostIP, !text.isEmpty {
+                guard let ip = IPAddress(text) else {
+                    throw PontoonError(.invalidConfiguration, "\(key): host_ip \"\(text)\" is not an IP address")
+                }
+                hostIP = ip
+            }
+            for name in entry.protocol.split(separator: ",") {
+                guard let transport = Pontoon.PortMapping.TransportProtocol(rawValue: name.lowercased()) else {
+                    throw PontoonError(.invalidConfiguration, "\(key): protocol \"\(name)\" is not tcp, udp or sctp")
+                }
+                mappings.append(Pontoon.PortMapping(hostIP: hostIP, hostPort: UInt16(entry.hostPort), containerPort: UInt16(entry.containerPort),
+                                                    transport: transport, count: UInt16(count)))
+            }
+        }
+        return mappings
     }
 
     /// The StatusBlock entry for what the engine made. A DNS network's containers ask its gateways

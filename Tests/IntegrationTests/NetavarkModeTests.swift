@@ -191,9 +191,39 @@ extension NetavarkModeTests {
 extension PrivateHost {
     /// pontoon run as podman runs netavark, inside the private host, its state under the scratch dir.
     func netavark(_ arguments: [String], _ stdin: [String: Any]) throws -> RunResult {
+        // Global options (e.g. --firewall-driver) go before the verb, as podman puts them.
         let data = try JSONSerialization.data(withJSONObject: stdin, options: [.withoutEscapingSlashes])
         return try TestRun.run(Self.ip, ["netns", "exec", name, Binaries.pontoon, "--config", scratch.file("netavark"),
                                          "--rootless=false", "--aardvark-binary=/usr/lib/podman/aardvark-dns"] + arguments,
                                environment: [:], stdin: data)
+    }
+}
+
+@Suite("netavark mode with the firewall", needsRoot)
+struct NetavarkFirewallTests {
+    @Test("podman's capture as sent (masquerade, 8080/tcp and 8053/udp): ports answer from outside and 127.0.0.1, teardown leaves no rules",
+          arguments: ["nftables", "iptables"])
+    func masqueradeAndPorts(_ driver: String) throws {
+        let lab = try FirewallLab("nvfw")
+        defer { lab.cleanup() }
+        let host = lab.host
+        let container = try host.container("c")
+        let data = try Data(contentsOf: URL(fileURLWithPath: Repository.testdata + "/podman/podman-netavark-setup.json"))
+        let stdin = (try JSONSerialization.jsonObject(with: data) as! [String: Any])["stdin"] as! [String: Any]
+        let options = ["--firewall-driver", driver]
+        let setup = try host.netavark(options + ["setup", PrivateHost.path(container)], stdin)
+        #expect(setup.status == 0, "\(setup.stdoutText)")
+        try lab.serve(in: container, port: 80)
+        try lab.serve(in: container, port: 53)
+        #expect(try lab.probe(from: lab.outside, "tcp", FirewallLab.hostV4, 8080).contains("tcp4"), "TCP from outside")
+        #expect(try lab.probe(from: lab.outside, "udp", FirewallLab.hostV4, 8053).contains("udp4"), "UDP from outside")
+        #expect(try lab.probe(from: host.name, "tcp", "127.0.0.1", 8080).contains("tcp4"), "TCP from 127.0.0.1")
+        #expect(try host.pings(from: container, FirewallLab.outsideV4), "masqueraded to the outside")
+
+        let teardown = try host.netavark(options + ["teardown", PrivateHost.path(container)], stdin)
+        #expect(teardown.status == 0, "\(teardown.stdoutText)")
+        #expect(try lab.probe(from: lab.outside, "tcp", FirewallLab.hostV4, 8080).isEmpty)
+        let rules = driver == "nftables" ? try lab.ruleset() : try host.exec(host.name, "iptables-save; ip6tables-save").stdoutText
+        #expect(!rules.contains("10.88.0"), "nothing of the network is left: \(rules)")
     }
 }
