@@ -8,6 +8,11 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pontoon", targets: ["pontoon"]),
+        .executable(name: "pontoonctl", targets: ["pontoonctl"]),
+    ],
+    dependencies: [
+        // pontoonctl's command line only; the plugin never links it.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // Thin C shim: only what Swift cannot import from libmnl, libnftnl and glibc (macros, setns).
@@ -28,6 +33,12 @@ let package = Package(
         // podman's netavark command line served by the engine: the mapping and the verbs.
         .target(name: "NetavarkDoor", dependencies: ["Netavark", "Pontoon", "NetAddress"]),
         .executableTarget(name: "pontoon", dependencies: ["CNI", "NetavarkDoor", "Pontoon"]),
+        // The container engine's side (libpod's caller side): namespaces, plugin runs as child
+        // processes through either protocol, container state. Protocol types only, never a door.
+        .target(name: "PontoonCtl", dependencies: ["Netavark", "NetAddress", "Netlink"]),
+        .executableTarget(name: "pontoonctl", dependencies: [
+            "PontoonCtl", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // Shared by the test targets: locating built binaries, running them, temporary dirs, namespaces.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -37,7 +48,8 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CNetlink", "NetAddress"]),
         .testTarget(name: "NetavarkTests", dependencies: ["Netavark", "NetavarkDoor", "TestSupport", "pontoon"]),
         // Root only: real namespaces, real traffic, the plugin run as a child process.
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "pontoon"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "pontoon", "pontoonctl"]),
+        .testTarget(name: "PontoonCtlTests", dependencies: ["PontoonCtl", "Netavark", "NetAddress"]),
         // The fault tier (root): fuzzing, kill -9, syscall fault injection and concurrency, each part
         // run by `pontoon-faults` inside throwaway network+mount namespaces. Tests may use Foundation.
         // Optimised even in debug builds: the fuzzer's own work must stay small beside 20,000 plugin runs.

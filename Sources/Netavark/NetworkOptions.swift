@@ -1,7 +1,8 @@
 /// What podman sends netavark on stdin for `setup` and `teardown` (netavark 1.x's
 /// `NetworkOptions`). Field names are netavark's; unknown fields are ignored, as netavark does.
 /// Addresses stay strings here: the door turns them into engine values and names a bad one.
-public struct NetworkOptions: Decodable, Sendable {
+/// Encodable too: pontoonctl sends it to a netavark-protocol plugin as podman 4 does.
+public struct NetworkOptions: Codable, Sendable {
     public var containerID: String
     public var containerName: String
     public var containerHostname: String?
@@ -14,6 +15,31 @@ public struct NetworkOptions: Decodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case containerID = "container_id", containerName = "container_name", containerHostname = "container_hostname"
         case portMappings = "port_mappings", networks, networkInfo = "network_info", dnsServers = "dns_servers"
+    }
+
+    public init(containerID: String, containerName: String, containerHostname: String? = nil,
+                portMappings: [PortMapping]? = nil, networks: [NamedNetworkOptions], networkInfo: [String: Network],
+                dnsServers: [String]? = nil) {
+        self.containerID = containerID
+        self.containerName = containerName
+        self.containerHostname = containerHostname
+        self.portMappings = portMappings
+        self.networks = networks
+        self.networkInfo = networkInfo
+        self.dnsServers = dnsServers
+    }
+
+    /// `networks` as podman 4/5 send it: a map keyed by network name.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(containerID, forKey: .containerID)
+        try container.encode(containerName, forKey: .containerName)
+        try container.encodeIfPresent(containerHostname, forKey: .containerHostname)
+        try container.encodeIfPresent(portMappings, forKey: .portMappings)
+        try container.encode(Dictionary(networks.map { ($0.name, $0.options) }, uniquingKeysWith: { first, _ in first }),
+                             forKey: .networks)
+        try container.encode(networkInfo, forKey: .networkInfo)
+        try container.encodeIfPresent(dnsServers, forKey: .dnsServers)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,11 +80,18 @@ public struct NamedNetworkOptions: Decodable, Sendable {
 }
 
 /// What the container asks of one network.
-public struct PerNetworkOptions: Decodable, Sendable {
+public struct PerNetworkOptions: Codable, Sendable, Equatable {
     public var staticIPs: [String]?
     public var staticMAC: String?
     public var aliases: [String]?
     public var interfaceName: String
+
+    public init(staticIPs: [String]? = nil, staticMAC: String? = nil, aliases: [String]? = nil, interfaceName: String) {
+        self.staticIPs = staticIPs
+        self.staticMAC = staticMAC
+        self.aliases = aliases
+        self.interfaceName = interfaceName
+    }
 
     enum CodingKeys: String, CodingKey {
         case staticIPs = "static_ips", staticMAC = "static_mac", aliases, interfaceName = "interface_name"
@@ -66,7 +99,7 @@ public struct PerNetworkOptions: Decodable, Sendable {
 }
 
 /// A network's definition (`network_info` entry), as podman stores it.
-public struct Network: Decodable, Sendable {
+public struct Network: Codable, Sendable, Equatable {
     public var name: String
     public var id: String?
     public var driver: String
@@ -86,22 +119,46 @@ public struct Network: Decodable, Sendable {
         case networkDNSServers = "network_dns_servers"
     }
 
-    public struct Subnet: Decodable, Sendable {
+    public init(name: String, id: String? = nil, driver: String = "bridge", networkInterface: String? = nil,
+                subnets: [Subnet]? = nil, routes: [NetworkRoute]? = nil, ipv6Enabled: Bool? = nil, internal: Bool? = nil,
+                dnsEnabled: Bool? = nil, options: [String: String]? = nil, ipamOptions: [String: String]? = nil,
+                networkDNSServers: [String]? = nil) {
+        self.name = name
+        self.id = id
+        self.driver = driver
+        self.networkInterface = networkInterface
+        self.subnets = subnets
+        self.routes = routes
+        self.ipv6Enabled = ipv6Enabled
+        self.internal = `internal`
+        self.dnsEnabled = dnsEnabled
+        self.options = options
+        self.ipamOptions = ipamOptions
+        self.networkDNSServers = networkDNSServers
+    }
+
+    public struct Subnet: Codable, Sendable, Equatable {
         public var subnet: String
         public var gateway: String?
         public var leaseRange: LeaseRange?
 
+        public init(subnet: String, gateway: String? = nil, leaseRange: LeaseRange? = nil) {
+            self.subnet = subnet
+            self.gateway = gateway
+            self.leaseRange = leaseRange
+        }
+
         enum CodingKeys: String, CodingKey { case subnet, gateway, leaseRange = "lease_range" }
     }
 
-    public struct LeaseRange: Decodable, Sendable {
+    public struct LeaseRange: Codable, Sendable, Equatable {
         public var startIP: String?
         public var endIP: String?
 
         enum CodingKeys: String, CodingKey { case startIP = "start_ip", endIP = "end_ip" }
     }
 
-    public struct NetworkRoute: Decodable, Sendable {
+    public struct NetworkRoute: Codable, Sendable, Equatable {
         public var destination: String
         public var gateway: String
         public var metric: Int?
@@ -109,12 +166,20 @@ public struct Network: Decodable, Sendable {
 }
 
 /// A port mapping as podman sends it; `protocol` may list several (`"tcp,udp"`).
-public struct PortMapping: Decodable, Sendable {
+public struct PortMapping: Codable, Sendable, Equatable {
     public var hostIP: String?
     public var containerPort: Int
     public var hostPort: Int
     public var range: Int?
     public var `protocol`: String
+
+    public init(hostIP: String? = nil, containerPort: Int, hostPort: Int, range: Int? = nil, protocol: String) {
+        self.hostIP = hostIP
+        self.containerPort = containerPort
+        self.hostPort = hostPort
+        self.range = range
+        self.protocol = `protocol`
+    }
 
     enum CodingKeys: String, CodingKey {
         case hostIP = "host_ip", containerPort = "container_port", hostPort = "host_port", range, `protocol`

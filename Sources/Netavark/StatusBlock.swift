@@ -1,6 +1,6 @@
 /// netavark's answer to `setup`: per network, the interfaces made in the container and the DNS
-/// servers and search domains the container should use.
-public struct StatusBlock: Encodable, Sendable, Equatable {
+/// servers and search domains the container should use. Decodable too: pontoonctl reads it back.
+public struct StatusBlock: Codable, Sendable, Equatable {
     public var dnsSearchDomains: [String]
     public var dnsServerIPs: [String]
     public var interfaces: [String: NetInterface]
@@ -11,11 +11,19 @@ public struct StatusBlock: Encodable, Sendable, Equatable {
         self.interfaces = interfaces
     }
 
+    /// netavark omits empty lists; missing means none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        dnsSearchDomains = try container.decodeIfPresent([String].self, forKey: .dnsSearchDomains) ?? []
+        dnsServerIPs = try container.decodeIfPresent([String].self, forKey: .dnsServerIPs) ?? []
+        interfaces = try container.decodeIfPresent([String: NetInterface].self, forKey: .interfaces) ?? [:]
+    }
+
     enum CodingKeys: String, CodingKey {
         case dnsSearchDomains = "dns_search_domains", dnsServerIPs = "dns_server_ips", interfaces
     }
 
-    public struct NetInterface: Encodable, Sendable, Equatable {
+    public struct NetInterface: Codable, Sendable, Equatable {
         public var macAddress: String
         public var subnets: [NetAddress]
 
@@ -25,9 +33,15 @@ public struct StatusBlock: Encodable, Sendable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey { case macAddress = "mac_address", subnets }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            macAddress = try container.decodeIfPresent(String.self, forKey: .macAddress) ?? ""
+            subnets = try container.decodeIfPresent([NetAddress].self, forKey: .subnets) ?? []
+        }
     }
 
-    public struct NetAddress: Encodable, Sendable, Equatable {
+    public struct NetAddress: Codable, Sendable, Equatable {
         public var ipnet: String
         public var gateway: String?
 
@@ -39,7 +53,7 @@ public struct StatusBlock: Encodable, Sendable, Equatable {
 }
 
 /// netavark's error document, printed on stdout with exit status 1.
-public struct ErrorDocument: Encodable, Sendable {
+public struct ErrorDocument: Codable, Sendable {
     public var error: String
 
     public init(error: String) {

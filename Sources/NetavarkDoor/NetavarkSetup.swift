@@ -37,10 +37,11 @@ struct NetavarkSetup {
             }
             // Names resolve once every interface exists (aardvark answers on the gateways).
             let dns = NetavarkState.dns(configDirectory, binary: aardvarkBinary)
-            try dns.add(additions)
+            // Undone also when adding fails part-way (entries written, then aardvark-dns would not start).
             if !additions.isEmpty {
                 made.append { try? dns.remove(containerID: options.containerID, from: additions.map(\.network)) }
             }
+            try dns.add(additions)
         } catch {
             // A later network failed: the earlier ones go too, so podman sees nothing half made.
             undoAll()

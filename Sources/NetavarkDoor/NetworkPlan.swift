@@ -104,6 +104,9 @@ struct NetworkPlan {
         self.network = network
         dnsEnabled = definition.dnsEnabled ?? false
         aliases = entry.options.aliases ?? []
+        if dnsEnabled && forSetup {
+            try AardvarkDNS.validate(network: name, names: [request.containerName].filter { !$0.isEmpty } + aliases)
+        }
         let mac = try entry.options.staticMAC.flatMap { text throws(PontoonError) -> MACAddress? in
             if text.isEmpty { return nil }
             guard let mac = MACAddress(text) else {

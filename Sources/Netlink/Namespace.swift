@@ -11,7 +11,9 @@ public final class NetworkNamespace: Sendable {
 
     /// Open the namespace file; a missing one throws a `SystemError` whose errno is ENOENT.
     public init(path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO given as the path would block the open forever; a namespace file
+        // ignores it, and setns on anything else fails with a clear error.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw SystemError(operation: "open network namespace", path: path, errno: errno) }
         self.fd = fd
         self.path = path
@@ -24,6 +26,29 @@ public final class NetworkNamespace: Sendable {
     }
 
     deinit { close(fd) }
+
+    /// A new, empty namespace bind-mounted on `path` (an existing empty file), as libpod and
+    /// `ip netns add` make them; it lives until the file is unmounted. Made on a thread of its own
+    /// that ends right after, so no other work of the calling process ever runs inside it.
+    public static func createPersistent(at path: String) throws {
+        var thread = pthread_t()
+        // Lives until after the join: the thread borrows it.
+        let holder = PathBox(path)
+        let started = pthread_create(&thread, nil, { argument in
+            let box = Unmanaged<PathBox>.fromOpaque(argument!).takeUnretainedValue()
+            guard cnl_unshare_network_namespace() == 0 else {
+                box.failure = SystemError(operation: "unshare network namespace", errno: errno)
+                return nil
+            }
+            if mount("/proc/thread-self/ns/net", box.path, nil, UInt(MS_BIND), nil) != 0 {
+                box.failure = SystemError(operation: "bind mount network namespace", path: box.path, errno: errno)
+            }
+            return nil
+        }, Unmanaged.passUnretained(holder).toOpaque())
+        guard started == 0 else { throw SystemError(operation: "start namespace thread", errno: started) }
+        pthread_join(thread, nil)
+        if let failure = holder.failure { throw failure }
+    }
 
     /// Whether both descriptors name the same namespace (same nsfs inode), whatever their paths.
     public func isSame(as other: NetworkNamespace) throws -> Bool {
@@ -67,4 +92,10 @@ public struct NamespaceEscapeError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         "cannot return to network namespace \(origin): \(String(cString: strerror(errno)))"
     }
+}
+
+private final class PathBox: @unchecked Sendable {
+    let path: String
+    var failure: SystemError?
+    init(_ path: String) { self.path = path }
 }

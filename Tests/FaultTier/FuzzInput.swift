@@ -104,23 +104,23 @@ struct FuzzGenerator {
 
     // MARK: mutations of the tree
 
-    private func randomPath(_ tree: JSON, _ random: inout SeededRandom, where accept: (JSON) -> Bool = { _ in true }) -> [JSON.Step]? {
+    func randomPath(_ tree: JSON, _ random: inout SeededRandom, where accept: (JSON) -> Bool = { _ in true }) -> [JSON.Step]? {
         let candidates = tree.paths().filter { tree.value(at: $0).map(accept) ?? false }
         return candidates.isEmpty ? nil : random.pick(candidates)
     }
 
-    private func dropKey(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
+    func dropKey(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
         guard let path = randomPath(tree, &random), case .member = path.last! else { return "drop (nothing)" }
         let name = tree.describe(path)
         tree = tree.replacing(path, with: nil)
         return "drop \(name)"
     }
 
-    private static let retypes: [JSON] = [.null, .bool(true), .bool(false), .number("0"), .number("-1"), .number("1.5"), .string(""),
+    static let retypes: [JSON] = [.null, .bool(true), .bool(false), .number("0"), .number("-1"), .number("1.5"), .string(""),
                                           .string("x"), .array([]), .object([]), .array([.number("1"), .string("a")]),
                                           .object([("a", .number("1"))]), .string("true"), .string("10.0.0.1/24")]
 
-    private func retype(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
+    func retype(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
         guard let path = randomPath(tree, &random) else { return "retype (nothing)" }
         let value = random.pick(Self.retypes)
         let name = tree.describe(path)
@@ -128,7 +128,7 @@ struct FuzzGenerator {
         return "retype \(name) to \(String(decoding: value.bytes, as: UTF8.self))"
     }
 
-    private func hugeNumber(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
+    func hugeNumber(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
         guard let path = randomPath(tree, &random) else { return "huge (nothing)" }
         let text = random.pick(["1e400", "-1e400", "18446744073709551616", "9223372036854775808", "-9223372036854775809",
                                 "4294967296", "4294967295", "65536", "2147483648", "1e-400", "-0", "1E+2", "0.0000001",
@@ -138,7 +138,7 @@ struct FuzzGenerator {
         return "huge \(name)=\(text)"
     }
 
-    private func unicode(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
+    func unicode(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
         let anyValue = random.chance(0.2)
         guard let path = randomPath(tree, &random, where: { if case .string = $0 { true } else { anyValue } }) else { return "unicode (nothing)" }
         let name = tree.describe(path)
@@ -148,7 +148,7 @@ struct FuzzGenerator {
         return "unicode \(name)=\(text.debugDescription.prefix(40))"
     }
 
-    private func invalidUTF8(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
+    func invalidUTF8(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
         guard let path = randomPath(tree, &random) else { return "invalid-utf8 (nothing)" }
         let bad = random.pick([[0xff], [0xfe, 0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc0, 0xaf], [0x80]] as [[UInt8]])
         let name = tree.describe(path)
@@ -156,7 +156,7 @@ struct FuzzGenerator {
         return "invalid-utf8 \(name)=\(bad)"
     }
 
-    private func deepNesting(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
+    func deepNesting(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
         guard let path = randomPath(tree, &random) else { return "deep (nothing)" }
         let depth = random.pick([64, 300, 513, 2_000, 100_000])
         let object = random.chance(0.5)
@@ -258,7 +258,7 @@ struct FuzzGenerator {
         }
     }
 
-    private func textMutation(_ random: inout SeededRandom) -> (String, ([UInt8]) -> [UInt8]) {
+    func textMutation(_ random: inout SeededRandom) -> (String, ([UInt8]) -> [UInt8]) {
         let position = Double.random(in: 0..<1, using: &random)
         let byte = UInt8.random(in: 0...255, using: &random)
         switch Int.random(in: 0..<10, using: &random) {
@@ -279,7 +279,7 @@ struct FuzzGenerator {
 
     /// About 10 MB, in turn: a long string in an unknown key (the config stays valid), leading
     /// whitespace, nesting no decoder may follow to the end, and garbage.
-    private func tenMegabytes(_ tree: JSON, variant: Int) -> (String, [UInt8]) {
+    func tenMegabytes(_ tree: JSON, variant: Int) -> (String, [UInt8]) {
         let size = 10 << 20
         switch variant % 4 {
         case 0:

@@ -14,10 +14,19 @@ enum Sandbox {
     static let marker = "PONTOON_FAULTS_SANDBOX"
     static var inside: Bool { ProcessInfo.processInfo.environment[marker] == "1" }
 
-    /// The command line that runs `arguments` of this driver inside a fresh sandbox.
-    static func wrap(_ arguments: [String]) -> [String] {
+    /// Where the driver and the plugin are copied inside the sandbox: the tmpfs over /tmp, /run and
+    /// /var/lib would hide them when the checkout itself lives there (CI may clone under /tmp).
+    static let binaries = "/mnt"
+
+    /// The command line that runs `arguments` of the driver at `driver` inside a fresh sandbox,
+    /// testing the plugin at `plugin`; both run from copies in `binaries`.
+    static func wrap(driver: String, plugin: String, _ arguments: [String]) -> [String] {
         let setup = [
             "set -e",
+            "mount -t tmpfs -o mode=755 tmpfs \(binaries)",
+            "cp \"$1\" \(binaries)/pontoon-faults",
+            "cp \"$2\" \(binaries)/pontoon",
+            "shift 2",
             "mount -t sysfs sysfs /sys",
             "mount -t tmpfs -o mode=755 tmpfs /run",
             "mount -t tmpfs -o mode=755 tmpfs /var/lib",
@@ -25,10 +34,10 @@ enum Sandbox {
             "mkdir -p /run/netns",
             "ip link set lo up",
             // Not exec: the shell stays PID 1 of the sandbox and reaps whatever a killed child orphans.
-            "\"$@\"",
+            "\(binaries)/pontoon-faults \"$@\" --plugin \(binaries)/pontoon",
         ].joined(separator: "\n")
         return ["/usr/bin/unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--propagation", "private",
-                "/bin/sh", "-c", setup, "sandbox"] + arguments
+                "/bin/sh", "-c", setup, "sandbox", driver, plugin] + arguments
     }
 }
 

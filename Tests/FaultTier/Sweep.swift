@@ -26,12 +26,36 @@ struct Sweep {
     enum Fault: String, CaseIterable { case eio = "EIO", eintr = "EINTR", kill = "KILL" }
     enum Operation: String, CaseIterable { case addNewBridge = "ADD (bridge not there yet)", addExisting = "ADD (bridge exists)", del = "DEL" }
 
+    /// One operation to sweep, through whichever door: how to set it up, run it, judge its answer,
+    /// undo it (DEL, teardown), collect garbage (GC, when the door has it), look for leftovers, and
+    /// get back to its starting point.
+    struct Subject {
+        var label: String
+        /// Takes something away (DEL, teardown): a failed one is retried, not judged for leftovers before.
+        var removes: Bool
+        /// A failed run may not leave the network's bridge (the bridge did not exist before it).
+        var makesBridge: Bool
+        var prepare: () -> Void
+        var invocation: () -> Invocation
+        var judge: (Outcome) -> Result<Answer, Problem>
+        var undo: () -> String?
+        var collect: (() -> String?)?
+        var findings: (_ bridgeMayStay: Bool) -> [String]
+        var cleanUp: () -> Void
+        /// After the whole sweep of this subject.
+        var finish: () -> Void = {}
+    }
+
     func run(faults: [Fault]) {
         let network = TestNetwork(name: "sw\(worker)", bridge: "swbr\(worker)", subnets: ["10.\(200 + worker).0.0/24", "fd00:\(200 + worker)::/64"], plugin: plugin)
         world.addNamespace("s0")
         world.snapshotBase()
-        for operation in Operation.allCases {
-            guard let positions = baseline(operation, network, faults: faults) else { return }
+        sweep(Operation.allCases.map { subject($0, network) }, faults: faults)
+    }
+
+    func sweep(_ subjects: [Subject], faults: [Fault]) {
+        for subject in subjects {
+            guard let positions = baseline(subject, faults: faults) else { return }
             for (index, position) in positions.enumerated() where index % workers == worker {
                 for fault in faults {
                     // brk(2) has no error return: the kernel answers a failure with the old break, and
@@ -40,11 +64,26 @@ struct Sweep {
                         report.count("brk positions where only KILL applies (\(fault.rawValue) skipped)")
                         continue
                     }
-                    one(operation, position, fault, network)
+                    one(subject, position, fault)
                 }
             }
-            if operation == .addExisting { removeBridge(network) }
+            subject.finish()
         }
+    }
+
+    /// The CNI door's operations on `network`.
+    private func subject(_ operation: Operation, _ network: TestNetwork) -> Subject {
+        let call = operationCall(operation, network)
+        return Subject(
+            label: operation.rawValue, removes: operation == .del, makesBridge: operation == .addNewBridge,
+            prepare: { prepare(operation, network) },
+            invocation: { call.invocation(plugin: plugin) },
+            judge: { judge($0, command: call.command) },
+            undo: { world.mustSucceed(network.call("DEL", id: "sweep", container: "s0"), plugin: plugin, "DEL afterwards") },
+            collect: { world.mustSucceed(network.garbageCollect(keeping: []), plugin: plugin, "GC afterwards") },
+            findings: { world.findings(allowed: network.allowed, newBridges: $0, containers: ["s0": ["lo"]]) },
+            cleanUp: { cleanUp(operation, network) },
+            finish: { if operation == .addExisting { removeBridge(network) } })
     }
 
     private func prepare(_ operation: Operation, _ network: TestNetwork) {
@@ -73,14 +112,14 @@ struct Sweep {
     }
 
     /// The healthy operation's syscalls, as positions.
-    private func baseline(_ operation: Operation, _ network: TestNetwork, faults: [Fault]) -> [Position]? {
-        prepare(operation, network)
-        var invocation = operationCall(operation, network).invocation(plugin: plugin)
+    private func baseline(_ subject: Subject, faults: [Fault]) -> [Position]? {
+        subject.prepare()
+        var invocation = subject.invocation()
         invocation.arguments = ["/usr/bin/strace", "-qq", "-o", "/tmp/io/trace", "--"].map { Array($0.utf8) } + invocation.arguments
         let traced = world.spawner.run(invocation)
-        cleanUp(operation, network)
+        subject.cleanUp()
         guard traced.exitedZero else {
-            report.fail("sweep \(operation.rawValue): the healthy traced operation failed: \(traced.summary)")
+            report.fail("sweep \(subject.label): the healthy traced operation failed: \(traced.summary)")
             return nil
         }
         let lines = String(decoding: readFile("/tmp/io/trace"), as: UTF8.self).split(separator: "\n").map(String.init)
@@ -99,35 +138,33 @@ struct Sweep {
             }
         }
         if worker == 0 {
-            report.note("sweep \(operation.rawValue): baseline \(lines.count) syscalls, \(startUp) in start-up (loader, Swift runtime: not swept), \(positions.count) positions swept × \(faults.count) faults")
+            report.note("sweep \(subject.label): baseline \(lines.count) syscalls, \(startUp) in start-up (loader, Swift runtime: not swept), \(positions.count) positions swept × \(faults.count) faults")
         }
-        report.count("start-up positions not swept (\(operation.rawValue))", worker == 0 ? startUp : 0)
+        report.count("start-up positions not swept (\(subject.label))", worker == 0 ? startUp : 0)
         return positions
     }
 
-    private func one(_ operation: Operation, _ position: Position, _ fault: Fault, _ network: TestNetwork) {
-        prepare(operation, network)
-        let call = operationCall(operation, network)
-        var invocation = call.invocation(plugin: plugin)
+    private func one(_ subject: Subject, _ position: Position, _ fault: Fault) {
+        subject.prepare()
+        var invocation = subject.invocation()
         let action = fault == .kill ? "signal=KILL" : "error=\(fault.rawValue)"
         // Not --seccomp-bpf: with it strace 6.1 does not deliver signal= injections (the syscall just runs).
         invocation.arguments = ["/usr/bin/strace", "-f", "-qq", "-o", "/tmp/io/injected", "-e", "trace=\(position.syscall)",
                                 "-e", "inject=\(position.syscall):\(action):when=\(position.occurrence)", "--"].map { Array($0.utf8) } + invocation.arguments
         let outcome = world.spawner.run(invocation)
-        report.count("runs (\(operation.rawValue), \(fault.rawValue))")
+        report.count("runs (\(subject.label), \(fault.rawValue))")
         let injectedLine = String(decoding: readFile("/tmp/io/injected"), as: UTF8.self).split(separator: "\n").first { $0.contains("INJECTED") || $0.contains("SIGKILL") }
         // strace -f prefixes each line with the pid.
         let hitAnswerWrite = injectedLine.map { $0.drop { $0.isNumber || $0 == " " }.hasPrefix("write(1,") } ?? false
         let fired = injectedLine != nil || fault == .kill && outcome.signal == 9
         if !fired { report.count("positions the injection did not reach (path changed)") }
         var problems: [String] = []
-        let command = operation == .del ? "DEL" : "ADD"
         var failed = true
         if fault == .kill {
             if outcome.signal != 9, fired { problems.append("strace injected SIGKILL but the process \(outcome.summary)") }
             failed = outcome.signal == 9
         } else {
-            switch judge(outcome, command: command) {
+            switch subject.judge(outcome) {
             case .failure(let problem):
                 // A failed write of the answer itself cannot carry the answer: exit non-zero, nothing on stdout, is right.
                 let lostAnswer = hitAnswerWrite && fault == .eio && outcome.signal == nil && !outcome.timedOut
@@ -135,28 +172,28 @@ struct Sweep {
                 if !lostAnswer { problems.append(problem.description) }
             case .success(let answer):
                 failed = !answer.succeeded
-                if answer.succeeded && hitAnswerWrite && fault == .eio && fired && command == "ADD" {
-                    problems.append("ADD exited 0 although writing its Result failed with EIO: \(outcome.summary)")
+                if answer.succeeded && hitAnswerWrite && fault == .eio && fired && !subject.removes {
+                    problems.append("\(subject.label) exited 0 although writing its answer failed with EIO: \(outcome.summary)")
                 }
             }
         }
         if failed { report.count("runs that failed (\(fault.rawValue))") } else { report.count("runs that tolerated the fault (\(fault.rawValue))") }
         // A failed ADD leaves nothing at all before any DEL; a failed DEL is retried; a killed one is followed by DEL and GC.
-        if fault == .kill || (failed && operation == .del) || (!failed && operation != .del) {
-            if let problem = world.mustSucceed(network.call("DEL", id: "sweep", container: "s0"), plugin: plugin, "DEL afterwards") { problems.append(problem) }
+        if fault == .kill || (failed && subject.removes) || (!failed && !subject.removes) {
+            if let problem = subject.undo() { problems.append(problem) }
         }
-        if fault == .kill, let problem = world.mustSucceed(network.garbageCollect(keeping: []), plugin: plugin, "GC afterwards") { problems.append(problem) }
-        let bridgeMayStay = operation != .addNewBridge || !failed || fault == .kill
-        let left = world.findings(allowed: network.allowed, newBridges: bridgeMayStay, containers: ["s0": ["lo"]])
+        if fault == .kill, let collect = subject.collect, let problem = collect() { problems.append(problem) }
+        let bridgeMayStay = !subject.makesBridge || !failed || fault == .kill
+        let left = subject.findings(bridgeMayStay)
         if !left.isEmpty {
             report.count("positions with leftovers")
-            problems.append((failed && fault != .kill && operation != .del ? "left before any DEL: " : "left after DEL/GC: ") + left.joined(separator: "; "))
+            problems.append((failed && fault != .kill && !subject.removes ? "left before any undo: " : "left after the undo: ") + left.joined(separator: "; "))
         }
         if !problems.isEmpty {
-            report.fail("sweep \(operation.rawValue) position \(position.number) (\(position.syscall) #\(position.occurrence), strace -e inject=\(position.syscall):\(action):when=\(position.occurrence); hit: \(clip(injectedLine.map(String.init) ?? "nothing", 140))) " +
+            report.fail("sweep \(subject.label) position \(position.number) (\(position.syscall) #\(position.occurrence), strace -e inject=\(position.syscall):\(action):when=\(position.occurrence); hit: \(clip(injectedLine.map(String.init) ?? "nothing", 140))) " +
                         "\(fault.rawValue)\(fired ? "" : " (did not fire)"): \(problems.joined(separator: "; "))")
         }
-        cleanUp(operation, network)
+        subject.cleanUp()
     }
 
     /// Back to the operation's starting point, whatever happened.

@@ -9,6 +9,9 @@ import Glibc
 //   pontoon-faults kill [--trials N] [--seed HEX] [--workers N]
 //   pontoon-faults sweep [--faults EIO,EINTR,KILL] [--workers N]
 //   pontoon-faults concurrency [--rounds N]
+//   pontoon-faults nvfuzz [--inputs N] [--seed HEX] [--only INDEX] [--workers N]   (the netavark door)
+//   pontoon-faults nvkill [--trials N] [--seed HEX] [--workers N]
+//   pontoon-faults nvsweep [--faults EIO,EINTR,KILL] [--workers N]
 //
 // The parent splits the work over workers (one sandbox each, run side by side), sums their figures,
 // prints every failure with what is needed to reproduce it, and exits 1 when anything failed.
@@ -66,9 +69,25 @@ if Sandbox.inside {
         }
         Fuzz(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: seed,
              seedLabel: options.values["label"] ?? "seed \(String(seed, radix: 16))").run(indices: indices, replay: options.values["only"] != nil)
+    case "nvfuzz":
+        let seed = options.seed()!
+        let indices: [Int]
+        if let only = options.values["only"].flatMap({ Int($0) }) {
+            indices = [only]
+        } else {
+            indices = Array(stride(from: options.int("from", 0) + worker, to: options.int("to", 0), by: workers))
+        }
+        NetavarkFuzz(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: seed,
+                     seedLabel: options.values["label"] ?? "seed \(String(seed, radix: 16))").run(indices: indices, replay: options.values["only"] != nil)
     case "kill":
         let trials = Array(stride(from: worker, to: options.int("trials", 400), by: workers))
         Kills(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: options.seed()!).run(trials: trials)
+    case "nvkill":
+        let trials = Array(stride(from: worker, to: options.int("trials", 200), by: workers))
+        NetavarkKills(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: options.seed()!).run(trials: trials)
+    case "nvsweep":
+        let faults = (options.values["faults"] ?? "EIO,EINTR,KILL").split(separator: ",").compactMap { Sweep.Fault(rawValue: String($0)) }
+        Sweep(world: world, report: report, plugin: plugin, worker: worker, workers: workers).runNetavark(faults: faults)
     case "sweep":
         let faults = (options.values["faults"] ?? "EIO,EINTR,KILL").split(separator: ",").compactMap { Sweep.Fault(rawValue: String($0)) }
         Sweep(world: world, report: report, plugin: plugin, worker: worker, workers: workers).run(faults: faults)
@@ -99,10 +118,11 @@ func runWorkers(_ part: String, workers: Int, _ extra: [String]) -> Summary {
         let log = NSTemporaryDirectory() + "pontoon-faults-\(getpid())-\(part)-\(worker).log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
-        let command = Sandbox.wrap([me, part, "--worker", "\(worker)", "--workers", "\(workers)", "--plugin", plugin] + extra)
+        let command = Sandbox.wrap(driver: me, plugin: plugin, [part, "--worker", "\(worker)", "--workers", "\(workers)"] + extra)
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
-        process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", Sandbox.marker: "1"]
+        process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", Sandbox.marker: "1",
+                               NetavarkCaptures.variable: part == "nvfuzz" ? NetavarkCaptures.encoded() : ""]
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = FileHandle(forWritingAtPath: log)
         process.standardInput = FileHandle.nullDevice
@@ -177,6 +197,23 @@ case "fuzz":
                       header: ["plugin \(plugin)", "\(total) inputs: #0–#\(total / 2 - 1) from the fixed seed \(String(fixed, radix: 16)), #\(total / 2)–#\(total - 1) from the random seed \(String(fresh, radix: 16)); \(workers) workers",
                                "replay one input: pontoon-faults fuzz --seed <seed> --only <index> --workers \(workers)"],
                       required: [("inputs", total)])
+case "nvfuzz":
+    // Half the CNI door's count: PONTOON_FUZZ_INPUTS (the long run) scales both doors.
+    let total = options.int("inputs", (Int(ProcessInfo.processInfo.environment["PONTOON_FUZZ_INPUTS"] ?? "") ?? 20_000) / 2)
+    if let only = options.values["only"], let seed = options.seed() {
+        let worker = (Int(only) ?? 0) % workers
+        let summary = runWorkers("nvfuzz", workers: 1, ["--seed", String(seed, radix: 16), "--only", only, "--worker-override", "\(worker)"])
+        passed = conclude("netavark fuzz replay of input #\(only)", summary, seconds: Date().timeIntervalSince(started), header: [], required: [])
+        break
+    }
+    let fixed: UInt64 = 0x5EED_0000_0AAF
+    let fresh = options.seed() ?? UInt64.random(in: 1...UInt64.max)
+    let first = runWorkers("nvfuzz", workers: workers, ["--seed", String(fixed, radix: 16), "--from", "0", "--to", "\(total / 2)", "--label", "fixed seed \(String(fixed, radix: 16))"])
+    let second = runWorkers("nvfuzz", workers: workers, ["--seed", String(fresh, radix: 16), "--from", "\(total / 2)", "--to", "\(total)", "--label", "random seed \(String(fresh, radix: 16))"])
+    passed = conclude("fuzz of the netavark door", merge(first, second), seconds: Date().timeIntervalSince(started),
+                      header: ["plugin \(plugin)", "\(total) inputs: #0–#\(total / 2 - 1) from the fixed seed \(String(fixed, radix: 16)), #\(total / 2)–#\(total - 1) from the random seed \(String(fresh, radix: 16)); \(workers) workers",
+                               "replay one input: pontoon-faults nvfuzz --seed <seed> --only <index> --workers \(workers)"],
+                      required: [("inputs", total)])
 case "kill":
     let trials = options.int("trials", 400)
     let seed = options.seed() ?? UInt64.random(in: 1...UInt64.max)
@@ -184,6 +221,19 @@ case "kill":
     passed = conclude("kill -9 during ADD and DEL", summary, seconds: Date().timeIntervalSince(started),
                       header: ["\(trials) trials (even: ADD killed, odd: DEL killed), seed \(String(seed, radix: 16)); each followed by DEL, GC (1.1.0, cni.dev/valid-attachments), a leftover check, a fresh ADD and DEL"],
                       required: [("ADD trials", trials / 2), ("DEL trials", trials / 2)])
+case "nvkill":
+    let trials = options.int("trials", 200)
+    let seed = options.seed() ?? UInt64.random(in: 1...UInt64.max)
+    let summary = runWorkers("nvkill", workers: workers, ["--trials", "\(trials)", "--seed", String(seed, radix: 16)])
+    passed = conclude("kill -9 during netavark setup and teardown", summary, seconds: Date().timeIntervalSince(started),
+                      header: ["\(trials) trials (even: setup killed, odd: teardown killed; DNS with aardvark-dns in every other pair), seed \(String(seed, radix: 16)); each followed by a teardown, a leftover check (links, records, leases, aardvark-dns entries and process), a fresh setup and teardown"],
+                      required: [("setup trials", trials / 2), ("teardown trials", trials / 2)])
+case "nvsweep":
+    let faults = options.values["faults"] ?? "EIO,EINTR,KILL"
+    let summary = runWorkers("nvsweep", workers: workers, ["--faults", faults])
+    passed = conclude("syscall fault sweep of the netavark door", summary, seconds: Date().timeIntervalSince(started),
+                      header: ["every syscall position of a netavark setup (internal network, DNS off) and teardown, failed with \(faults) in turn via strace -e inject=SYSCALL:…:when=N"],
+                      required: [])
 case "sweep":
     let faults = options.values["faults"] ?? "EIO,EINTR,KILL"
     let summary = runWorkers("sweep", workers: workers, ["--faults", faults])
@@ -197,7 +247,7 @@ case "concurrency":
                       header: ["\(rounds) rounds of 16 parallel ADDs (starting without the bridge) then 16 parallel DELs"],
                       required: [("rounds", rounds)])
 default:
-    print("usage: pontoon-faults fuzz|kill|sweep|concurrency [options]")
+    print("usage: pontoon-faults fuzz|kill|sweep|concurrency|nvfuzz|nvkill|nvsweep [options]")
     exit(2)
 }
 exit(passed ? 0 : 1)

@@ -28,6 +28,15 @@ struct FaultTierTests {
     @Test("every syscall position of ADD and DEL failed with EIO, EINTR and SIGKILL: JSON answers, nothing left")
     func sweep() throws { try part(["sweep"]) }
 
+    @Test("netavark fuzz: 10,000 mutated NetworkOptions and command lines from podman's captures get one clean answer and leave nothing")
+    func netavarkFuzz() throws { try part(["nvfuzz"]) }
+
+    @Test("kill -9 at random moments of netavark setup and teardown (200 trials, aardvark-dns in half): a teardown leaves nothing")
+    func netavarkKills() throws { try part(["nvkill"]) }
+
+    @Test("every syscall position of a netavark setup and teardown failed with EIO, EINTR and SIGKILL: JSON answers, nothing left")
+    func netavarkSweep() throws { try part(["nvsweep"]) }
+
     @Test("16 parallel ADDs then 16 parallel DELs, 6 rounds from no bridge: no duplicates, failures or leftovers")
     func concurrency() throws { try part(["concurrency"]) }
 }

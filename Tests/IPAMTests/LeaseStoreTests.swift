@@ -108,6 +108,18 @@ struct LeaseStoreTests {
         }
     }
 
+    @Test("an empty lease (its writer killed between creating and filling it) goes with any release")
+    func releaseAbandoned() throws {
+        try withScratch { scratch throws in
+            let allocator = hostLocal(Self.dualStack, in: scratch)
+            _ = try allocator.allocate(for: attachment("c2"))
+            let store = scratch.store()
+            try Disk.write("", to: store + "/10.9.0.5")
+            try allocator.release(id("c1"))
+            #expect(Disk.leaseNames(store) == ["10.9.0.2", "fd00:9::2"], "nobody's empty lease is released; c2's stays")
+        }
+    }
+
     @Test("files that are not leases are never touched, even when their contents match")
     func releaseIgnoresOtherFiles() throws {
         try withScratch { scratch throws in

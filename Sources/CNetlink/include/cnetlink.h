@@ -35,5 +35,7 @@ static inline size_t cnl_socket_buffer_size(void) { return MNL_SOCKET_BUFFER_SIZ
 
 /// setns(2) for network namespaces; it needs _GNU_SOURCE, which the Swift importer does not set.
 int cnl_enter_network_namespace(int fd);
+/* Moves the calling thread into a new, empty network namespace (pontoonctl makes containers' namespaces). */
+int cnl_unshare_network_namespace(void);
 
 #endif

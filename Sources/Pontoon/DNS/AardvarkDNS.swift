@@ -37,6 +37,20 @@ public struct AardvarkDNS: Sendable {
     }
 
     var pidFile: String { directory + "/aardvark.pid" }
+    static let pidFileName = "aardvark.pid"
+
+    /// What aardvark-dns's line format can carry: a network whose file would be the pid file
+    /// cannot be served, and a name holding a separator (space, comma) or a line break would
+    /// split the container's line, leaving a stray line no teardown can find.
+    public static func validate(network: String, names: [String]) throws(PontoonError) {
+        guard network != pidFileName else {
+            throw PontoonError(.invalidConfiguration, "network name \(network) cannot have DNS: aardvark-dns keeps its pid file under that name")
+        }
+        for name in names where name.unicodeScalars.contains(where: { $0 == "," || $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7f }) {
+            throw PontoonError(.invalidConfiguration, "network \(network): DNS name \(name.debugDescription) holds a space, comma or control character",
+                               details: "aardvark-dns names are container names and aliases")
+        }
+    }
 
     /// A container's entry on one network; `gateways` head the network's file when it is new.
     public struct Addition: Sendable {
@@ -86,7 +100,7 @@ public struct AardvarkDNS: Sendable {
 
     /// Stops aardvark-dns when no network file is left, reloads it when running, starts it otherwise.
     private func apply() throws {
-        let networks = (try FileSystem.listDirectory(directory) ?? []).filter { $0 != "aardvark.pid" && FileSystem.temporaryWriter($0) == nil }
+        let networks = (try FileSystem.listDirectory(directory) ?? []).filter { $0 != Self.pidFileName && FileSystem.temporaryWriter($0) == nil }
         let running = runningPID()
         if networks.isEmpty {
             if let running { kill(running, SIGTERM) }

@@ -94,7 +94,11 @@ public struct LeaseStore: Sendable {
         let all = try leases()
         var matching = all.filter { $0.holder.isExactly(id) }
         if matching.isEmpty { matching = all.filter { $0.holder.isLegacy(of: id) } }
-        return try removeAll(matching.map(\.address))
+        // An empty lease file is a reservation whose process died between creating the file and
+        // writing its holder (we hold the lock, so nobody is writing it now). No holder can ever
+        // name it, so every release takes it; a netavark teardown has no GC to do it later.
+        let abandoned = all.filter { $0.holder == .container("") }
+        return try removeAll(matching.map(\.address) + abandoned.map(\.address))
     }
 
     /// Removes every lease not held by one of `valid`. A legacy file (container id only) stays when

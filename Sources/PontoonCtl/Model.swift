@@ -1,0 +1,78 @@
+import Netavark
+
+/// A network as pontoonctl keeps it: `<config dir>/<name>.json`. The definition is netavark's
+/// (what a netavark-protocol plugin is sent); the backend says which protocol and plugin serve it.
+public struct NetworkFile: Codable, Sendable, Equatable {
+    public var network: Network
+    public var backend: Backend
+
+    public init(network: Network, backend: Backend) {
+        self.network = network
+        self.backend = backend
+    }
+
+    public struct Backend: Codable, Sendable, Equatable {
+        /// `netavark` (NetworkOptions in, StatusBlock map out) or `cni` (a conflist run with libcni's rules).
+        public var type: Kind
+        /// netavark: the plugin executable, a name looked up like a CNI plugin or an absolute path
+        /// (default `pontoon`; Debian's `/usr/lib/podman/netavark` works too).
+        public var plugin: String?
+        /// cni: the conflist, absolute or relative to the config directory.
+        public var conflist: String?
+
+        public enum Kind: String, Codable, Sendable { case netavark, cni }
+
+        public init(type: Kind, plugin: String? = nil, conflist: String? = nil) {
+            self.type = type
+            self.plugin = plugin
+            self.conflist = conflist
+        }
+    }
+}
+
+/// What a container asked of one network, in the order it was attached.
+public struct NetworkRequest: Codable, Sendable, Equatable {
+    public var network: String
+    public var interface: String
+    public var aliases: [String]
+    /// Asked for by the user (`ip=`, `--ip`) or, for netavark networks, allocated by pontoonctl as
+    /// podman does; a reload passes them again.
+    public var staticIPs: [String]
+    public var staticMAC: String?
+
+    public init(network: String, interface: String, aliases: [String] = [], staticIPs: [String] = [], staticMAC: String? = nil) {
+        self.network = network
+        self.interface = interface
+        self.aliases = aliases
+        self.staticIPs = staticIPs
+        self.staticMAC = staticMAC
+    }
+}
+
+/// A container's network side: `<state dir>/containers/<name>/container.json`. Written before any
+/// plugin runs, so a crash leaves a record `rm` or `reload` can finish from.
+public struct ContainerRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var netns: String
+    public var hostname: String?
+    public var dnsServers: [String]
+    public var ports: [PortMapping]
+    public var networks: [NetworkRequest]
+    /// network name → what its plugin answered (CNI results are kept in netavark's shape).
+    public var status: [String: StatusBlock]
+
+    public init(id: String, name: String, netns: String, hostname: String? = nil, dnsServers: [String] = [],
+                ports: [PortMapping] = [], networks: [NetworkRequest] = [], status: [String: StatusBlock] = [:]) {
+        self.id = id
+        self.name = name
+        self.netns = netns
+        self.hostname = hostname
+        self.dnsServers = dnsServers
+        self.ports = ports
+        self.networks = networks
+        self.status = status
+    }
+
+    public var shortID: String { String(id.prefix(12)) }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Netavark
+
+/// Networks served through netavark's protocol (pontoon by default, or netavark itself): one
+/// `setup` for every network of the same plugin, NetworkOptions in, StatusBlock map out, as podman.
+struct NetavarkBackend {
+    let paths: ControlPaths
+    let plugin: String
+
+    func options(_ record: ContainerRecord, _ networks: [(NetworkRequest, NetworkFile)]) -> NetworkOptions {
+        NetworkOptions(
+            containerID: record.id, containerName: record.name, containerHostname: record.hostname,
+            portMappings: record.ports.isEmpty ? nil : record.ports,
+            networks: networks.map { request, _ in
+                NamedNetworkOptions(name: request.network, options: PerNetworkOptions(
+                    staticIPs: request.staticIPs.isEmpty ? nil : request.staticIPs, staticMAC: request.staticMAC,
+                    aliases: request.aliases, interfaceName: request.interface))
+            },
+            networkInfo: Dictionary(networks.map { ($0.0.network, $0.1.network) }, uniquingKeysWith: { first, _ in first }),
+            dnsServers: record.dnsServers.isEmpty ? nil : record.dnsServers)
+    }
+
+    private func invoke(_ verb: String, _ record: ContainerRecord, _ networks: [(NetworkRequest, NetworkFile)]) throws(CtlError) -> PluginRun {
+        let executable = try paths.plugin(plugin)
+        try Store.makeDirectory(paths.netavarkConfigDirectory)
+        let stdin = Store.encode(options(record, networks))
+        let run = try PluginRun.run(executable, ["--config", paths.netavarkConfigDirectory, "--rootless=false",
+                                                 "--aardvark-binary=\(paths.aardvarkBinary)", verb, record.netns],
+                                    environment: [:], stdin: stdin)
+        if run.status != 0 {
+            let names = networks.map(\.0.network).joined(separator: ", ")
+            let reason = (try? JSONDecoder().decode(ErrorDocument.self, from: run.stdout))?.error
+                ?? (run.stdoutText.isEmpty ? String(decoding: run.stderr, as: UTF8.self) : run.stdoutText)
+            throw CtlError(.failed, "\(verb) of network \(names) by \(plugin) failed (exit \(run.status)): \(reason)")
+        }
+        return run
+    }
+
+    func setup(_ record: ContainerRecord, _ networks: [(NetworkRequest, NetworkFile)]) throws(CtlError) -> [String: StatusBlock] {
+        let run = try invoke("setup", record, networks)
+        do {
+            return try JSONDecoder().decode([String: StatusBlock].self, from: run.stdout)
+        } catch {
+            // Something was made but its answer is unreadable: undo it rather than keep an unknown state.
+            _ = try? invoke("teardown", record, networks)
+            throw CtlError(.failed, "\(plugin) answered setup with something that is not a StatusBlock map: \(run.stdoutText)")
+        }
+    }
+
+    func teardown(_ record: ContainerRecord, _ networks: [(NetworkRequest, NetworkFile)]) throws(CtlError) {
+        _ = try invoke("teardown", record, networks)
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Netlink
+
+/// Per-interface counters of a container, read over rtnetlink inside its namespace (IFLA_STATS64).
+public struct InterfaceStatistics: Codable, Sendable, Equatable {
+    public var interface: String
+    public var rxBytes: UInt64 = 0
+    public var rxPackets: UInt64 = 0
+    public var rxErrors: UInt64 = 0
+    public var rxDropped: UInt64 = 0
+    public var txBytes: UInt64 = 0
+    public var txPackets: UInt64 = 0
+    public var txErrors: UInt64 = 0
+    public var txDropped: UInt64 = 0
+
+    public init(interface: String) { self.interface = interface }
+
+    /// Every interface but loopback, sorted by name.
+    public static func read(netns: String) throws(CtlError) -> [InterfaceStatistics] {
+        do {
+            let namespace = try NetworkNamespace(path: netns)
+            let socket = try RouteSocket(in: namespace)
+            return try socket.links().filter { $0.name != "lo" }.sorted { $0.name < $1.name }.map { link in
+                var entry = InterfaceStatistics(interface: link.name)
+                if let counters = link.statistics {
+                    entry.rxBytes = counters.receivedBytes
+                    entry.rxPackets = counters.receivedPackets
+                    entry.rxErrors = counters.receiveErrors
+                    entry.rxDropped = counters.receiveDropped
+                    entry.txBytes = counters.transmittedBytes
+                    entry.txPackets = counters.transmittedPackets
+                    entry.txErrors = counters.transmitErrors
+                    entry.txDropped = counters.transmitDropped
+                }
+                return entry
+            }
+        } catch {
+            throw CtlError(.failed, "cannot read interface statistics in \(netns): \(error)")
+        }
+    }
+
+    public static func sum(_ entries: [InterfaceStatistics]) -> InterfaceStatistics {
+        entries.reduce(into: InterfaceStatistics(interface: "total")) { total, entry in
+            total.rxBytes += entry.rxBytes
+            total.rxPackets += entry.rxPackets
+            total.rxErrors += entry.rxErrors
+            total.rxDropped += entry.rxDropped
+            total.txBytes += entry.txBytes
+            total.txPackets += entry.txPackets
+            total.txErrors += entry.txErrors
+            total.txDropped += entry.txDropped
+        }
+    }
+}
+
+/// `exec`: the command replaces pontoonctl inside the container's network namespace. When the
+/// container has its own `resolv.conf` and `hosts`, the command sees them over `/etc`'s (in a
+/// private mount namespace made by `unshare`), so names resolve as they would in the container.
+public enum NamespaceExec {
+    static let unshare = ["/usr/bin/unshare", "/bin/unshare"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    public static func exec(netns: String, files: String?, _ command: [String]) throws(CtlError) -> Never {
+        guard !command.isEmpty else { throw CtlError(.usage, "exec needs a command after --") }
+        var argv = command
+        if let files, let unshare, FileManager.default.fileExists(atPath: files + "/resolv.conf") {
+            argv = [unshare, "--mount", "--propagation", "private", "/bin/sh", "-c",
+                    "mount --bind \"$1\" /etc/resolv.conf && mount --bind \"$2\" /etc/hosts && shift 2 && exec \"$@\"",
+                    "sh", files + "/resolv.conf", files + "/hosts"] + command
+        }
+        let program = argv[0]
+        do {
+            let namespace = try NetworkNamespace(path: netns)
+            try namespace.run {
+                var pointers: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+                execvp(program, &pointers)
+                throw CtlError(.failed, "cannot run \(program): \(String(cString: strerror(errno)))")
+            }
+        } catch let error as CtlError {
+            throw error
+        } catch {
+            throw CtlError(.failed, "cannot enter \(netns): \(error)")
+        }
+        fatalError("unreachable: exec either replaced the process or threw")
+    }
+}

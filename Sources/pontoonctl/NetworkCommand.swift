@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Netavark
+import PontoonCtl
+
+struct NetworkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "network", abstract: "Manage networks.",
+                                                    subcommands: [CreateNetwork.self, ListNetworks.self, InspectNetwork.self, RemoveNetwork.self])
+}
+
+struct CreateNetwork: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a bridge network.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var name: String
+    @Option(name: .customLong("subnet")) var subnets: [String] = []
+    @Option var gateway: String?
+    @Flag var ipv6 = false
+    @Flag(name: .customLong("internal")) var isInternal = false
+    @Flag(name: .customLong("disable-dns")) var disableDNS = false
+    @Option(name: .customLong("opt"), help: "mtu=N, vlan=N or isolate=true|false; repeatable.") var options: [String] = []
+    @Option(help: "netavark (default) or cni.") var backend: String = "netavark"
+    @Option(help: "netavark: the plugin executable (default pontoon); cni: the conflist's plugin type (default pontoon).")
+    var plugin: String?
+    @OptionGroup var format: FormatOption
+
+    func run() throws {
+        let file = try perform { () throws(CtlError) -> NetworkFile in
+            guard let kind = NetworkFile.Backend.Kind(rawValue: backend) else {
+                throw CtlError(.usage, "--backend \"\(backend)\": expected netavark or cni")
+            }
+            var request = NetworkOperations.CreateRequest(name: name)
+            request.subnets = subnets
+            request.gateway = gateway
+            request.ipv6 = ipv6
+            request.internal = isInternal
+            request.disableDNS = disableDNS
+            request.options = options
+            request.backend = kind
+            request.plugin = plugin
+            return try NetworkOperations(store: global.store).create(request)
+        }
+        if format.format == .json { Output.json(file) } else { print(file.network.name) }
+    }
+}
+
+struct ListNetworks: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List networks.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var format: FormatOption
+
+    func run() throws {
+        let files = try perform { () throws(CtlError) in try global.store.networks() }
+        if format.format == .json {
+            Output.json(files)
+        } else {
+            Output.table(["NAME", "BACKEND", "BRIDGE", "SUBNETS", "INTERNAL", "DNS"], files.map { file in
+                [file.network.name, file.backend.type.rawValue + (file.backend.plugin.map { "(\($0))" } ?? ""),
+                 file.network.networkInterface ?? "", (file.network.subnets ?? []).map(\.subnet).joined(separator: ","),
+                 "\(file.network.internal ?? false)", "\(file.network.dnsEnabled ?? false)"]
+            })
+        }
+    }
+}
+
+struct InspectNetwork: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show a network's file (JSON).")
+    @OptionGroup var global: GlobalOptions
+    @Argument var name: String
+
+    func run() throws {
+        Output.json(try perform { () throws(CtlError) in try global.store.network(name) })
+    }
+}
+
+struct RemoveNetwork: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a network.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var name: String
+    @Flag(help: "Disconnect the containers using it first.") var force = false
+
+    func run() throws {
+        let disconnected = try perform { () throws(CtlError) in
+            try NetworkOperations(store: global.store).remove(name, force: force, containers: global.containers)
+        }
+        for container in disconnected { Output.warn("disconnected container \(container)") }
+        print(name)
+    }
+}

@@ -1,0 +1,94 @@
+import NetAddress
+import Netavark
+import Testing
+@testable import PontoonCtl
+
+@Suite("pontoonctl inspect mapping and helpers")
+struct InspectMappingTests {
+    func record(_ networks: [(String, String, StatusBlock)]) -> ContainerRecord {
+        ContainerRecord(id: String(repeating: "ab", count: 32), name: "c", netns: "/run/netns/netns-x",
+                        ports: [PortMapping(hostIP: "", containerPort: 80, hostPort: 8080, range: 2, protocol: "tcp")],
+                        networks: networks.map { NetworkRequest(network: $0.0, interface: $0.1, aliases: ["abababababab"]) },
+                        status: Dictionary(uniqueKeysWithValues: networks.map { ($0.0, $0.2) }))
+    }
+
+    @Test("dual stack: the first address of each family is primary, the rest secondary")
+    func dualStack() {
+        let status = StatusBlock(interfaces: ["eth0": .init(macAddress: "02:00:00:00:00:01", subnets: [
+            .init(ipnet: "10.1.0.2/24", gateway: "10.1.0.1"), .init(ipnet: "fd00::2/64", gateway: "fd00::1"),
+            .init(ipnet: "10.2.0.2/16", gateway: nil), .init(ipnet: "fd01::2/64", gateway: nil),
+        ])])
+        let settings = InspectMapping.settings(record([("n", "eth0", status)]))
+        #expect(settings.basic.IPAddress == "10.1.0.2" && settings.basic.IPPrefixLen == 24 && settings.basic.Gateway == "10.1.0.1")
+        #expect(settings.basic.GlobalIPv6Address == "fd00::2" && settings.basic.GlobalIPv6PrefixLen == 64 && settings.basic.IPv6Gateway == "fd00::1")
+        #expect(settings.basic.SecondaryIPAddresses == [.init(Addr: "10.2.0.2", PrefixLength: 16)])
+        #expect(settings.basic.SecondaryIPv6Addresses == [.init(Addr: "fd01::2", PrefixLength: 64)])
+        #expect(settings.basic.MacAddress == "02:00:00:00:00:01" && settings.basic.AdditionalMacAddresses == nil)
+        #expect(settings.Networks["n"]?.Aliases == ["abababababab"])
+        #expect(settings.Ports == ["80/tcp": [.init(HostIp: "", HostPort: "8080")], "81/tcp": [.init(HostIp: "", HostPort: "8081")]])
+        #expect(settings.SandboxKey == "/run/netns/netns-x")
+    }
+
+    @Test("several networks: one entry each, no top-level addresses; interfaces in sorted order inside a status")
+    func severalNetworks() {
+        let one = StatusBlock(interfaces: ["eth0": .init(macAddress: "02:00:00:00:00:01", subnets: [.init(ipnet: "10.1.0.2/24", gateway: "10.1.0.1")])])
+        let two = StatusBlock(interfaces: [
+            "eth2": .init(macAddress: "02:00:00:00:00:03", subnets: [.init(ipnet: "10.3.0.2/24", gateway: "10.3.0.1")]),
+            "eth1": .init(macAddress: "02:00:00:00:00:02", subnets: [.init(ipnet: "10.2.0.2/24", gateway: "10.2.0.1")]),
+        ])
+        let settings = InspectMapping.settings(record([("a", "eth0", one), ("b", "eth1", two)]))
+        #expect(settings.basic.IPAddress.isEmpty && settings.basic.MacAddress.isEmpty)
+        #expect(settings.Networks["a"]?.basic.IPAddress == "10.1.0.2")
+        let b = settings.Networks["b"]!.basic
+        #expect(b.IPAddress == "10.2.0.2" && b.MacAddress == "02:00:00:00:00:02")
+        #expect(b.SecondaryIPAddresses == [.init(Addr: "10.3.0.2", PrefixLength: 24)] && b.AdditionalMacAddresses == ["02:00:00:00:00:03"])
+        #expect(settings.Networks["b"]?.InterfaceNames == ["eth1", "eth2"])
+    }
+
+    @Test("no network: everything empty")
+    func none() {
+        let settings = InspectMapping.settings(ContainerRecord(id: "x", name: "c", netns: "/n"))
+        #expect(settings.basic == InspectNetworkSettings.Basic() && settings.Networks.isEmpty && settings.Ports.isEmpty)
+    }
+
+    @Test("subnet picking skips used subnets and routes; bridge names skip used ones")
+    func picking() throws {
+        let used = [IPNetwork("10.89.0.0/24")!, IPNetwork("10.89.1.0/25")!, IPNetwork("10.0.0.0/15")!]
+        #expect(try SubnetPicker.freeIPv4(avoiding: used) == IPNetwork("10.89.2.0/24"))
+        #expect(try SubnetPicker.freeIPv4(avoiding: [IPNetwork("10.88.0.0/14")!]) == IPNetwork("10.92.0.0/24"))
+        let v6 = try SubnetPicker.freeIPv6(avoiding: [IPNetwork("fd00::/9")!], random: { 0xff_ffff_ffff })
+        #expect(v6 == IPNetwork("fdff:ffff:ffff::/64"))
+        #expect(SubnetPicker.freeBridgeName(avoiding: ["pontoon0", "pontoon1", "pontoon3"]) == "pontoon2")
+    }
+
+    @Test("--network options and resolv.conf from the stored status")
+    func attachAndFiles() throws {
+        let attach = try AttachRequest.parse("n:ip=10.1.0.5,mac=02:00:00:00:00:09,interface=eth3,alias=web,alias=www")
+        #expect(attach == AttachRequest(network: "n", ips: ["10.1.0.5"], mac: "02:00:00:00:00:09", interface: "eth3", aliases: ["web", "www"]))
+        #expect { try AttachRequest.parse("n:bogus=1") } throws: { ($0 as? CtlError)?.description.contains("unknown option bogus") == true }
+        var status = StatusBlock(dnsSearchDomains: ["dns.podman"], dnsServerIPs: ["10.1.0.1"],
+                                 interfaces: ["eth0": .init(macAddress: "02:00:00:00:00:01", subnets: [.init(ipnet: "10.1.0.2/24", gateway: "10.1.0.1")])])
+        let r = record([("n", "eth0", status)])
+        #expect(ContainerFiles.resolvConf(r, hostResolvConf: "nameserver 9.9.9.9\n") == "search dns.podman\nnameserver 10.1.0.1\n")
+        status.dnsServerIPs = []
+        status.dnsSearchDomains = []
+        #expect(ContainerFiles.resolvConf(record([("n", "eth0", status)]), hostResolvConf: "nameserver 127.0.0.53\nnameserver 9.9.9.9\n")
+                == "nameserver 9.9.9.9\n")
+        #expect(ContainerFiles.hosts(r).contains("10.1.0.2\tc\n"))
+    }
+
+    @Test("CNI results in netavark's shape: sandbox interfaces only, addresses by interface index")
+    func cniResult() {
+        let result: [String: Any] = [
+            "cniVersion": "1.0.0",
+            "interfaces": [["name": "br0", "mac": "aa:aa:aa:aa:aa:aa"], ["name": "veth1", "mac": "bb:bb:bb:bb:bb:bb"],
+                           ["name": "eth0", "mac": "cc:cc:cc:cc:cc:cc", "sandbox": "/run/netns/x"]],
+            "ips": [["interface": 2, "address": "10.1.0.2/24", "gateway": "10.1.0.1"]],
+            "dns": ["nameservers": ["10.1.0.1"]],
+        ]
+        let status = CNIBackend.status(result, netns: "/run/netns/x", interface: "eth0")
+        #expect(status == StatusBlock(dnsServerIPs: ["10.1.0.1"], interfaces: [
+            "eth0": .init(macAddress: "cc:cc:cc:cc:cc:cc", subnets: [.init(ipnet: "10.1.0.2/24", gateway: "10.1.0.1")])]))
+        #expect(CNIBackend.atLeast("1.0.0", [0, 4, 0]) && !CNIBackend.atLeast("0.3.1", [0, 4, 0]))
+    }
+}
