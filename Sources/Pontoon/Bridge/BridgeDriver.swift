@@ -37,7 +37,7 @@ public struct BridgeDriver {
             try ipam.check(attachment.id, addresses: addresses)
         }
         let membership = FirewallMembership(stateDirectory: records.directory, network: attachment.network.name)
-        if let network = membership.recorded() {
+        if let network = try membership.recorded() {
             let state = try records.load(network: attachment.network.name, id: attachment.id)?.firewall
                 ?? FirewallAttachment(id: attachment.id, addresses: previous.ips.map(\.address.address), mappings: attachment.portMappings)
             try network.kind.driver(stateDirectory: records.directory).check(state, network: network)
@@ -90,5 +90,7 @@ public struct BridgeDriver {
         }
         // Half-written records of ADDs that were killed before they could rename them.
         try records.removeAbandonedTemporaries(network: network.name)
+        // Firewall members whose record is gone too (a DEL that never came, an ADD killed early).
+        try FirewallMembership(stateDirectory: records.directory, network: network.name).collect(keeping: valid, records: records)
     }
 }

@@ -25,7 +25,8 @@ struct FirewallMembership {
     /// (tolerating what was never made), never rules that no record names.
     func join(_ attachment: FirewallAttachment, network definition: FirewallNetwork, firewall: any Firewall) throws {
         _ = try FirewallLock.withLock(directory: directory, create: true) { remove in
-            let before = load()
+            removeAbandonedTemporaries()
+            let before = try load()
             var record = before ?? Record(network: definition, members: [])
             let first = record.members.isEmpty
             if first { record.network = definition }
@@ -51,7 +52,11 @@ struct FirewallMembership {
     /// network's when no other member is left. Nothing recorded: nothing to do.
     func leave(_ id: AttachmentID, attachment: FirewallAttachment?) throws {
         _ = try FirewallLock.withLock(directory: directory, create: false) { remove in
-            guard var record = load() else { return }
+            removeAbandonedTemporaries()
+            guard var record = try load() else {
+                remove = true
+                return
+            }
             let remaining = record.members.filter { $0 != id.description }
             let last = remaining.isEmpty
             let driver = record.network.kind.driver(stateDirectory: stateDirectory)
@@ -68,12 +73,45 @@ struct FirewallMembership {
     }
 
     /// The network as recorded, for CHECK (nil when no attachment holds firewall state).
-    func recorded() -> FirewallNetwork? { load()?.network }
+    func recorded() throws -> FirewallNetwork? { try load()?.network }
+
+    /// GC: members that are neither valid nor recorded any more (their DEL was lost) leave; the
+    /// network's rules go when no member is left. Abandoned temporary files are removed.
+    func collect(keeping valid: Set<AttachmentID>, records: RecordStore) throws {
+        _ = try FirewallLock.withLock(directory: directory, create: false) { remove in
+            removeAbandonedTemporaries()
+            guard var record = try load() else {
+                remove = true
+                return
+            }
+            let validNames = Set(valid.map(\.description))
+            let gone = record.members.filter { !validNames.contains($0) }
+            guard !gone.isEmpty else { return }
+            let remaining = record.members.filter { validNames.contains($0) }
+            try record.network.kind.driver(stateDirectory: stateDirectory).remove(FirewallAttachment(id: AttachmentID(containerID: "", ifName: ""), addresses: [], hostPorts: []),
+                                                    network: record.network, lastInNetwork: remaining.isEmpty)
+            record.members = remaining
+            if remaining.isEmpty {
+                _ = try FileSystem.remove(path)
+                remove = true
+            } else {
+                try save(record)
+            }
+        }
+    }
+
+    /// Temporary files of writers that were killed before their rename.
+    private func removeAbandonedTemporaries() {
+        for name in (try? FileSystem.listDirectory(directory)) ?? [] {
+            guard let writer = FileSystem.temporaryWriter(name), !Processes.isRunning(writer) else { continue }
+            _ = try? FileSystem.remove("\(directory)/\(name)")
+        }
+    }
 
     /// Rewrite the network's rules and every member's mappings (firewall-reload).
     func reload(records: RecordStore) throws -> Int {
         let outcome = try FirewallLock.withLock(directory: directory, create: false) { _ throws -> Int in
-            guard let record = load(), !record.members.isEmpty else { return 0 }
+            guard let record = try load(), !record.members.isEmpty else { return 0 }
             let attachments = record.members.compactMap { member -> FirewallAttachment? in
                 guard let at = member.lastIndex(of: "/") else { return nil }
                 let id = AttachmentID(containerID: String(member[..<at]), ifName: String(member[member.index(after: at)...]))
@@ -90,9 +128,15 @@ struct FirewallMembership {
         (try FileSystem.listDirectory("\(stateDirectory)/.firewall") ?? []).sorted()
     }
 
-    private func load() -> Record? {
-        guard let bytes = try? FileSystem.readFile(path) else { return nil }
-        return try? JSONDecoder().decode(Record.self, from: Data(bytes))
+    /// nil when nothing is recorded; an unreadable record is an error (the operation can be
+    /// retried), never mistaken for "nothing to remove".
+    private func load() throws -> Record? {
+        guard let bytes = try FileSystem.readFile(path) else { return nil }
+        do {
+            return try JSONDecoder().decode(Record.self, from: Data(bytes))
+        } catch {
+            throw PontoonError(.io, "cannot read the firewall record \(path)", details: "\(error)")
+        }
     }
 
     private func save(_ record: Record) throws {
