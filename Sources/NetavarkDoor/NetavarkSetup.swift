@@ -94,6 +94,10 @@ enum NetavarkPlans {
             throw PontoonError(.invalidConfiguration, "no networks given")
         }
         var names = Set<String>(), interfaces = Set<String>()
+        // One container, one set of host ports: they go to its first routed network (netavark
+        // installs them for every network, where the first match wins); mapping them again for a
+        // second network would refuse the container's own ports as taken.
+        let portNetwork = options.networks.first { options.networkInfo[$0.name]?.internal != true }?.name
         return try options.networks.map { entry in
             guard names.insert(entry.name).inserted else {
                 throw PontoonError(.invalidConfiguration, "network \(entry.name) is listed twice")
@@ -102,8 +106,7 @@ enum NetavarkPlans {
                 throw PontoonError(.invalidConfiguration, "interface_name \(entry.options.interfaceName) is used by two networks")
             }
             return try NetworkPlan(entry, request: options, netns: netns, leaseDirectory: NetavarkState.leases(configDirectory),
-                                   firewall: firewall,
-                                   forSetup: forSetup)
+                                   firewall: firewall, servesPorts: entry.name == portNetwork, forSetup: forSetup)
         }
     }
 }

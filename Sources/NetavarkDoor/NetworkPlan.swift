@@ -20,7 +20,7 @@ struct NetworkPlan {
 
     /// `forSetup`: refuse what cannot be served yet; teardown only needs to find what was made.
     init(_ entry: NamedNetworkOptions, request: NetworkOptions, netns: String, leaseDirectory: String,
-         firewall: FirewallKind, forSetup: Bool) throws(PontoonError) {
+         firewall: FirewallKind, servesPorts: Bool, forSetup: Bool) throws(PontoonError) {
         let name = entry.name
         self.name = name
         try Names.validateNetworkName(name)
@@ -100,7 +100,7 @@ struct NetworkPlan {
         }
         // An internal network is not routed: no masquerade, no port mappings, so no firewall state.
         network.firewall = isInternal ? .none : firewall
-        let mappings = isInternal ? [] : try Self.portMappings(request.portMappings ?? [])
+        let mappings = isInternal || !servesPorts ? [] : try Self.portMappings(request.portMappings ?? [])
         self.network = network
         dnsEnabled = definition.dnsEnabled ?? false
         aliases = entry.options.aliases ?? []

@@ -201,6 +201,26 @@ extension PrivateHost {
 
 @Suite("netavark mode with the firewall", needsRoot)
 struct NetavarkFirewallTests {
+    @Test("a container on two routed networks with one port mapping (podman's two-network capture as sent): the port goes to the first network")
+    func twoRoutedNetworksOnePort() throws {
+        let lab = try FirewallLab("nvfw2")
+        defer { lab.cleanup() }
+        let host = lab.host
+        let container = try host.container("c")
+        let data = try Data(contentsOf: URL(fileURLWithPath: Repository.testdata + "/podman/podman-netavark-multi-dns.json"))
+        let capture = (try JSONSerialization.jsonObject(with: data) as! [String: Any])["setup_two_networks_with_dns"] as! [String: Any]
+        var stdin = capture["stdin"] as! [String: Any]
+        var info = stdin["network_info"] as! [String: [String: Any]]
+        for key in info.keys { info[key]!["dns_enabled"] = false }
+        stdin["network_info"] = info
+        let setup = try host.netavark(["setup", PrivateHost.path(container)], stdin)
+        #expect(setup.status == 0, "\(setup.stdoutText)")
+        try lab.serve(in: container, port: 80)
+        #expect(try lab.probe(from: lab.outside, "tcp", FirewallLab.hostV4, 18091).contains("tcp4"), "18091 answers from outside")
+        #expect(try host.netavark(["teardown", PrivateHost.path(container)], stdin).status == 0)
+        #expect(!(try lab.ruleset().contains("10.91.0")), "nothing of the networks is left")
+    }
+
     @Test("podman's capture as sent (masquerade, 8080/tcp and 8053/udp): ports answer from outside and 127.0.0.1, teardown leaves no rules",
           arguments: ["nftables", "iptables"])
     func masqueradeAndPorts(_ driver: String) throws {
