@@ -207,3 +207,25 @@ private func deadPID() -> Int32 {
     process.waitUntilExit()
     return process.processIdentifier
 }
+
+@Suite("Reliability regressions: the firewall", needsRoot)
+struct FirewallReliabilityTests {
+    @Test("an ADD killed after its host ports were mapped but before its record: DEL without prevResult removes them")
+    func killedBeforeRecord() throws {
+        let lab = try FirewallLab("killfw")
+        defer { lab.cleanup() }
+        let host = lab.host
+        let container = try host.container("c")
+        let config = lab.config(mappings: [mapping(8080, 80)])
+        // rename #1 publishes the firewall membership, #2 the attachment record: kill at #2.
+        let killed = try host.shellADD(container, id: "killed1", config: config,
+                                       wrapper: "strace -f -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=2")
+        #expect(killed.status != 0)
+        #expect(try lab.ruleset().contains("8080"), "the mapping was made before the kill")
+        let del = try host.cni("DEL", container: container, containerID: "killed1", config: config)
+        #expect(del.status == 0, "\(del.stdoutText)")
+        #expect(!(try lab.ruleset().contains("8080")), "the host port is free again")
+        let again = try host.cni("ADD", container: container, containerID: "again1", config: config)
+        #expect(again.status == 0, "the port can be mapped anew: \(again.stdoutText)")
+    }
+}

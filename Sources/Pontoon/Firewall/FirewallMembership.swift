@@ -13,6 +13,9 @@ struct FirewallMembership {
         var network: FirewallNetwork
         /// `AttachmentID.description` of each member.
         var members: [String]
+        /// What each member asked the firewall for, written before the rules: a DEL whose ADD was
+        /// killed before the attachment record existed still removes exactly its host ports.
+        var states: [String: FirewallAttachment]? = nil
     }
 
     /// `.firewall` cannot be a network name (they start with a letter or digit), so it never meets
@@ -33,6 +36,7 @@ struct FirewallMembership {
             // Later members follow the driver the network was made with.
             let driver = record.network.kind == firewall.kind ? firewall : record.network.kind.driver(stateDirectory: stateDirectory)
             if !record.members.contains(attachment.id.description) { record.members.append(attachment.id.description) }
+            record.states = (record.states ?? [:]).merging([attachment.id.description: attachment]) { _, new in new }
             try save(record)
             do {
                 try driver.add(attachment, network: record.network, firstInNetwork: first)
@@ -60,9 +64,12 @@ struct FirewallMembership {
             let remaining = record.members.filter { $0 != id.description }
             let last = remaining.isEmpty
             let driver = record.network.kind.driver(stateDirectory: stateDirectory)
-            try driver.remove(attachment ?? FirewallAttachment(id: id, addresses: [], hostPorts: []),
+            // What this member recorded when it joined comes first; the caller's reconstruction otherwise.
+            let state = record.states?[id.description] ?? attachment
+            try driver.remove(state ?? FirewallAttachment(id: id, addresses: [], hostPorts: []),
                               network: record.network, lastInNetwork: last)
             record.members = remaining
+            record.states?[id.description] = nil
             if last {
                 _ = try FileSystem.remove(path)
                 remove = true
