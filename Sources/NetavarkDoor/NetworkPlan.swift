@@ -47,6 +47,7 @@ struct NetworkPlan {
         network.bridgeName = bridge
         network.ipMasq = !isInternal
         network.hairpinMode = true
+        network.bridgeGoesWithLastAttachment = true // as netavark does
         if let text = options["mtu"], text != "0" {
             guard let mtu = Int(text) else { throw PontoonError(.invalidConfiguration, "network \(name): option mtu \"\(text)\" is not a number") }
             try NetworkLimits.validateMTU(mtu, key: "network \(name) option mtu")
