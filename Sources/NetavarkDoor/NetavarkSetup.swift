@@ -94,10 +94,7 @@ enum NetavarkPlans {
             throw PontoonError(.invalidConfiguration, "no networks given")
         }
         var names = Set<String>(), interfaces = Set<String>()
-        // One container, one set of host ports: they go to its first routed network (netavark
-        // installs them for every network, where the first match wins); mapping them again for a
-        // second network would refuse the container's own ports as taken.
-        let portNetwork = options.networks.first { options.networkInfo[$0.name]?.internal != true }?.name
+        let portNetwork = portNetwork(options, configDirectory: configDirectory)
         return try options.networks.map { entry in
             guard names.insert(entry.name).inserted else {
                 throw PontoonError(.invalidConfiguration, "network \(entry.name) is listed twice")
@@ -108,5 +105,20 @@ enum NetavarkPlans {
             return try NetworkPlan(entry, request: options, netns: netns, leaseDirectory: NetavarkState.leases(configDirectory),
                                    firewall: firewall, servesPorts: entry.name == portNetwork, forSetup: forSetup)
         }
+    }
+
+    /// One container, one set of host ports: podman sends the container's whole port list with
+    /// every setup, for each of its networks. netavark maps it on every network and the first
+    /// rules win, so the ports keep answering through the network that mapped them first; pontoon
+    /// maps them once, on that network: the request's first routed network, or none when the
+    /// container already holds them on a network it joined earlier (`podman network connect`
+    /// sends only the new network, with the same port list). Mapping them twice would refuse the
+    /// container's own ports as taken (106); its disconnect leaves the first network's mapping.
+    static func portNetwork(_ options: NetworkOptions, configDirectory: String) -> String? {
+        guard !(options.portMappings ?? []).isEmpty,
+              let first = options.networks.first(where: { options.networkInfo[$0.name]?.internal != true })?.name else { return nil }
+        let elsewhere = RecordStore(stateDirectory: NetavarkState.records(configDirectory))
+            .records(ofContainer: options.containerID, excluding: Set(options.networks.map(\.name)))
+        return elsewhere.contains { !($0.firewall?.hostPorts.isEmpty ?? true) } ? nil : first
     }
 }
