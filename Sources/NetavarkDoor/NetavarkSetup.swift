@@ -73,12 +73,28 @@ struct NetavarkTeardown {
             Log.error("removing DNS entries failed: \(error)")
             firstError = error
         }
+        // The container's host ports, when a network torn down here held them.
+        let records = RecordStore(stateDirectory: NetavarkState.records(configDirectory))
+        let heldPorts = plans.lazy.compactMap { records.load(network: $0.name, id: $0.attachment.id) }
+            .first { !($0.firewall?.hostPorts.isEmpty ?? true) }?.portMappings ?? []
         for plan in plans {
             do {
                 try driver.delete(plan.attachment, ipam: plan.allocator, previous: nil)
             } catch {
                 Log.error("teardown of network \(plan.name) failed: \(error)")
                 if firstError == nil { firstError = error }
+            }
+        }
+        if firstError == nil, !heldPorts.isEmpty {
+            // `network disconnect` of the network holding the ports: they move to one the container stays on.
+            do {
+                if let network = try driver.handOverPorts(heldPorts, containerID: options.containerID, excluding: Set(plans.map(\.name))) {
+                    Log.info("host ports of \(options.containerID) moved to network \(network)")
+                }
+            } catch {
+                // What was asked (the teardown) is done; the ports just stop answering, as they did
+                // before netavark's takeover was followed.
+                Log.error("moving the host ports of \(options.containerID) to another network failed: \(error)")
             }
         }
         if let firstError { throw firstError }
