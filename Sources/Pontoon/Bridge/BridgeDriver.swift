@@ -21,14 +21,17 @@ public struct BridgeDriver {
         guard lifetime.applies else {
             return try AttachmentSetup(attachment: attachment, ipam: ipam, firewall: firewall, records: records).run()
         }
+        // Opened before any namespace switch: whatever happens in the container's namespace, the
+        // bridge looked for (and deleted) afterwards is the host's.
+        let host = try RouteSocket()
         do {
             let (result, undo) = try lifetime.attaching {
                 try AttachmentSetup(attachment: attachment, ipam: ipam, firewall: firewall, records: records).run()
             }
-            return (result, undo.followed(by: { try lifetime.retireIfUnused(host: RouteSocket()) }))
+            return (result, undo.followed(by: { try lifetime.retireIfUnused(host: host) }))
         } catch {
             // The failed ADD may have made the bridge: it goes when nobody else is on it.
-            do { try lifetime.retireIfUnused(host: RouteSocket()) } catch let retire { Log.error("removing the unused bridge failed: \(retire)") }
+            do { try lifetime.retireIfUnused(host: host) } catch let retire { Log.error("removing the unused bridge failed: \(retire)") }
             throw error
         }
     }
