@@ -127,4 +127,20 @@ struct NetavarkDNSServersTests {
         #expect(try host.netavark(["teardown", PrivateHost.path(a)], stdin).status == 0)
         #expect(!FileManager.default.fileExists(atPath: config))
     }
+
+    @Test("without DNS on the network, the container's dns_servers are the StatusBlock's dns_server_ips (as netavark answers)")
+    func containerServersWithoutDNS() throws {
+        let host = try PrivateHost("nvdnsoff")
+        defer { host.cleanup() }
+        let container = try host.container("c")
+        var stdin = try NetavarkModeTests.capture("podman-netavark-setup.json", host: host, dns: false)
+        stdin["dns_servers"] = ["192.0.2.53", "2001:db8::53"]
+        let setup = try host.netavark(["setup", PrivateHost.path(container)], stdin)
+        #expect(setup.status == 0, "\(setup.stdoutText)")
+        let status = (setup.json as? [String: Any])?["podman"] as? [String: Any]
+        #expect(status?["dns_server_ips"] as? [String] == ["192.0.2.53", "2001:db8::53"], "\(setup.stdoutText)")
+        #expect(status?["dns_search_domains"] as? [String] == [])
+        #expect(!FileManager.default.fileExists(atPath: host.scratch.file("netavark/aardvark-dns/podman")))
+        #expect(try host.netavark(["teardown", PrivateHost.path(container)], stdin).status == 0)
+    }
 }
