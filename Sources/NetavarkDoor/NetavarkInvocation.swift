@@ -37,8 +37,10 @@ public enum NetavarkInvocation {
                 try NetavarkTeardown(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
                                      firewall: firewall, netns: netns, options: options).run()
                 return Answer(output: [], status: 0)
-            case .update(let network, _):
-                throw PontoonError(.unsupported, "update \(network): DNS servers are served with aardvark-dns, which is not supported yet")
+            case .update(let network, let servers):
+                try NetavarkUpdate(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
+                                   network: network, servers: servers).run()
+                return Answer(output: [], status: 0)
             }
         } catch {
             Log.error("failed: \(error)")

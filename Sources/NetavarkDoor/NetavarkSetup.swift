@@ -73,6 +73,10 @@ struct NetavarkTeardown {
             Log.error("removing DNS entries failed: \(error)")
             firstError = error
         }
+        // The container's host ports, when a network torn down here held them.
+        let records = RecordStore(stateDirectory: NetavarkState.records(configDirectory))
+        let heldPorts = plans.lazy.compactMap { records.load(network: $0.name, id: $0.attachment.id) }
+            .first { !($0.firewall?.hostPorts.isEmpty ?? true) }?.portMappings ?? []
         for plan in plans {
             do {
                 try driver.delete(plan.attachment, ipam: plan.allocator, previous: nil)
@@ -81,7 +85,36 @@ struct NetavarkTeardown {
                 if firstError == nil { firstError = error }
             }
         }
+        if firstError == nil, !heldPorts.isEmpty {
+            // `network disconnect` of the network holding the ports: they move to one the container stays on.
+            do {
+                if let network = try driver.handOverPorts(heldPorts, containerID: options.containerID, excluding: Set(plans.map(\.name))) {
+                    Log.info("host ports of \(options.containerID) moved to network \(network)")
+                }
+            } catch {
+                // What was asked (the teardown) is done; the ports just stop answering, as they did
+                // before netavark's takeover was followed.
+                Log.error("moving the host ports of \(options.containerID) to another network failed: \(error)")
+            }
+        }
         if let firstError { throw firstError }
+    }
+}
+
+/// `update <network> --network-dns-servers a,b`: rewrite the upstream servers in the network's
+/// aardvark-dns file and have aardvark-dns reload, as netavark 1.x does. A network no running
+/// container has DNS entries on has no file: nothing to do (podman has already stored the servers
+/// in the network's definition; they arrive with its next setup as `network_dns_servers`).
+struct NetavarkUpdate {
+    let configDirectory: String
+    let aardvarkBinary: String
+    let network: String
+    let servers: [String]
+
+    func run() throws {
+        try Names.validateNetworkName(network)
+        let addresses = try NetworkPlan.servers(servers, "update \(network): --network-dns-servers")
+        _ = try NetavarkState.dns(configDirectory, binary: aardvarkBinary).updateNetworkDNSServers(network: network, servers: addresses)
     }
 }
 
@@ -94,10 +127,7 @@ enum NetavarkPlans {
             throw PontoonError(.invalidConfiguration, "no networks given")
         }
         var names = Set<String>(), interfaces = Set<String>()
-        // One container, one set of host ports: they go to its first routed network (netavark
-        // installs them for every network, where the first match wins); mapping them again for a
-        // second network would refuse the container's own ports as taken.
-        let portNetwork = options.networks.first { options.networkInfo[$0.name]?.internal != true }?.name
+        let portNetwork = portNetwork(options, configDirectory: configDirectory)
         return try options.networks.map { entry in
             guard names.insert(entry.name).inserted else {
                 throw PontoonError(.invalidConfiguration, "network \(entry.name) is listed twice")
@@ -108,5 +138,20 @@ enum NetavarkPlans {
             return try NetworkPlan(entry, request: options, netns: netns, leaseDirectory: NetavarkState.leases(configDirectory),
                                    firewall: firewall, servesPorts: entry.name == portNetwork, forSetup: forSetup)
         }
+    }
+
+    /// One container, one set of host ports: podman sends the container's whole port list with
+    /// every setup, for each of its networks. netavark maps it on every network and the first
+    /// rules win, so the ports keep answering through the network that mapped them first; pontoon
+    /// maps them once, on that network: the request's first routed network, or none when the
+    /// container already holds them on a network it joined earlier (`podman network connect`
+    /// sends only the new network, with the same port list). Mapping them twice would refuse the
+    /// container's own ports as taken (106); its disconnect leaves the first network's mapping.
+    static func portNetwork(_ options: NetworkOptions, configDirectory: String) -> String? {
+        guard !(options.portMappings ?? []).isEmpty,
+              let first = options.networks.first(where: { options.networkInfo[$0.name]?.internal != true })?.name else { return nil }
+        let elsewhere = RecordStore(stateDirectory: NetavarkState.records(configDirectory))
+            .records(ofContainer: options.containerID, excluding: Set(options.networks.map(\.name)))
+        return elsewhere.contains { !($0.firewall?.hostPorts.isEmpty ?? true) } ? nil : first
     }
 }

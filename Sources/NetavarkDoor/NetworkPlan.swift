@@ -14,6 +14,10 @@ struct NetworkPlan {
     /// `dns_enabled`: aardvark-dns answers for the network on its gateways.
     let dnsEnabled: Bool
     let aliases: [String]
+    /// `network_dns_servers`: where aardvark-dns forwards the network's other queries.
+    let networkDNSServers: [IPAddress]
+    /// `dns_servers` of the request: the container's own upstream servers.
+    let containerDNSServers: [IPAddress]
 
     /// Bridge options netavark 1.x understands; any other is refused, as netavark does.
     static let knownOptions: Set<String> = ["mtu", "vlan", "isolate", "metric", "no_default_route"]
@@ -47,6 +51,7 @@ struct NetworkPlan {
         network.bridgeName = bridge
         network.ipMasq = !isInternal
         network.hairpinMode = true
+        network.bridgeGoesWithLastAttachment = true // as netavark does
         if let text = options["mtu"], text != "0" {
             guard let mtu = Int(text) else { throw PontoonError(.invalidConfiguration, "network \(name): option mtu \"\(text)\" is not a number") }
             try NetworkLimits.validateMTU(mtu, key: "network \(name) option mtu")
@@ -104,6 +109,9 @@ struct NetworkPlan {
         self.network = network
         dnsEnabled = definition.dnsEnabled ?? false
         aliases = entry.options.aliases ?? []
+        // Teardown never needs them, and must not fail on them.
+        networkDNSServers = forSetup ? try Self.servers(definition.networkDNSServers, "network \(name) network_dns_servers") : []
+        containerDNSServers = forSetup ? try Self.servers(request.dnsServers, "dns_servers") : []
         if dnsEnabled && forSetup {
             try AardvarkDNS.validate(network: name, names: [request.containerName].filter { !$0.isEmpty } + aliases)
         }
@@ -156,8 +164,9 @@ struct NetworkPlan {
         let subnets = result.ips.filter { $0.interface == nil || $0.interface == container }.map {
             StatusBlock.NetAddress(ipnet: $0.address.description, gateway: $0.gateway?.description)
         }
+        // Without DNS, the container's own servers (podman's --dns) are what it should ask, as with netavark.
         return StatusBlock(dnsSearchDomains: dnsEnabled ? ["dns.podman"] : [],
-                           dnsServerIPs: dnsEnabled ? gateways(result).map(\.description) : [],
+                           dnsServerIPs: dnsEnabled ? gateways(result).map(\.description) : containerDNSServers.map(\.description),
                            interfaces: [ifName: .init(macAddress: mac, subnets: subnets)])
     }
 
@@ -166,8 +175,9 @@ struct NetworkPlan {
         guard dnsEnabled else { return nil }
         var names: [String] = []
         for name in [attachment.containerName ?? ""] + aliases where !name.isEmpty && !names.contains(name) { names.append(name) }
-        let entry = AardvarkDNS.Entry(containerID: attachment.id.containerID, addresses: result.ips.map(\.address.address), names: names)
-        return AardvarkDNS.Addition(network: name, gateways: gateways(result), entry: entry)
+        let entry = AardvarkDNS.Entry(containerID: attachment.id.containerID, addresses: result.ips.map(\.address.address),
+                                      names: names, dnsServers: containerDNSServers)
+        return AardvarkDNS.Addition(network: name, gateways: gateways(result), networkDNSServers: networkDNSServers, entry: entry)
     }
 
     private func gateways(_ result: AttachmentResult) -> [IPAddress] {
@@ -177,6 +187,16 @@ struct NetworkPlan {
     }
 
     // MARK: Pieces
+
+    /// DNS server lists: IP addresses only (aardvark-dns would drop the whole file for one bad token).
+    static func servers(_ texts: [String]?, _ key: String) throws(PontoonError) -> [IPAddress] {
+        try (texts ?? []).map { text throws(PontoonError) -> IPAddress in
+            guard let ip = IPAddress(text) else {
+                throw PontoonError(.invalidConfiguration, "\(key): \"\(text)\" is not an IP address")
+            }
+            return ip
+        }
+    }
 
     struct Subnet {
         var subnet: IPNetwork

@@ -58,3 +58,91 @@ struct PodmanNetavarkTests {
         #expect(podman.sandboxKeysOnRealHost().isEmpty)
     }
 }
+
+@Suite("podman 4.3.1, netavark backend on pontoon: routed networks and port mappings", needsRoot)
+struct PodmanNetavarkFirewallTests {
+    /// Wait until `condition` holds (up to `seconds`).
+    private func eventually(_ seconds: Double = 5, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            if try condition() { return true }
+            usleep(50_000)
+        } while Date() < deadline
+        return try condition()
+    }
+
+    @Test("""
+        run -p 8080:80 answers from outside and 127.0.0.1; after nft flush ruleset, network reload restores it; \
+        connect and disconnect of a second routed network keep it, disconnect of the first hands it over; \
+        rm of the last container removes the bridge
+        """)
+    func portsReloadConnectAndBridgeLifetime() throws {
+        let podman = try PodmanHost("pmnvfw", backend: .netavark(.pontoon))
+        defer { podman.cleanup() }
+        let host = podman.host
+        // The outside world: a namespace wired to the private host, with no route to the containers.
+        let outside = try host.container("outside")
+        let uplink = "up\(podman.token)"
+        try host.exec(host.name, """
+            ip link add \(uplink) type veth peer name eth0 netns \(outside) && \
+            ip addr add 192.0.2.1/24 dev \(uplink) && ip link set \(uplink) up
+            """)
+        try host.exec(outside, "ip addr add 192.0.2.2/24 dev eth0 && ip link set eth0 up && ip link set lo up")
+        let network = "pr\(podman.token)", second = "ps\(podman.token)"
+        try podman.podmanOK(["network", "create", "--subnet", "10.99.26.0/24", network])
+        try podman.podmanOK(["network", "create", "--subnet", "10.99.27.0/24", second])
+        func bridge(_ name: String) throws -> String {
+            let described = try podman.podmanOK(["network", "inspect", name]).json as? [[String: Any]]
+            return try #require(described?.first?["network_interface"] as? String)
+        }
+        let bridge1 = try bridge(network), bridge2 = try bridge(second)
+
+        let run = try podman.run("web", network: network, options: ["-p", "8080:80"], command: ["httpd", "-f", "-p", "80", "-h", "/www"])
+        try #require(run.status == 0, "podman run -p 8080:80 on pontoon: \(run.stderrText)")
+        let ip = try #require(try podman.networkSettings("web", network: network)["IPAddress"] as? String)
+        // curl, not busybox wget: the static busybox's wget crashes on this distribution.
+        func page(from namespace: String, _ address: String) throws -> Bool {
+            try host.exec(namespace, "curl -s -m 3 http://\(address)/index.html").stdoutText.contains(PodmanHost.indexPage)
+        }
+        #expect(try eventually { try page(from: host.name, "\(ip):80") }, "httpd answers in the container")
+        #expect(try page(from: outside, "192.0.2.1:8080"), "from outside")
+        #expect(try page(from: host.name, "127.0.0.1:8080"), "from 127.0.0.1")
+        #expect(try podman.exec("web", "ping -c 1 -W 2 192.0.2.2").status == 0, "masqueraded to the outside")
+
+        // Someone flushes the firewall; podman network reload writes it again.
+        try host.exec(host.name, "nft flush ruleset")
+        #expect(!(try page(from: outside, "192.0.2.1:8080")), "nothing answers after the flush")
+        try podman.podmanOK(["network", "reload", "web"])
+        #expect(try page(from: outside, "192.0.2.1:8080"), "from outside after network reload")
+        #expect(try page(from: host.name, "127.0.0.1:8080"), "from 127.0.0.1 after network reload")
+
+        // connect sends the new network with the container's port list: the ports stay where they are.
+        let connect = try podman.podman(["network", "connect", second, "web"])
+        #expect(connect.status == 0, "network connect of a routed network to a container with -p: \(connect.stderrText)")
+        #expect(try podman.exec("web", "ls /sys/class/net").stdoutText.contains("eth1"))
+        #expect(try page(from: outside, "192.0.2.1:8080"), "from outside after connect")
+        try podman.podmanOK(["network", "disconnect", second, "web"])
+        #expect(try page(from: outside, "192.0.2.1:8080"), "from outside after disconnect of the second network")
+        #expect(try page(from: host.name, "127.0.0.1:8080"), "from 127.0.0.1 after disconnect of the second network")
+        #expect(!(try podman.hostLinks().contains(bridge2)), "the second network's bridge went with its last container")
+
+        // Disconnecting the network that holds the ports hands them to the one the container stays on.
+        try podman.podmanOK(["network", "connect", second, "web"])
+        try podman.podmanOK(["network", "disconnect", network, "web"])
+        #expect(try page(from: outside, "192.0.2.1:8080"), "from outside through the second network after disconnect of the first")
+        #expect(try page(from: host.name, "127.0.0.1:8080"), "from 127.0.0.1 through the second network")
+        #expect(!(try podman.hostLinks().contains(bridge1)), "the first network's bridge went with its last container")
+
+        try podman.podmanOK(["rm", "--force", "--time", "0", "web"])
+        #expect(!(try page(from: outside, "192.0.2.1:8080")), "the port no longer answers")
+        #expect(try podman.hostLinks() == ["lo", uplink], "the bridge \(bridge2) went with the last container")
+        try podman.podmanOK(["network", "rm", network, second])
+        let ruleset = try host.exec(host.name, "nft list ruleset").stdoutText
+        #expect(!ruleset.contains("10.99.26.") && !ruleset.contains("10.99.27."), "no rule of the networks remains: \(ruleset)")
+        let state = try podman.sandboxShell("find /run/containers/networks/pontoon -type f 2>/dev/null").stdoutText
+        #expect(state.isEmpty, "pontoon state left: \(state)")
+        try host.exec(host.name, "ip link delete \(uplink)")
+        let left = try podman.leftovers(network: network, bridge: nil)
+        #expect(left.isEmpty, "left after podman rm and network rm: \(left)")
+    }
+}

@@ -131,8 +131,23 @@ struct AttachmentSetup {
 /// Everything a successful ADD made, ready to be removed again, newest first.
 public struct AttachmentUndo {
     let rollback: Rollback
+    /// What runs once the rollback is done (outside the ADD's locks).
+    var then: [() throws -> Void] = []
 
-    public func callAsFunction() { rollback.run() }
+    init(rollback: Rollback) { self.rollback = rollback }
+
+    func followed(by step: @escaping () throws -> Void) -> AttachmentUndo {
+        var copy = self
+        copy.then.append(step)
+        return copy
+    }
+
+    public func callAsFunction() {
+        rollback.run()
+        for step in then {
+            do { try step() } catch { Log.error("after rolling back: \(error)") }
+        }
+    }
 }
 
 /// Opening a container's network namespace, with a "does not exist" that maps to CNI code 3.

@@ -37,6 +37,7 @@ struct AttachmentTeardown {
         }
         try ipam?.release(id)
         try records.remove(network: network.name, id: id)
+        try BridgeLifetime(records: records, network: network).retireIfUnused(host: host, bridge: record?.bridge)
     }
 
     /// GC of an attachment the runtime no longer knows: its host end (and with it the container

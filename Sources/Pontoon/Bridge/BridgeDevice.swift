@@ -11,6 +11,10 @@ struct BridgeDevice {
     let network: BridgeNetwork
 
     var name: String { network.bridgeName }
+    /// With netavark's lifetime the bridge (and its gateways) go only under `BridgeLifetime`'s
+    /// exclusive lock: a failed ADD removing them here, under the shared one, could pull them from
+    /// under a concurrent ADD that found them.
+    var ownedByLifetime: Bool { network.bridgeGoesWithLastAttachment }
 
     func ensure(rollback: inout Rollback) throws -> Link {
         var created = false
@@ -26,11 +30,11 @@ struct BridgeDevice {
                                    details: "vlan and vlanTrunk need a kernel built with CONFIG_BRIDGE_VLAN_FILTERING")
             } catch {
                 // The kernel may have made it and only the answer was lost: remove it if unused.
-                rollback.add("bridge \(name) (creation answer lost)") { try removeIfUnused() }
+                if !ownedByLifetime { rollback.add("bridge \(name) (creation answer lost)") { try removeIfUnused() } }
                 throw error
             }
             // Registered before anything else can fail (even the lookup below).
-            if created { rollback.add("bridge \(name)") { try removeIfUnused() } }
+            if created && !ownedByLifetime { rollback.add("bridge \(name)") { try removeIfUnused() } }
             link = try socket.link(named: name)
         }
         guard let bridge = link else {
@@ -71,7 +75,9 @@ struct BridgeDevice {
             do {
                 try socket.addAddress(wanted, index: bridge.index, noDAD: true)
                 let index = bridge.index
-                rollback.add("gateway \(wanted) on \(name)") { try removeAddressIfUnused(wanted, index: index) }
+                if !ownedByLifetime {
+                    rollback.add("gateway \(wanted) on \(name)") { try removeAddressIfUnused(wanted, index: index) }
+                }
             } catch let error as NetlinkError where error.isExists {
                 // A concurrent ADD of the same network put it there first.
             }

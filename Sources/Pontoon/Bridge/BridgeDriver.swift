@@ -17,7 +17,23 @@ public struct BridgeDriver {
     public func add(_ attachment: Attachment, ipam: (any AddressAllocator)?,
                     firewall: any Firewall) throws -> (result: AttachmentResult, undo: AttachmentUndo) {
         defer { logNetlinkCount() }
-        return try AttachmentSetup(attachment: attachment, ipam: ipam, firewall: firewall, records: records).run()
+        let lifetime = BridgeLifetime(records: records, network: attachment.network)
+        guard lifetime.applies else {
+            return try AttachmentSetup(attachment: attachment, ipam: ipam, firewall: firewall, records: records).run()
+        }
+        // Opened before any namespace switch: whatever happens in the container's namespace, the
+        // bridge looked for (and deleted) afterwards is the host's.
+        let host = try RouteSocket()
+        do {
+            let (result, undo) = try lifetime.attaching {
+                try AttachmentSetup(attachment: attachment, ipam: ipam, firewall: firewall, records: records).run()
+            }
+            return (result, undo.followed(by: { try lifetime.retireIfUnused(host: host) }))
+        } catch {
+            // The failed ADD may have made the bridge: it goes when nobody else is on it.
+            do { try lifetime.retireIfUnused(host: host) } catch let retire { Log.error("removing the unused bridge failed: \(retire)") }
+            throw error
+        }
     }
 
     /// DEL: remove the firewall state, the container interface, the lease and the record; anything
@@ -87,6 +103,7 @@ public struct BridgeDriver {
         if !stale.isEmpty {
             let teardown = try AttachmentTeardown(records: records, network: network)
             for record in stale { try teardown.removeStale(record) }
+            try BridgeLifetime(records: records, network: network).retireIfUnused(host: teardown.host)
         }
         // Half-written records of ADDs that were killed before they could rename them.
         try records.removeAbandonedTemporaries(network: network.name)

@@ -2,8 +2,10 @@ import Glibc
 import NetAddress
 
 /// Container name resolution through aardvark-dns, the way netavark runs it: one config file per
-/// network in `directory` (first line: the gateway addresses it answers on; then one line per
-/// container: `<id> <ipv4s> <ipv6s> <names>`, lists comma-separated), one daemon for all of them
+/// network in `directory` (first line: the gateway addresses it answers on, then optionally the
+/// network's upstream servers; then one line per container: `<id> <ipv4s> <ipv6s> <names>`, then
+/// optionally the container's own upstream servers; lists comma-separated; Debian's aardvark-dns
+/// 1.4 forwards other names to those servers instead of resolv.conf's), one daemon for all of them
 /// (`aardvark-dns --config <directory> -p 53 run`, pid in `<directory>/aardvark.pid`), told to
 /// reload with SIGHUP and stopped when the last entry goes. Changes are serialised by a lock kept
 /// outside the directory (aardvark reads every file in it as a network).
@@ -12,17 +14,20 @@ public struct AardvarkDNS: Sendable {
         public var containerID: String
         public var addresses: [IPAddress]
         public var names: [String]
+        /// Where aardvark-dns forwards this container's other queries (podman's `--dns`).
+        public var dnsServers: [IPAddress]
 
-        public init(containerID: String, addresses: [IPAddress], names: [String]) {
+        public init(containerID: String, addresses: [IPAddress], names: [String], dnsServers: [IPAddress] = []) {
             self.containerID = containerID
             self.addresses = addresses
             self.names = names
+            self.dnsServers = dnsServers
         }
 
         var line: String {
             let v4 = addresses.filter { $0.family == .v4 }.map(\.description).joined(separator: ",")
             let v6 = addresses.filter { $0.family == .v6 }.map(\.description).joined(separator: ",")
-            return "\(containerID) \(v4) \(v6) \(names.joined(separator: ","))"
+            return "\(containerID) \(v4) \(v6) \(names.joined(separator: ","))" + AardvarkDNS.serverColumn(dnsServers)
         }
     }
 
@@ -52,17 +57,28 @@ public struct AardvarkDNS: Sendable {
         }
     }
 
-    /// A container's entry on one network; `gateways` head the network's file when it is new.
+    /// A container's entry on one network; `gateways` and the network's upstream servers head the
+    /// network's file when it is new (as with netavark, a later container does not rewrite them:
+    /// `update` does).
     public struct Addition: Sendable {
         public var network: String
         public var gateways: [IPAddress]
+        public var networkDNSServers: [IPAddress]
         public var entry: Entry
 
-        public init(network: String, gateways: [IPAddress], entry: Entry) {
+        public init(network: String, gateways: [IPAddress], networkDNSServers: [IPAddress] = [], entry: Entry) {
             self.network = network
             self.gateways = gateways
+            self.networkDNSServers = networkDNSServers
             self.entry = entry
         }
+
+        var header: String { gateways.map(\.description).joined(separator: ",") + AardvarkDNS.serverColumn(networkDNSServers) }
+    }
+
+    /// The optional last column of a line: ` a,b`, or nothing.
+    static func serverColumn(_ servers: [IPAddress]) -> String {
+        servers.isEmpty ? "" : " " + servers.map(\.description).joined(separator: ",")
     }
 
     /// Adds each entry (replacing the container's earlier one on that network), then starts or
@@ -72,7 +88,7 @@ public struct AardvarkDNS: Sendable {
         _ = try StoreLock.withLock(directory: lockDirectory, createDirectory: true) {
             try FileSystem.makeDirectories(directory, mode: 0o700)
             for addition in additions {
-                var lines = try read(addition.network) ?? [addition.gateways.map(\.description).joined(separator: ",")]
+                var lines = try read(addition.network) ?? [addition.header]
                 lines = [lines[0]] + lines.dropFirst().filter { !$0.hasPrefix(addition.entry.containerID + " ") } + [addition.entry.line]
                 try write(addition.network, lines)
             }
@@ -96,6 +112,28 @@ public struct AardvarkDNS: Sendable {
             }
             try apply()
         }
+    }
+
+    /// `update <network> --network-dns-servers`: the network's upstream servers become `servers`
+    /// (none: resolv.conf's again), and a running aardvark-dns reloads. False when no container of
+    /// the network has an entry (no file): the servers reach aardvark-dns with the network's next
+    /// setup, from `network_dns_servers`.
+    public func updateNetworkDNSServers(network: String, servers: [IPAddress]) throws -> Bool {
+        let outcome = try StoreLock.withLock(directory: lockDirectory, createDirectory: false) { () throws -> Bool in
+            guard let lines = try read(network) else { return false }
+            // The first column (the addresses aardvark listens on) stays; the second is replaced.
+            let listen = lines[0].split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+            let header = listen + Self.serverColumn(servers)
+            if header != lines[0] {
+                try write(network, [header] + lines.dropFirst())
+                if let running = runningPID(), kill(running, SIGHUP) != 0 {
+                    throw PontoonError(.system, "cannot reload aardvark-dns (pid \(running))")
+                }
+            }
+            return true
+        }
+        if case .ran(let updated) = outcome { return updated }
+        return false
     }
 
     /// Stops aardvark-dns when no network file is left, reloads it when running, starts it otherwise.

@@ -28,6 +28,9 @@ public struct BridgeNetwork: Sendable {
     public var dns = DNS()
     /// Which firewall driver writes the masquerade, forwarding and port-mapping rules.
     public var firewall: FirewallKind = .nftables
+    /// netavark's bridge lifetime: the bridge is deleted with the network's last attachment. The
+    /// reference CNI plugin (false) leaves it for the next container.
+    public var bridgeGoesWithLastAttachment = false
 
     public init(name: String) {
         self.name = name

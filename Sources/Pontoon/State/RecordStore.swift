@@ -65,6 +65,21 @@ public struct RecordStore: Sendable {
         }
     }
 
+    /// The container's records on networks other than `excluded` (netavark mode: what a
+    /// `network connect` joins). Reads only file names, and only the container's records.
+    public func records(ofContainer containerID: String, excluding excluded: Set<String>) -> [AttachmentRecord] {
+        let prefixes = RecordName.prefixes(for: containerID)
+        var found: [AttachmentRecord] = []
+        for network in ((try? FileSystem.listDirectory(directory)) ?? nil) ?? [] where !network.hasPrefix(".") && !excluded.contains(network) {
+            let folder = networkDirectory(network)
+            for name in ((try? FileSystem.listDirectory(folder)) ?? nil) ?? []
+            where name.hasSuffix(".json") && prefixes.contains(where: name.hasPrefix) {
+                if let record = loadFile("\(folder)/\(name)"), record.containerID == containerID { found.append(record) }
+            }
+        }
+        return found
+    }
+
     /// Every readable record of a network.
     public func all(network: String) -> [AttachmentRecord] {
         let names = (try? FileSystem.listDirectory(networkDirectory(network))) ?? nil
@@ -90,6 +105,11 @@ enum RecordName {
     }
 
     static func isHashed(_ id: AttachmentID) -> Bool { fileName(for: id).contains("~") }
+
+    /// How a record file of the container can begin (plain or shortened, whatever the interface).
+    static func prefixes(for containerID: String) -> [String] {
+        ["\(containerID)@", "\(String(containerID.utf8.prefix(64))!)~\(hash(containerID))@"]
+    }
 
     /// FNV-1a, 128 bits, as 32 hex digits: stable across runs and builds (unlike `Hasher`).
     static func hash(_ text: String) -> String {

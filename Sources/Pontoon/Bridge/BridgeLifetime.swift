@@ -1,0 +1,49 @@
+import Netlink
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// netavark's bridge lifetime (`BridgeNetwork.bridgeGoesWithLastAttachment`): the bridge is
+/// deleted when the network's last attachment goes. "Last" is decided under a per-network lock,
+/// `<stateDir>/.bridges/<network>/lock`: every ADD holds it shared from finding (or making) the
+/// bridge until its record is written, and the check "no record and no port left, so delete the
+/// bridge" runs exclusive. So an ADD racing the teardown of the last container either finishes
+/// first (its record keeps the bridge) or starts after the bridge is gone (and makes it again);
+/// it never attaches to a bridge being deleted. Independent of the firewall, so internal networks
+/// and `firewall: none` follow the same rule. `.bridges` cannot be a network name.
+struct BridgeLifetime {
+    let records: RecordStore
+    let network: BridgeNetwork
+
+    var applies: Bool { network.bridgeGoesWithLastAttachment }
+    private var lockDirectory: String { "\(records.directory)/.bridges/\(network.name)" }
+
+    /// Runs an ADD's body under the shared lock (directly when the bridge outlives attachments).
+    func attaching<T>(_ body: () throws -> T) throws -> T {
+        guard applies else { return try body() }
+        return try VanishingLock.withLock(directory: lockDirectory, mode: .shared) { _ in try body() }
+    }
+
+    /// After a DEL, a failed ADD or an undone one: delete the bridge when no attachment of the
+    /// network is recorded and nothing is plugged into it (netavark's own test). The lock and the
+    /// network's empty record directory go with it. `bridge`: the name the record held, when known.
+    func retireIfUnused(host: RouteSocket, bridge: String? = nil) throws {
+        guard applies else { return }
+        try VanishingLock.withLock(directory: lockDirectory, mode: .exclusive) { remove in
+            let folder = records.networkDirectory(network.name)
+            // Every record file counts, even one that cannot be read: its attachment may be alive.
+            let recorded = (try FileSystem.listDirectory(folder) ?? []).contains { $0.hasSuffix(".json") }
+            guard !recorded else { return }
+            let name = bridge ?? network.bridgeName
+            if let link = try host.link(named: name), link.kind == "bridge", try host.links(master: link.index).isEmpty {
+                do {
+                    try host.deleteLink(index: link.index)
+                    Log.debug("bridge \(name) removed with the last attachment of network \(network.name)")
+                } catch let error as NetlinkError where error.isNoDevice {
+                }
+            }
+            rmdir(folder) // fails harmlessly when temporaries of a running writer are still there
+            remove = true
+        }
+    }
+}
