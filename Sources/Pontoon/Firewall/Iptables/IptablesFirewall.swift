@@ -23,6 +23,10 @@ public struct IptablesFirewall: Firewall {
     private var networksDirectory: String { "\(stateDirectory)/.iptables/networks" }
 
     public func add(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {
+        if network.macSpoofCheck {
+            throw PontoonError(.unsupported, "macspoofchk is not supported by the iptables firewall driver",
+                               details: "use the nftables driver for MAC spoof checking, or leave macspoofchk off")
+        }
         try claims.claim(attachment)
         do {
             if firstInNetwork {
@@ -132,6 +136,9 @@ public struct IptablesFirewall: Firewall {
             switch try tool.presence(jumps[0]) {
             case .chainMissing:
                 created = true
+                if shared.chain == IptablesRules.isolation {
+                    for target in IptablesRules.isolationTargets { script.declare(.filter, target) }
+                }
                 script.declare(shared.table, shared.chain)
                 for rule in extra { script.append(rule) }
                 for jump in jumps { script.insertFirst(jump) }
@@ -202,6 +209,13 @@ public struct IptablesFirewall: Firewall {
             chains.append((shared.table, shared.chain))
         }
         for (table, chain) in chains { script.deleteChain(table, chain) }
+        if chains.contains(where: { $0.1 == IptablesRules.isolation }) {
+            // Declared first: deleting one that is already gone must not fail the run.
+            for target in IptablesRules.isolationTargets {
+                script.declare(.filter, target)
+                script.deleteChain(.filter, target)
+            }
+        }
         do {
             try tool.restore(script, what: "remove Pontoon's shared chains")
         } catch {
