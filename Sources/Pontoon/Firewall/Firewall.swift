@@ -31,10 +31,10 @@ public enum FirewallKind: String, Codable, Sendable, CaseIterable {
     case nftables, iptables, none
 
     /// The driver for a network; `stateDirectory` is where a driver keeps what the kernel cannot
-    /// (the iptables driver's host-port claims).
+    /// (the host-port claims, `HostPortClaims`).
     public func driver(stateDirectory: String) -> any Firewall {
         switch self {
-        case .nftables: return NftablesFirewall()
+        case .nftables: return NftablesFirewall(stateDirectory: stateDirectory)
         case .iptables: return IptablesFirewall(stateDirectory: stateDirectory)
         case .none: return NoFirewall()
         }

@@ -5,7 +5,7 @@ import Netlink
 /// the ruleset of `IptablesRules`, one `iptables-restore --noflush` run per family per operation.
 ///
 /// An attachment's ADD and DEL append or delete its own DNAT rules and nothing else: no listing,
-/// no rewriting. Host ports are made exclusive by `HostPortClaims`. Whether shared rules already
+/// no rewriting. Host ports are made exclusive by `HostPortClaims` (shared with nftables). Whether shared rules already
 /// exist is asked with `iptables -C` only when a network is set up, torn down or reloaded.
 public struct IptablesFirewall: Firewall {
     public var kind: FirewallKind { .iptables }

@@ -8,10 +8,27 @@ import Glibc
 /// netfilter netlink, one transaction per operation.
 public struct NftablesFirewall: Firewall {
     public var kind: FirewallKind { .nftables }
+    let stateDirectory: String
 
-    public init() {}
+    public init(stateDirectory: String) {
+        self.stateDirectory = stateDirectory
+    }
+
+    /// The maps make one key exclusive, but "every address" and one host IP are different keys:
+    /// the claims refuse a port mapped on one host IP and on every address (either order).
+    private var claims: HostPortClaims { HostPortClaims(stateDirectory: stateDirectory) }
 
     public func add(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {
+        try claims.claim(attachment)
+        do {
+            try write(attachment, network: network, firstInNetwork: firstInNetwork)
+        } catch {
+            try? claims.release(attachment)
+            throw error
+        }
+    }
+
+    private func write(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {
         let socket = try NetfilterSocket()
         var changes = NftTransaction()
         if firstInNetwork { changes.append(setUp(network)) }
@@ -50,6 +67,7 @@ public struct NftablesFirewall: Firewall {
         }
         if lastInNetwork { changes.append(PontoonTable.removeNetwork(network)) }
         try socket.applyRemoval(changes)
+        try claims.release(attachment)
     }
 
     public func check(_ attachment: FirewallAttachment, network: FirewallNetwork) throws {
@@ -87,6 +105,7 @@ public struct NftablesFirewall: Firewall {
 
     public func reload(network: FirewallNetwork, attachments: [FirewallAttachment]) throws {
         let socket = try NetfilterSocket()
+        for attachment in attachments { try claims.reclaim(attachment) }
         var changes = setUp(network)
         if network.macSpoofCheck { changes.append(MacSpoofTable.base()) }
         for attachment in attachments {
