@@ -155,3 +155,58 @@ struct FirewallIsolationTests {
         #expect(!text.contains("PONTOON") && !text.contains("10.99.0."), "\(text)")
     }
 }
+
+/// netavark's `isolate` option: "true" cuts a network off from other isolated networks, "strict"
+/// from every other network; both ways.
+@Suite("netavark mode: the isolate option", needsRoot)
+struct NetavarkIsolationTests {
+    /// podman's setup capture for one container on one network of its own.
+    func stdin(network: String, index: Int, isolate: String?, container: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Repository.testdata + "/podman/podman-netavark-setup.json"))
+        var stdin = (try JSONSerialization.jsonObject(with: data) as! [String: Any])["stdin"] as! [String: Any]
+        var info = (stdin["network_info"] as! [String: [String: Any]])["podman"]!
+        info["name"] = network
+        info["id"] = String(repeating: "\(index)", count: 64)
+        info["network_interface"] = "nvb\(index)"
+        info["subnets"] = [["subnet": "10.8\(index).0.0/24", "gateway": "10.8\(index).0.1"]]
+        if let isolate { info["options"] = ["isolate": isolate] }
+        stdin["network_info"] = [network: info]
+        stdin["networks"] = [network: ["static_ips": ["10.8\(index).0.2"], "interface_name": "eth0"]]
+        stdin["port_mappings"] = []
+        stdin["container_id"] = String(repeating: "c\(index)", count: 32)
+        stdin["container_name"] = container
+        return stdin
+    }
+
+    @Test("true: two isolated networks cannot talk, each still talks to a plain one; strict: not even with a plain one",
+          arguments: ["nftables", "iptables"])
+    func isolateOption(driver: String) throws {
+        let lab = try FirewallLab("nviso\(driver.prefix(2))")
+        defer { lab.cleanup() }
+        let host = lab.host
+        let options = ["--firewall-driver", driver]
+        let specs: [(String, Int, String?)] = [("isoa", 1, "true"), ("isob", 2, "true"), ("plain", 3, nil), ("strict", 4, "strict")]
+        var containers: [String: (String, [String: Any])] = [:]
+        for (network, index, isolate) in specs {
+            let container = try host.container(network)
+            let input = try stdin(network: network, index: index, isolate: isolate, container: network)
+            let setup = try host.netavark(options + ["setup", PrivateHost.path(container)], input)
+            try #require(setup.status == 0, "\(network): \(setup.stdoutText)")
+            try lab.serve(in: container, port: 7000)
+            containers[network] = (container, input)
+        }
+        func reaches(_ from: String, _ index: Int) throws -> Bool {
+            try lab.probe(from: containers[from]!.0, "tcp", "10.8\(index).0.2", 7000).hasPrefix("tcp4 ")
+        }
+        #expect(try !reaches("isoa", 2) && !reaches("isob", 1), "isolated networks are cut off from each other")
+        #expect(try reaches("isoa", 3) && reaches("plain", 1), "an isolated network still talks to a plain one")
+        #expect(try !reaches("strict", 3) && !reaches("plain", 4) && !reaches("strict", 1), "strict talks to no other network")
+        #expect(try host.pings(from: containers["strict"]!.0, FirewallLab.outsideV4), "strict still reaches the outside")
+        for (network, _, _) in specs {
+            let (container, input) = containers[network]!
+            #expect(try host.netavark(options + ["teardown", PrivateHost.path(container)], input).status == 0)
+        }
+        let rules = driver == "nftables" ? try lab.ruleset() : try host.exec(host.name, "iptables-save; ip6tables-save").stdoutText
+        #expect(!rules.contains("nvb") && !rules.contains("10.8"), "nothing of the networks is left: \(rules)")
+    }
+}
