@@ -60,11 +60,11 @@ struct FirewallIsolationTests {
         checked["prevResult"] = addA.json
         let check = try lab.host.cni("CHECK", container: a, config: checked)
         #expect(check.status == 0, "\(check.stdoutText)")
-        if driver == "nftables" {
-            try lab.host.exec(lab.host.name, "nft delete element inet pontoon isolation '{ \"pti0\" }'")
-            let broken = try lab.host.cni("CHECK", container: a, config: checked)
-            #expect(broken.errorCode == 105 && broken.errorMessage.contains("does not isolate bridge pti0"), "\(broken.stdoutText)")
-        }
+        // Someone removes the isolation: CHECK says so (and DEL still cleans up).
+        try lab.host.exec(lab.host.name, driver == "nftables" ? "nft delete element inet pontoon isolation '{ \"pti0\" }'"
+                          : "iptables -F PONTOON-ISOLATION")
+        let broken = try lab.host.cni("CHECK", container: a, config: checked)
+        #expect(broken.errorCode == 105 && broken.errorMessage.contains("isolate bridge pti0"), "\(broken.stdoutText)")
         #expect(try lab.host.cni("DEL", container: a, config: isolated).status == 0)
         #expect(try lab.host.cni("DEL", container: a2, config: isolated).status == 0)
         let left = try rules(lab, driver: driver)

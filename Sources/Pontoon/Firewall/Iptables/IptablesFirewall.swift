@@ -61,6 +61,12 @@ public struct IptablesFirewall: Firewall {
                     throw PontoonError(.checkFailed, "iptables has no rules for subnet \(subnet) of network \(network.name)")
                 }
             }
+            if network.isolation != .off && network.subnets.contains(where: { $0.family == family }) {
+                let cut = IptablesRules.networkJumps(network, family: family).filter { $0.chain == IptablesRules.isolation }
+                for rule in cut where try !tool.exists(rule) {
+                    throw PontoonError(.checkFailed, "iptables does not isolate bridge \(network.bridge) of network \(network.name)")
+                }
+            }
             for port in attachment.hostPorts where port.family == family {
                 for rule in IptablesRules.dnatRules(port, attachment: attachment.id, network: network.name) where try !tool.exists(rule) {
                     throw PontoonError(.checkFailed, "host port \(port.hostDescription) is not mapped, "
