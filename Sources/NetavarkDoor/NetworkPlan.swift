@@ -62,8 +62,17 @@ struct NetworkPlan {
             try NetworkLimits.validateVLAN(vlan, key: "network \(name) option vlan")
             network.vlan = vlan
         }
-        if forSetup, let isolate = options["isolate"], isolate != "false" {
-            throw PontoonError(.unsupported, "network \(name): option isolate is not supported yet", details: "it needs the firewall")
+        // netavark: "true" cuts the network off from other isolated networks, "strict" from every other one.
+        switch options["isolate"] {
+        case nil, "false": network.isolation = .off
+        case "true": network.isolation = .isolated
+        case "strict": network.isolation = .strict
+        case let other? where forSetup:
+            throw PontoonError(.invalidConfiguration, "network \(name): option isolate \"\(other)\" must be true, false or strict")
+        default: network.isolation = .off
+        }
+        if forSetup && network.isolation != .off && firewall == .none {
+            throw PontoonError(.unsupported, "network \(name): option isolate needs a firewall driver, but it is none")
         }
         let metric = try options["metric"].map { text throws(PontoonError) -> Int in
             guard let value = Int(text), value >= 0 else {

@@ -28,12 +28,15 @@ struct FirewallConfigTests {
         #expect(throws: CNIError.self) { try request(["ipMasqBackend": "none"]).bridgeNetwork() }
     }
 
-    @Test("an unknown driver is a config error (7); isolate and macspoofchk are refused as not built (2)")
+    @Test("an unknown driver is a config error (7); isolate is strict isolation; isolate and macspoofchk without a firewall are refused (2)")
     func refused() throws {
         let unknown = #expect(throws: CNIError.self) { try request(["firewall": "pf"]).bridgeNetwork() }
         #expect(unknown?.code == 7)
         #expect(unknown?.message == "invalid firewall \"pf\": must be nftables, iptables or none")
-        for extra: [String: Any] in [["isolate": true], ["macspoofchk": true]] {
+        #expect(try request(["isolate": true]).bridgeNetwork().isolation == .strict)
+        #expect(try request(["isolate": false]).bridgeNetwork().isolation == .off)
+        #expect(try request(["macspoofchk": true]).bridgeNetwork().macSpoofCheck)
+        for extra: [String: Any] in [["isolate": true, "firewall": "none"], ["macspoofchk": true, "firewall": "none"]] {
             let error = #expect(throws: CNIError.self) { try request(extra).bridgeNetwork() }
             #expect(error?.code == 2, "\(extra)")
         }

@@ -57,6 +57,20 @@ struct FirewallLab {
     func cleanup() { host.cleanup() }
 }
 
+/// The host-port claim files of both drivers, as `<family>-<protocol>-<address>-<port>`; an
+/// empty port directory would be a leak, so it shows as `<directory>-empty`.
+func hostPortClaims(_ lab: FirewallLab) -> [String] {
+    let root = "\(lab.host.stateDir)/.hostports"
+    var names: [String] = []
+    for port in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+        let parts = port.split(separator: "-")
+        let addresses = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(port)")) ?? []
+        if addresses.isEmpty { names.append("\(port)-empty") }
+        for address in addresses where parts.count == 3 { names.append("\(parts[0])-\(parts[1])-\(address)-\(parts[2])") }
+    }
+    return names.sorted()
+}
+
 /// A port mapping as a runtime sends it.
 func mapping(_ hostPort: Int, _ containerPort: Int, _ transport: String = "tcp", hostIP: String? = nil) -> [String: Any] {
     var entry: [String: Any] = ["hostPort": hostPort, "containerPort": containerPort, "protocol": transport]

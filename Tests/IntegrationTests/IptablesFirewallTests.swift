@@ -17,10 +17,8 @@ struct IptablesFirewallTests {
         return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
     }
 
-    /// The host-port claim files.
-    func claims(_ lab: Lab) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "\(lab.host.stateDir)/.iptables/hostports")) ?? []).sorted()
-    }
+    /// The host-port claim files, as `<family>-<protocol>-<address>-<port>`.
+    func claims(_ lab: Lab) -> [String] { hostPortClaims(lab) }
 
     @Test("masqueraded traffic reaches the outside with the host's source address; ipMasqBackend picks the driver too")
     func masquerade() throws {

@@ -202,6 +202,49 @@ struct PodmanCNIFirewallTests {
     }
 }
 
+extension PodmanCNIFirewallTests {
+    @Test("podman network reload after nft flush ruleset: the -p mapping answers again, from outside and 127.0.0.1, same address")
+    func reloadAfterFlush() throws {
+        let podman = try PodmanHost("pmrl", backend: .cni)
+        defer { podman.cleanup() }
+        let host = podman.host
+        let network = "pnet\(podman.token)", bridge = "ptb\(podman.token)"
+        let outside = try host.container("outside")
+        try host.exec(host.name, """
+            ip link add up\(podman.token) type veth peer name eth0 netns \(outside) && \
+            ip addr add 192.0.2.1/24 dev up\(podman.token) && ip link set up\(podman.token) up
+            """)
+        try host.exec(outside, "ip addr add 192.0.2.2/24 dev eth0 && ip link set eth0 up && ip link set lo up")
+        try podman.addCNINetwork(network, plugin: pontoonPlugin(
+            podman, bridge: bridge, subnet: "10.99.24.0/24", gateway: "10.99.24.1",
+            ["ipMasq": true, "capabilities": ["portMappings": true, "ips": true, "mac": true]]))
+        let run = try podman.run("web", network: network, options: ["-p", "8080:80"], command: ["httpd", "-f", "-p", "80", "-h", "/www"])
+        try #require(run.status == 0, "podman run -p 8080:80: \(run.stderrText)")
+        let ip = try #require(try podman.networkSettings("web", network: network)["IPAddress"] as? String)
+        let page = "curl -s -m 3 http://%@/index.html"
+        func answers(_ namespace: String, _ address: String) throws -> Bool {
+            try host.exec(namespace, String(format: page, address)).stdoutText.contains(PodmanHost.indexPage)
+        }
+        #expect(try eventually { try answers(outside, "192.0.2.1:8080") }, "mapped before the flush")
+
+        try host.exec(host.name, "nft flush ruleset")
+        #expect(try !answers(outside, "192.0.2.1:8080"), "the flush removed the mapping")
+        let reload = try podman.podmanOK(["network", "reload", "web"])
+        #expect(reload.status == 0, "\(reload.stderrText)")
+        #expect(try eventually { try answers(outside, "192.0.2.1:8080") }, "from outside after reload")
+        #expect(try answers(host.name, "127.0.0.1:8080"), "from 127.0.0.1 after reload")
+        #expect(try podman.networkSettings("web", network: network)["IPAddress"] as? String == ip, "same address")
+        #expect(podman.leases(network) == [ip] && podman.records(network).count == 1)
+
+        try podman.podmanOK(["rm", "--force", "--time", "0", "web"])
+        try host.exec(host.name, "ip link delete up\(podman.token)")
+        let left = try podman.leftovers(network: network, bridge: bridge)
+        #expect(left.isEmpty, "left after podman rm -f: \(left)")
+        let ruleset = try host.exec(host.name, "nft list ruleset").stdoutText
+        #expect(!ruleset.contains(ip) && !ruleset.contains("10.99.24."), "\(ruleset)")
+    }
+}
+
 @Suite("podman harness self-test: netavark backend with Debian's netavark 1.4.0", needsRoot)
 struct PodmanNetavarkHarnessTests {
     @Test("network create, two containers ping by address and by name, rm and network rm leave nothing")

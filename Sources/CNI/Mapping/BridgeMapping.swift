@@ -40,6 +40,8 @@ extension CNIRequest {
         network.enableDAD = config.enabledad ?? false
         network.macSpoofCheck = config.macspoofchk ?? false
         network.portIsolation = config.portIsolation ?? false
+        // CNI's isolate cuts the network off from every other Pontoon bridge, both ways.
+        network.isolation = config.isolate == true ? .strict : .off
         network.disableContainerInterface = config.disableContainerInterface ?? false
         network.dns = try config.dns.map { dns throws(CNIError) in try dns.model(key: "dns") } ?? DNS()
         network.firewall = try firewallKind()
@@ -68,11 +70,10 @@ extension CNIRequest {
     /// that silently lacks the filtering or shaping the operator asked for.
     private func rejectUnimplemented(_ network: BridgeNetwork) throws(CNIError) {
         guard command == .add || command == .check else { return }
-        if network.macSpoofCheck {
-            throw CNIError(.unsupportedField, "macspoofchk is not supported yet", details: "MAC spoof filtering is not built yet")
-        }
-        if config.isolate == true {
-            throw CNIError(.unsupportedField, "isolate is not supported yet", details: "network isolation is not built yet")
+        if network.firewall == .none && (network.macSpoofCheck || network.isolation != .off) {
+            let key = network.macSpoofCheck ? "macspoofchk" : "isolate"
+            throw CNIError(.unsupportedField, "\(key) needs a firewall driver, but firewall is \"none\"",
+                           details: "use the nftables or iptables driver, or leave \(key) off")
         }
         if config.runtimeConfig?.bandwidth != nil {
             throw CNIError(.unsupportedField, "runtimeConfig.bandwidth is not supported", details: "Pontoon does not shape traffic")

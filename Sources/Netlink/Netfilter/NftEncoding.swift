@@ -192,7 +192,12 @@ enum NftEncoding {
         }
         switch expression {
         case .meta(let key, let register):
-            let code = switch key { case .nfproto: NFT_META_NFPROTO.rawValue; case .l4proto: NFT_META_L4PROTO.rawValue }
+            let code = switch key {
+            case .nfproto: NFT_META_NFPROTO.rawValue
+            case .l4proto: NFT_META_L4PROTO.rawValue
+            case .inputInterfaceName: NFT_META_IIFNAME.rawValue
+            case .outputInterfaceName: NFT_META_OIFNAME.rawValue
+            }
             return make("meta") { set($0, NFTNL_EXPR_META_KEY, UInt32(code)); set($0, NFTNL_EXPR_META_DREG, register) }
         case .payload(let base, let offset, let length, let register):
             return make("payload") {
@@ -242,6 +247,8 @@ enum NftEncoding {
             return make("masq") { _ in }
         case .accept:
             return verdict(Int32(NF_ACCEPT))
+        case .drop:
+            return verdict(Int32(NF_DROP))
         case .return:
             return verdict(NFT_RETURN.rawValue)
         case .jump(let chain):

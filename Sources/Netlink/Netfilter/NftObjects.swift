@@ -5,6 +5,7 @@
 public enum NftFamily: UInt16, Sendable {
     case inet = 1   // NFPROTO_INET
     case ipv4 = 2   // NFPROTO_IPV4
+    case bridge = 7 // NFPROTO_BRIDGE: frames crossing a bridge, before any IP processing
     case ipv6 = 10  // NFPROTO_IPV6
 }
 
@@ -71,7 +72,8 @@ public struct NftSet: Sendable {
 
     /// nft's datatype numbers and its rule for concatenations (6 bits per field).
     public enum DataType {
-        public static let ipv4Address: UInt32 = 7, ipv6Address: UInt32 = 8, inetProtocol: UInt32 = 12, inetService: UInt32 = 13
+        public static let ipv4Address: UInt32 = 7, ipv6Address: UInt32 = 8, etherAddress: UInt32 = 9,
+                          inetProtocol: UInt32 = 12, inetService: UInt32 = 13, interfaceName: UInt32 = 41
         public static func concatenation(_ types: UInt32...) -> UInt32 { types.reduce(0) { $0 << 6 | $1 } }
     }
 }
@@ -113,10 +115,11 @@ public struct NftRule: Sendable {
 /// The expressions Pontoon's rules use. Registers are the kernel's 32-bit ones (NFT_REG32_00 = 8
 /// onwards); a value longer than 4 bytes spans the following registers.
 public enum NftExpression: Sendable {
-    public enum PayloadBase: UInt32, Sendable { case network = 1, transport = 2 }
+    public enum PayloadBase: UInt32, Sendable { case link = 0, network = 1, transport = 2 }
     public enum CompareOperator: UInt32, Sendable { case equal = 0, notEqual = 1 }
 
-    public enum MetaKey: Sendable { case nfproto, l4proto }
+    /// `iifname`/`oifname`: the interface's name, 16 bytes (IFNAMSIZ) zero-padded.
+    public enum MetaKey: Sendable { case nfproto, l4proto, inputInterfaceName, outputInterfaceName }
     public enum ConntrackKey: Sendable { case state, status }
 
     /// `meta nfproto`, `meta l4proto` into a register.
@@ -134,9 +137,16 @@ public enum NftExpression: Sendable {
     case destinationNAT(family: NftFamily, addressRegister: UInt32, portRegister: UInt32)
     case masquerade
     case accept
+    case drop
     case `return`
     case jump(String)
 
     public static let register0: UInt32 = 8  // NFT_REG32_00
     public static func register(_ index: UInt32) -> UInt32 { 8 + index }
+
+    /// An interface name as `meta iifname`/`oifname` loads it and sets of interface names key it.
+    public static func interfaceName(_ name: String) -> [UInt8] {
+        let bytes = Array(name.utf8.prefix(15))
+        return bytes + [UInt8](repeating: 0, count: 16 - bytes.count)
+    }
 }

@@ -42,7 +42,7 @@ public struct NftTransaction: Sendable {
 
 extension NftTable: CustomStringConvertible {
     public var description: String {
-        let family = switch self.family { case .inet: "inet"; case .ipv4: "ip"; case .ipv6: "ip6" }
+        let family = switch self.family { case .inet: "inet"; case .ipv4: "ip"; case .ipv6: "ip6"; case .bridge: "bridge" }
         return "\(family) \(name)"
     }
 }

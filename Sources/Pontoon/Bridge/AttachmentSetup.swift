@@ -47,7 +47,8 @@ struct AttachmentSetup {
             bridge = try BridgeDevice(socket: host, network: network).pinAddress(of: bridge)
             try Forwarding.enable(for: network, families: Set(leased.addresses.map(\.address.family)))
             let firewalled = try FirewallStep(attachment: attachment, firewall: firewall, records: records)
-                .join(addresses: leased.addresses.map(\.address), rollback: &rollback)
+                .join(addresses: leased.addresses.map(\.address), hostInterface: hostLink.name, mac: containerLink.mac,
+                      rollback: &rollback)
 
             let result = AttachmentResult(
                 interfaces: [

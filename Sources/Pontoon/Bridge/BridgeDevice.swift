@@ -47,6 +47,14 @@ struct BridgeDevice {
             throw PontoonError(.conflict, "bridge \(name) exists without VLAN filtering, which vlan and vlanTrunk need",
                                details: "enable it (ip link set \(name) type bridge vlan_filtering 1) or use another bridge")
         }
+        if !bridge.isUp {
+            // No duplicate address detection on the bridge: while its link-local address is
+            // tentative (a second after it comes up) the kernel sends no neighbour solicitation for
+            // forwarded IPv6 (their source is not the bridge's), so the first packet DNATed or
+            // routed to a container is lost and TCP waits out a retransmit.
+            let key = "net/ipv6/conf/\(name)/accept_dad"
+            if Sysctl.exists(key) { try Sysctl.set(key, "0") }
+        }
         if !bridge.isUp || (network.promiscMode && bridge.promiscuity == 0) {
             try socket.setLink(index: bridge.index, up: true, promiscuous: network.promiscMode ? true : nil)
         }

@@ -31,14 +31,23 @@ public enum FirewallKind: String, Codable, Sendable, CaseIterable {
     case nftables, iptables, none
 
     /// The driver for a network; `stateDirectory` is where a driver keeps what the kernel cannot
-    /// (the iptables driver's host-port claims).
+    /// (the host-port claims, `HostPortClaims`).
     public func driver(stateDirectory: String) -> any Firewall {
         switch self {
-        case .nftables: return NftablesFirewall()
+        case .nftables: return NftablesFirewall(stateDirectory: stateDirectory)
         case .iptables: return IptablesFirewall(stateDirectory: stateDirectory)
         case .none: return NoFirewall()
         }
     }
+}
+
+/// Whether a network's containers may talk to containers of other Pontoon bridges. Forwarded
+/// traffic between two Pontoon bridges is dropped, in both directions, when either network is
+/// `strict`, or when both are `isolated`. CNI's `"isolate": true` is `strict` (its containers reach
+/// no other Pontoon bridge); netavark's `isolate` option maps `true` to `isolated` (only other
+/// isolated networks are cut off) and `strict` to `strict`.
+public enum NetworkIsolation: String, Codable, Sendable {
+    case off, isolated, strict
 }
 
 /// What the network-wide rules depend on; stored with the network's membership so the last DEL
@@ -50,14 +59,29 @@ public struct FirewallNetwork: Codable, Hashable, Sendable {
     /// The container subnets (masked), each family's masquerade and forward rules keyed by them.
     public var subnets: [IPNetwork]
     public var ipMasq: Bool
+    /// Optional in the record: records written before these existed decode as off.
+    private var isolationSetting: NetworkIsolation?
+    private var macSpoofCheckSetting: Bool?
 
-    public init(name: String, bridge: String, kind: FirewallKind, subnets: [IPNetwork], ipMasq: Bool) {
+    public var isolation: NetworkIsolation { isolationSetting ?? .off }
+    /// Frames entering the bridge from a container's host veth must carry the container's MAC.
+    public var macSpoofCheck: Bool { macSpoofCheckSetting ?? false }
+
+    enum CodingKeys: String, CodingKey {
+        case name, bridge, kind, subnets, ipMasq
+        case isolationSetting = "isolation", macSpoofCheckSetting = "macSpoofCheck"
+    }
+
+    public init(name: String, bridge: String, kind: FirewallKind, subnets: [IPNetwork], ipMasq: Bool,
+                isolation: NetworkIsolation = .off, macSpoofCheck: Bool = false) {
         self.name = name
         self.bridge = bridge
         self.kind = kind
         var seen = Set<IPNetwork>()
         self.subnets = subnets.map(\.masked).filter { seen.insert($0).inserted }
         self.ipMasq = ipMasq
+        self.isolationSetting = isolation == .off ? nil : isolation
+        self.macSpoofCheckSetting = macSpoofCheck ? true : nil
     }
 }
 
@@ -88,19 +112,25 @@ public struct FirewallAttachment: Codable, Hashable, Sendable {
     public var ifName: String
     public var addresses: [IPAddress]
     public var hostPorts: [HostPort]
+    /// The container's host-side veth and its MAC, for the MAC spoof check (nil when the network
+    /// does not check, or for records written before it existed).
+    public var hostInterface: String?
+    public var mac: MACAddress?
 
     public var id: AttachmentID { AttachmentID(containerID: containerID, ifName: ifName) }
 
-    public init(id: AttachmentID, addresses: [IPAddress], hostPorts: [HostPort]) {
+    public init(id: AttachmentID, addresses: [IPAddress], hostPorts: [HostPort], hostInterface: String? = nil, mac: MACAddress? = nil) {
         containerID = id.containerID
         ifName = id.ifName
         self.addresses = addresses
         self.hostPorts = hostPorts
+        self.hostInterface = hostInterface
+        self.mac = mac
     }
 
     /// Resolve the requested mappings against the container's addresses: a mapping with a host IP
     /// serves that family only; one without serves every family the container has.
-    public init(id: AttachmentID, addresses: [IPAddress], mappings: [PortMapping]) throws {
+    public init(id: AttachmentID, addresses: [IPAddress], mappings: [PortMapping], hostInterface: String? = nil, mac: MACAddress? = nil) throws {
         var hostPorts: [HostPort] = []
         for mapping in mappings {
             guard mapping.hostPort != 0, mapping.containerPort != 0, mapping.count >= 1,
@@ -124,7 +154,7 @@ public struct FirewallAttachment: Codable, Hashable, Sendable {
                                    "port mapping \(mapping.hostPort)/\(mapping.transport.rawValue)\(mapping.hostIP.map { " on \($0)" } ?? ""): the container has no address of that family")
             }
         }
-        self.init(id: id, addresses: addresses, hostPorts: hostPorts)
+        self.init(id: id, addresses: addresses, hostPorts: hostPorts, hostInterface: hostInterface, mac: mac)
     }
 }
 

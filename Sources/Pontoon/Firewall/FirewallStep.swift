@@ -8,11 +8,16 @@ struct FirewallStep {
 
     /// Join the network's firewall with the attachment's addresses and port mappings; registers
     /// the undo. Returns what to record.
-    func join(addresses: [IPNetwork], rollback: inout Rollback) throws -> FirewallAttachment? {
+    /// `hostInterface` and `mac` are the container's veth on the bridge and its MAC, for the MAC
+    /// spoof check.
+    func join(addresses: [IPNetwork], hostInterface: String, mac: MACAddress?, rollback: inout Rollback) throws -> FirewallAttachment? {
         let network = attachment.network
-        let state = try FirewallAttachment(id: attachment.id, addresses: addresses.map(\.address), mappings: attachment.portMappings)
+        let spoofChecked = network.macSpoofCheck
+        let state = try FirewallAttachment(id: attachment.id, addresses: addresses.map(\.address), mappings: attachment.portMappings,
+                                           hostInterface: spoofChecked ? hostInterface : nil, mac: spoofChecked ? mac : nil)
         let definition = FirewallNetwork(name: network.name, bridge: network.bridgeName, kind: network.firewall,
-                                         subnets: addresses, ipMasq: network.ipMasq)
+                                         subnets: addresses, ipMasq: network.ipMasq,
+                                         isolation: network.isolation, macSpoofCheck: spoofChecked)
         let membership = FirewallMembership(stateDirectory: records.directory, network: network.name)
         try membership.join(state, network: definition, firewall: firewall)
         rollback.add("firewall state of \(attachment.id)") { try membership.leave(state.id, attachment: state) }

@@ -22,6 +22,8 @@ public struct BridgeNetwork: Sendable {
     public var enableDAD = false
     public var macSpoofCheck = false
     public var portIsolation = false
+    /// Cut the network's containers off from other Pontoon bridges (done by the firewall).
+    public var isolation: NetworkIsolation = .off
     /// Create the container interface but leave it down.
     public var disableContainerInterface = false
     /// DNS settings from the network config, preferred over what IPAM returns.

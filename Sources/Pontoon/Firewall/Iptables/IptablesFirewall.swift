@@ -5,7 +5,7 @@ import Netlink
 /// the ruleset of `IptablesRules`, one `iptables-restore --noflush` run per family per operation.
 ///
 /// An attachment's ADD and DEL append or delete its own DNAT rules and nothing else: no listing,
-/// no rewriting. Host ports are made exclusive by `HostPortClaims`. Whether shared rules already
+/// no rewriting. Host ports are made exclusive by `HostPortClaims` (shared with nftables). Whether shared rules already
 /// exist is asked with `iptables -C` only when a network is set up, torn down or reloaded.
 public struct IptablesFirewall: Firewall {
     public var kind: FirewallKind { .iptables }
@@ -23,6 +23,10 @@ public struct IptablesFirewall: Firewall {
     private var networksDirectory: String { "\(stateDirectory)/.iptables/networks" }
 
     public func add(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {
+        if network.macSpoofCheck {
+            throw PontoonError(.unsupported, "macspoofchk is not supported by the iptables firewall driver",
+                               details: "use the nftables driver for MAC spoof checking, or leave macspoofchk off")
+        }
         try claims.claim(attachment)
         do {
             if firstInNetwork {
@@ -55,6 +59,12 @@ public struct IptablesFirewall: Firewall {
                 let jump = IptablesRules.networkJumps(network, family: family).first { $0.spec.starts(with: ["-s", "\(subnet)"]) }
                 if let jump, try !tool.exists(jump) {
                     throw PontoonError(.checkFailed, "iptables has no rules for subnet \(subnet) of network \(network.name)")
+                }
+            }
+            if network.isolation != .off && network.subnets.contains(where: { $0.family == family }) {
+                let cut = IptablesRules.networkJumps(network, family: family).filter { $0.chain == IptablesRules.isolation }
+                for rule in cut where try !tool.exists(rule) {
+                    throw PontoonError(.checkFailed, "iptables does not isolate bridge \(network.bridge) of network \(network.name)")
                 }
             }
             for port in attachment.hostPorts where port.family == family {
@@ -132,6 +142,9 @@ public struct IptablesFirewall: Firewall {
             switch try tool.presence(jumps[0]) {
             case .chainMissing:
                 created = true
+                if shared.chain == IptablesRules.isolation {
+                    for target in IptablesRules.isolationTargets { script.declare(.filter, target) }
+                }
                 script.declare(shared.table, shared.chain)
                 for rule in extra { script.append(rule) }
                 for jump in jumps { script.insertFirst(jump) }
@@ -202,6 +215,13 @@ public struct IptablesFirewall: Firewall {
             chains.append((shared.table, shared.chain))
         }
         for (table, chain) in chains { script.deleteChain(table, chain) }
+        if chains.contains(where: { $0.1 == IptablesRules.isolation }) {
+            // Declared first: deleting one that is already gone must not fail the run.
+            for target in IptablesRules.isolationTargets {
+                script.declare(.filter, target)
+                script.deleteChain(.filter, target)
+            }
+        }
         do {
             try tool.restore(script, what: "remove Pontoon's shared chains")
         } catch {

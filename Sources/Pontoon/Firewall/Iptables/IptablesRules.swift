@@ -22,6 +22,11 @@ struct IptablesRule: Hashable {
 ///                           masquerade what leaves the subnets (not multicast)
 ///     filter FORWARD -> PONTOON-FORWARD: -d/-s <subnet> -> PONTOON-FWD-<net>: replies and mapped
 ///                           connections in, anything out
+///     filter FORWARD -> PONTOON-ISOLATION (first): for an isolated network's bridge B,
+///                           -i B ! -o B -> PONTOON-ISO-BRIDGES (strict) or PONTOON-ISO-ISOLATED;
+///                           strict also -o B ! -i B -> PONTOON-ISO-BRIDGES-IN
+///            PONTOON-ISO-BRIDGES(-IN): -o (-i) <every network's bridge> DROP
+///            PONTOON-ISO-ISOLATED: -o <every isolated network's bridge> DROP
 ///
 /// `<net>` is a short hash of the network name, so every name fits iptables' 28 characters. The
 /// shared chains and base jumps are made once; a network adds its three chains and the jumps to
@@ -31,12 +36,20 @@ enum IptablesRules {
     static let hostPorts = "PONTOON-HOSTPORTS"
     static let postrouting = "PONTOON-POSTROUTING"
     static let forward = "PONTOON-FORWARD"
+    static let isolation = "PONTOON-ISOLATION"
+    static let isolationBridges = "PONTOON-ISO-BRIDGES"
+    static let isolationBridgesIn = "PONTOON-ISO-BRIDGES-IN"
+    static let isolationIsolated = "PONTOON-ISO-ISOLATED"
+    /// Chains made and removed with PONTOON-ISOLATION; only its rules jump to them.
+    static let isolationTargets = [isolationBridges, isolationBridgesIn, isolationIsolated]
 
     /// The shared chains with the base-chain rules that jump to them.
     static let sharedChains: [(table: IptablesRule.Table, chain: String, jumpsFrom: [String])] = [
         (.nat, hostPorts, ["PREROUTING", "OUTPUT"]),
         (.nat, postrouting, ["POSTROUTING"]),
         (.filter, forward, ["FORWARD"]),
+        // After PONTOON-FORWARD, so its jump is inserted ahead: isolation is decided before any accept.
+        (.filter, isolation, ["FORWARD"]),
     ]
 
     static func baseJump(from base: String, to chain: String, table: IptablesRule.Table) -> IptablesRule {
@@ -70,6 +83,27 @@ enum IptablesRules {
             rules.append(IptablesRule(table: .nat, chain: postrouting, spec: ["-s", "\(subnet)"] + comment + ["-j", natChain(network.name)]))
             rules.append(IptablesRule(table: .filter, chain: forward, spec: ["-d", "\(subnet)"] + comment + ["-j", forwardChain(network.name)]))
             rules.append(IptablesRule(table: .filter, chain: forward, spec: ["-s", "\(subnet)"] + comment + ["-j", forwardChain(network.name)]))
+        }
+        return rules + isolationRules(network, comment: comment)
+    }
+
+    /// Every network's bridge is listed as one isolated networks are cut off from; an isolated
+    /// network sends what leaves its bridge for another (and, strict, what enters it from another)
+    /// to those lists. Traffic in and out of the same bridge (hairpin) is not crossing.
+    static func isolationRules(_ network: FirewallNetwork, comment: [String]) -> [IptablesRule] {
+        let bridge = network.bridge
+        var rules = [
+            IptablesRule(table: .filter, chain: isolationBridges, spec: ["-o", bridge] + comment + ["-j", "DROP"]),
+            IptablesRule(table: .filter, chain: isolationBridgesIn, spec: ["-i", bridge] + comment + ["-j", "DROP"]),
+        ]
+        switch network.isolation {
+        case .off: break
+        case .isolated:
+            rules.append(IptablesRule(table: .filter, chain: isolationIsolated, spec: ["-o", bridge] + comment + ["-j", "DROP"]))
+            rules.append(IptablesRule(table: .filter, chain: isolation, spec: ["-i", bridge, "!", "-o", bridge] + comment + ["-j", isolationIsolated]))
+        case .strict:
+            rules.append(IptablesRule(table: .filter, chain: isolation, spec: ["-i", bridge, "!", "-o", bridge] + comment + ["-j", isolationBridges]))
+            rules.append(IptablesRule(table: .filter, chain: isolation, spec: ["-o", bridge, "!", "-i", bridge] + comment + ["-j", isolationBridgesIn]))
         }
         return rules
     }

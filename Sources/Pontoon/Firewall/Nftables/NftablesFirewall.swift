@@ -8,13 +8,34 @@ import Glibc
 /// netfilter netlink, one transaction per operation.
 public struct NftablesFirewall: Firewall {
     public var kind: FirewallKind { .nftables }
+    let stateDirectory: String
 
-    public init() {}
+    public init(stateDirectory: String) {
+        self.stateDirectory = stateDirectory
+    }
+
+    /// The maps make one key exclusive, but "every address" and one host IP are different keys:
+    /// the claims refuse a port mapped on one host IP and on every address (either order).
+    private var claims: HostPortClaims { HostPortClaims(stateDirectory: stateDirectory) }
 
     public func add(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {
+        try claims.claim(attachment)
+        do {
+            try write(attachment, network: network, firstInNetwork: firstInNetwork)
+        } catch {
+            try? claims.release(attachment)
+            throw error
+        }
+    }
+
+    private func write(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {
         let socket = try NetfilterSocket()
         var changes = NftTransaction()
         if firstInNetwork { changes.append(setUp(network)) }
+        if let checked = MacSpoofTable.checked(attachment, network: network) {
+            if firstInNetwork { changes.append(MacSpoofTable.base()) }
+            changes.append(MacSpoofTable.addAttachment(attachment, port: checked.port, mac: checked.mac))
+        }
         // Exclusive: a host port another attachment holds fails the whole transaction.
         var byOperation: [String: FirewallAttachment.HostPort] = [:]
         for port in attachment.hostPorts {
@@ -41,8 +62,12 @@ public struct NftablesFirewall: Firewall {
             changes.add(.deleteElements(PontoonTable.table, set: PontoonTable.hostPortMap(port),
                                         PontoonTable.elements(port, comment: nil), what: "host port \(port.hostDescription)"))
         }
+        if let checked = MacSpoofTable.checked(attachment, network: network) {
+            changes.append(MacSpoofTable.removeAttachment(port: checked.port, mac: checked.mac))
+        }
         if lastInNetwork { changes.append(PontoonTable.removeNetwork(network)) }
         try socket.applyRemoval(changes)
+        try claims.release(attachment)
     }
 
     public func check(_ attachment: FirewallAttachment, network: FirewallNetwork) throws {
@@ -51,6 +76,19 @@ public struct NftablesFirewall: Firewall {
             let set = "subnets\(subnet.family.versionString)"
             guard try socket.elementData(PontoonTable.table, set: set, key: subnet.network.bytes) != nil else {
                 throw PontoonError(.checkFailed, "nftables table \(PontoonTable.table) has no rules for subnet \(subnet) of network \(network.name)")
+            }
+        }
+        if network.isolation != .off {
+            let bridge = NftExpression.interfaceName(network.bridge)
+            guard try socket.elementData(PontoonTable.table, set: "isolation", key: bridge) != nil else {
+                throw PontoonError(.checkFailed, "nftables table \(PontoonTable.table) does not isolate bridge \(network.bridge) of network \(network.name)")
+            }
+        }
+        if let checked = MacSpoofTable.checked(attachment, network: network) {
+            for (set, elements) in MacSpoofTable.elements(port: checked.port, mac: checked.mac, comment: nil) {
+                guard try socket.elementData(MacSpoofTable.table, set: set, key: elements[0].key) != nil else {
+                    throw PontoonError(.checkFailed, "nftables table \(MacSpoofTable.table) does not check the MAC of \(checked.port) (\(checked.mac))")
+                }
             }
         }
         for port in attachment.hostPorts {
@@ -67,8 +105,13 @@ public struct NftablesFirewall: Firewall {
 
     public func reload(network: FirewallNetwork, attachments: [FirewallAttachment]) throws {
         let socket = try NetfilterSocket()
+        for attachment in attachments { try claims.reclaim(attachment) }
         var changes = setUp(network)
+        if network.macSpoofCheck { changes.append(MacSpoofTable.base()) }
         for attachment in attachments {
+            if let checked = MacSpoofTable.checked(attachment, network: network) {
+                changes.append(MacSpoofTable.addAttachment(attachment, port: checked.port, mac: checked.mac))
+            }
             for port in attachment.hostPorts {
                 changes.add(.addElements(PontoonTable.table, set: PontoonTable.hostPortMap(port),
                                          PontoonTable.elements(port, comment: attachment.id.description),

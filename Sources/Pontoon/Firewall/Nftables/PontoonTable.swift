@@ -10,7 +10,10 @@ import Netlink
 ///     map forward4, forward6          { subnet : jump fwd-<network> }       (interval)
 ///     chain prerouting, output  (nat, dstnat): dnat through the hostports maps
 ///     chain postrouting (nat, srcnat): masquerade DNATed loopback; saddr vmap @subnets
-///     chain forward (filter): daddr/saddr vmap @forward
+///     set bridges, isolated           { ifname }   every network's bridge; isolated (netavark "true") ones
+///     map isolation                   { ifname : jump iso-<network> }   isolated and strict networks
+///     chain forward (filter): iifname/oifname vmap @isolation; daddr/saddr vmap @forward
+///     chain iso-<network>: drop what crosses from its bridge to another Pontoon bridge, or back
 ///     chain net-<network>: hairpin masquerade; with ipMasq, masquerade traffic leaving the subnets
 ///     chain fwd-<network>: accept replies and mapped connections in, anything out
 ///
@@ -49,6 +52,13 @@ enum PontoonTable {
             .compare(register: r(0), .equal, [127]),
             .masquerade,
         ])))
+        // Isolation first: nothing a network accepts may let traffic cross between bridges it cuts.
+        for key in [NftExpression.MetaKey.inputInterfaceName, .outputInterfaceName] {
+            changes.add(.addRule(table, NftRule(chain: "forward", [
+                .meta(key: key, register: r(0)),
+                .lookup(set: "isolation", register: r(0), into: verdictRegister, inverted: false),
+            ])))
+        }
         for family in IPFamily.allCases {
             changes.add(.addRule(table, NftRule(chain: "postrouting", nfproto(family) + [
                 address(family, source: true),
@@ -79,6 +89,9 @@ enum PontoonTable {
             NftSet("subnets6", keyType: T.ipv6Address, keyLength: 16, dataType: NftSet.verdictType, interval: true),
             NftSet("forward4", keyType: T.ipv4Address, keyLength: 4, dataType: NftSet.verdictType, interval: true),
             NftSet("forward6", keyType: T.ipv6Address, keyLength: 16, dataType: NftSet.verdictType, interval: true),
+            NftSet("bridges", keyType: T.interfaceName, keyLength: 16),
+            NftSet("isolated", keyType: T.interfaceName, keyLength: 16),
+            NftSet("isolation", keyType: T.interfaceName, keyLength: 16, dataType: NftSet.verdictType),
         ]
     }
 
@@ -106,6 +119,7 @@ enum PontoonTable {
 
     static func networkChain(_ network: FirewallNetwork) -> String { "net-\(network.name)" }
     static func forwardChain(_ network: FirewallNetwork) -> String { "fwd-\(network.name)" }
+    static func isolationChain(_ network: FirewallNetwork) -> String { "iso-\(network.name)" }
 
     static func addNetwork(_ network: FirewallNetwork) -> NftTransaction {
         var changes = NftTransaction()
@@ -140,6 +154,7 @@ enum PontoonTable {
             changes.add(.addRule(table, NftRule(chain: forward, nfproto(subnet.family) + inSubnet(subnet, source: false) + dnatted() + [.accept])))
             changes.add(.addRule(table, NftRule(chain: forward, nfproto(subnet.family) + inSubnet(subnet, source: true) + [.accept])))
         }
+        changes.append(addIsolation(network))
         for subnet in network.subnets {
             changes.add(.addElements(table, set: "subnets\(subnet.family.versionString)", intervalElements(subnet, jump: post),
                                      exclusive: false, what: "subnet \(subnet)"))
@@ -158,10 +173,52 @@ enum PontoonTable {
                                             intervalElements(subnet, jump: nil), what: "subnet \(subnet)"))
             }
         }
-        for chain in [networkChain(network), forwardChain(network)] {
+        let bridge = [NftElement(key: NftExpression.interfaceName(network.bridge))]
+        changes.add(.deleteElements(table, set: "bridges", bridge, what: "bridge \(network.bridge)"))
+        var chains = [networkChain(network), forwardChain(network)]
+        if network.isolation != .off {
+            changes.add(.deleteElements(table, set: "isolation", bridge, what: "bridge \(network.bridge)"))
+            if network.isolation == .isolated {
+                changes.add(.deleteElements(table, set: "isolated", bridge, what: "bridge \(network.bridge)"))
+            }
+            chains.append(isolationChain(network))
+        }
+        for chain in chains {
             changes.add(.flushChain(table, chain: chain))
             changes.add(.deleteChain(table, chain: chain))
         }
+        return changes
+    }
+
+    /// The network's bridge joins `bridges` (what isolated networks are cut off from); an isolated
+    /// or strict network gets its chain, reached through `isolation` when a packet enters or leaves
+    /// its bridge: `iifname B oifname != B oifname @bridges drop` and the same the other way
+    /// (`@isolated` instead of `@bridges` for netavark's plain isolation). Hairpin traffic, in and
+    /// out of the same bridge, is not crossing.
+    static func addIsolation(_ network: FirewallNetwork) -> NftTransaction {
+        var changes = NftTransaction()
+        let name = NftExpression.interfaceName(network.bridge)
+        let bridge = [NftElement(key: name)]
+        changes.add(.addElements(table, set: "bridges", bridge, exclusive: false, what: "bridge \(network.bridge)"))
+        guard network.isolation != .off else { return changes }
+        let chain = isolationChain(network)
+        let others = network.isolation == .strict ? "bridges" : "isolated"
+        changes.add(.addChain(table, NftChain(chain)))
+        changes.add(.flushChain(table, chain: chain))
+        for (this, other) in [(NftExpression.MetaKey.inputInterfaceName, NftExpression.MetaKey.outputInterfaceName),
+                              (.outputInterfaceName, .inputInterfaceName)] {
+            changes.add(.addRule(table, NftRule(chain: chain, [
+                .meta(key: this, register: r(0)), .compare(register: r(0), .equal, name),
+                .meta(key: other, register: r(0)), .compare(register: r(0), .notEqual, name),
+                .lookup(set: others, register: r(0), into: nil, inverted: false),
+                .drop,
+            ])))
+        }
+        if network.isolation == .isolated {
+            changes.add(.addElements(table, set: "isolated", bridge, exclusive: false, what: "bridge \(network.bridge)"))
+        }
+        changes.add(.addElements(table, set: "isolation", [NftElement(key: name, value: .jump(chain))], exclusive: false,
+                                 what: "bridge \(network.bridge)"))
         return changes
     }
 
