@@ -28,6 +28,7 @@ struct PluginRun {
             throw CtlError(.failed, "cannot make pipes for \(executable): \(message)")
         }
         for fd in input + output + errors { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        closeInheritedOnExec()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -58,6 +59,18 @@ struct PluginRun {
             throw CtlError(.failed, "cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
         return collect(pid: pid, stdin: stdin, input: input[1], output: output[0], errors: errors[0])
+    }
+
+    /// A plugin gets stdin, stdout and stderr and nothing else, as a Go runtime's exec gives them:
+    /// a descriptor pontoonctl inherited (the socket by which Foundation's `Process` in a caller
+    /// waits for pontoonctl's exit, say) would otherwise pass through the plugin into a daemon it
+    /// starts (aardvark-dns) and keep that caller waiting for as long as the daemon runs.
+    private static func closeInheritedOnExec() {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            guard let fd = Int32(entry), fd > 2 else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0, flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     /// Feed stdin and drain stdout and stderr together (a plugin may answer before reading all of
