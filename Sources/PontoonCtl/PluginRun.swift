@@ -97,8 +97,10 @@ struct PluginRun {
         var open: Set<Int32> = [output, errors]
         while true {
             if exitStatus == nil {
+                // Both outputs at EOF and stdin fed: the plugin is ending; wait for it without polling.
+                let finished = open.isEmpty && writer < 0
                 var status: Int32 = 0
-                let reaped = waitpid(pid, &status, WNOHANG)
+                let reaped = waitpid(pid, &status, finished ? 0 : WNOHANG)
                 if reaped == pid {
                     exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
                 } else if reaped < 0, errno != EINTR {

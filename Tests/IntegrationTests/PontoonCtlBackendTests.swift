@@ -154,6 +154,24 @@ struct PontoonCtlBackendTests {
             #expect(resolved.contains(b), "a resolving b: \(resolved)")
         }
 
+        // connect/disconnect live: d (on two, no mapped port: see below) gets an interface on one,
+        // reachable from a and, where names are served, by its alias; disconnect takes it away.
+        // d has no -p on purpose: connecting a routed network to a container with -p is refused by
+        // pontoon's netavark door with 106 (known bug, owned by the netavark-door helper).
+        try ctl.ok(["create", "d", "--network", "two"])
+        try ctl.ok(["connect", "d", "one", "--alias", "dee"])
+        let dOne = try #require(((try ctl.inspect("d"))["Networks"] as? [String: [String: Any]])?["one"]?["IPAddress"] as? String)
+        #expect(try ctl.inside("d", "ip -br addr show eth1").stdoutText.contains(dOne))
+        #expect(try ctl.pings("a", dOne))
+        if backend.servesDNS {
+            let resolved = try ctl.run(["exec", "a", "--", "getent", "ahostsv4", "dee"]).stdoutText
+            #expect(resolved.contains(dOne), "a resolving d's alias: \(resolved)")
+        }
+        try ctl.ok(["disconnect", "d", "one"])
+        #expect(try ctl.inside("d", "ip link show eth1").status != 0)
+        #expect(try !ctl.pings("a", dOne))
+        try ctl.ok(["rm", "d"])
+
         // Into them through the mapped ports, from the outside.
         for name in ["a", "b", "c"] { try ctl.serve(in: name, port: 80) }
         for name in ["a", "b", "c"] {
