@@ -245,6 +245,7 @@ public struct ContainerOperations {
             guard request.dnsServers.isEmpty else {
                 throw CtlError(.usage, "--dns cannot be combined with --network container:\(other): it uses \(other)'s resolv.conf")
             }
+            _ = try store.container(other)   // before its lock: no lock file is made for a name that is not there
             // Lock order: the owner, then the sharer (rm of the owner with --force takes them the same way).
             let ownerLock = try store.lockContainer(other)
             defer { ownerLock.unlock() }
