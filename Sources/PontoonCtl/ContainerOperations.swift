@@ -166,12 +166,15 @@ public struct ContainerOperations {
         public var ports: [PortMapping] = []
         public var dnsServers: [String] = []
         public var hostname: String?
+        /// `--network container:OTHER` or `--network ns:PATH` (then no other network and no port).
+        public var mode: NetworkMode?
 
         public init(name: String) { self.name = name }
     }
 
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
         try Names.validate(request.name, what: "container")
+        if let mode = request.mode { return try join(request, mode) }
         let lock = try store.lockContainer(request.name)
         defer { lock.unlock() }
         guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
@@ -224,6 +227,92 @@ public struct ContainerOperations {
         return record
     }
 
+    /// A container in a namespace pontoonctl does not set up: OTHER's (`container:`) or an existing
+    /// one (`ns:`). No plugin is called; the record says where the namespace is and whose it is.
+    private func join(_ request: CreateRequest, _ mode: NetworkMode) throws(CtlError) -> ContainerRecord {
+        guard request.networks.isEmpty else {
+            throw CtlError(.usage, "--network \(mode) cannot be combined with other networks")
+        }
+        guard request.ports.isEmpty else {
+            throw CtlError(.usage, "port publishing (-p) cannot be combined with --network \(mode): no network is set up to serve it")
+        }
+        var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
+                                     dnsServers: request.dnsServers, networkMode: mode)
+        switch mode {
+        case .container(let other):
+            try Names.validate(other, what: "container")
+            guard other != request.name else { throw CtlError(.usage, "container \(other) cannot share its own network namespace") }
+            guard request.dnsServers.isEmpty else {
+                throw CtlError(.usage, "--dns cannot be combined with --network container:\(other): it uses \(other)'s resolv.conf")
+            }
+            _ = try store.container(other)   // before its lock: no lock file is made for a name that is not there
+            // Lock order: the owner, then the sharer (rm of the owner with --force takes them the same way).
+            let ownerLock = try store.lockContainer(other)
+            defer { ownerLock.unlock() }
+            let lock = try store.lockContainer(request.name)
+            defer { lock.unlock() }
+            guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
+                throw CtlError(.conflict, "a container named \(request.name) already exists")
+            }
+            let owner = try store.container(other)
+            if case .container(let first)? = owner.networkMode {
+                throw CtlError(.usage, "container \(other) itself shares the network namespace of \(first); use --network container:\(first)")
+            }
+            record.netns = owner.netns
+            try store.save(record)
+        case .path(let path):
+            for server in request.dnsServers where IPAddress(server) == nil {
+                throw CtlError(.usage, "--dns \"\(server)\" is not an IP address")
+            }
+            try JoinedNamespace.validate(path)
+            let lock = try store.lockContainer(request.name)
+            defer { lock.unlock() }
+            guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
+                throw CtlError(.conflict, "a container named \(request.name) already exists")
+            }
+            record.netns = path
+            do throws(CtlError) {
+                try store.save(record)
+                try ContainerFiles.write(record, paths: paths)
+            } catch {
+                store.removeContainer(record.name)
+                throw error
+            }
+        }
+        return record
+    }
+
+    /// The containers sharing `name`'s namespace.
+    func sharers(of name: String) throws(CtlError) -> [ContainerRecord] {
+        try store.containers().filter { $0.networkMode == .container(name) }
+    }
+
+    /// podman's network settings: a sharer reports its owner's, a joined namespace what is
+    /// configured there, any other container its stored status.
+    public func inspect(_ name: String) throws(CtlError) -> (ContainerRecord, InspectNetworkSettings) {
+        let record = try store.container(name)
+        switch record.networkMode {
+        case .container(let other)?:
+            return (record, InspectMapping.settings(try store.container(other)))
+        case .path(let path)?:
+            return (record, InspectMapping.settings(joined: path, status: try JoinedNamespace.status(netns: path)))
+        case nil:
+            return (record, InspectMapping.settings(record))
+        }
+    }
+
+    /// Where `exec` finds the container's resolv.conf and hosts: a sharer uses its owner's.
+    public func filesDirectory(_ record: ContainerRecord) -> String {
+        if case .container(let other)? = record.networkMode { return paths.containerDirectory(other) }
+        return paths.containerDirectory(record.name)
+    }
+
+    private func refuseJoined(_ record: ContainerRecord, _ what: String) throws(CtlError) {
+        guard let mode = record.networkMode else { return }
+        let hint = if case .container(let other) = mode { "; \(what) \(other) instead" } else { "" }
+        throw CtlError(.usage, "container \(record.name) uses --network \(mode): pontoonctl does not manage its networks\(hint)")
+    }
+
     static func freeInterface(_ used: [String]) throws(CtlError) -> String {
         for index in 0..<10_000 where !used.contains("eth\(index)") { return "eth\(index)" }
         throw CtlError(.conflict, "no free ethN interface name")
@@ -231,10 +320,30 @@ public struct ContainerOperations {
 
     /// Teardown of every network, then the namespace and the state go even when teardown failed;
     /// the failures are returned (the CLI reports them, `--force` makes them warnings).
-    public func remove(_ name: String) throws(CtlError) -> [CtlError] {
+    /// A container whose namespace others share is refused, as podman refuses it, unless `force`,
+    /// which removes the sharers first. A sharer or a joined namespace is only forgotten: its
+    /// namespace and networks are not its own.
+    public func remove(_ name: String, force: Bool = false) throws(CtlError) -> [CtlError] {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         let record = try store.container(name)
+        if record.networkMode != nil {
+            store.removeContainer(name)
+            return []
+        }
+        let sharers = try sharers(of: name)
+        if !sharers.isEmpty {
+            guard force else {
+                throw CtlError(.conflict, "container \(name) has containers sharing its network namespace: "
+                    + sharers.map(\.name).joined(separator: ", ") + "; remove them first, or use --force to remove them too")
+            }
+            for sharer in sharers {
+                let sharerLock = try store.lockContainer(sharer.name)   // owner, then sharer: as create takes them
+                store.removeContainer(sharer.name)
+                sharerLock.unlock()
+                warn("removed container \(sharer.name), which shared the network namespace of \(name)")
+            }
+        }
         let failures = record.netns.isEmpty ? [] : tearDown(record, record.networks)
         releaseAddresses(record, record.networks)
         var all = failures
@@ -251,6 +360,7 @@ public struct ContainerOperations {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)
+        if record.networkMode != nil { return record }   // nothing of its own to reload
         for failure in tearDown(record, record.networks) { warn("reload \(name): teardown: \(failure)") }
         let requests = record.networks.map { request in
             var again = request
@@ -272,6 +382,7 @@ public struct ContainerOperations {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)
+        try refuseJoined(record, "connect")
         guard !record.networks.contains(where: { $0.network == attach.network }) else {
             throw CtlError(.conflict, "container \(name) is already connected to network \(attach.network)")
         }
@@ -302,6 +413,7 @@ public struct ContainerOperations {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)
+        try refuseJoined(record, "disconnect")
         guard let request = record.networks.first(where: { $0.network == network }) else {
             throw CtlError(.notFound, "container \(name) is not connected to network \(network)")
         }

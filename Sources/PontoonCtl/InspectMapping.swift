@@ -142,6 +142,12 @@ public enum InspectMapping {
         return InspectNetworkSettings(basic: top, SandboxKey: record.netns, Ports: ports(record.ports), Networks: networks)
     }
 
+    /// A namespace pontoonctl did not set up: the top-level fields from what is configured there,
+    /// no per-network entries (libpod's `inspectJoinedNetworkNS`).
+    public static func settings(joined netns: String, status: StatusBlock) -> InspectNetworkSettings {
+        InspectNetworkSettings(basic: basic(status), SandboxKey: netns, Ports: [:], Networks: [:])
+    }
+
     /// podman's `Ports`: `"80/tcp": [{"HostIp": "", "HostPort": "8080"}]`, a range expanded port by port.
     public static func ports(_ mappings: [PortMapping]) -> [String: [InspectNetworkSettings.HostPort]] {
         var ports: [String: [InspectNetworkSettings.HostPort]] = [:]

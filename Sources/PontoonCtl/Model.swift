@@ -49,6 +49,28 @@ public struct NetworkRequest: Codable, Sendable, Equatable {
     }
 }
 
+/// Where a container's network namespace comes from when pontoonctl did not make it.
+public enum NetworkMode: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// `--network container:OTHER`: OTHER's namespace, OTHER's networks; no plugin is ever called.
+    case container(String)
+    /// `--network ns:PATH`: a namespace made by someone else; no plugin is called, nothing is torn down.
+    case path(String)
+
+    /// `container:NAME` or `ns:PATH`; nil for anything else (a network name).
+    public static func parse(_ text: String) -> NetworkMode? {
+        if text.hasPrefix("container:") { return .container(String(text.dropFirst("container:".count))) }
+        if text.hasPrefix("ns:") { return .path(String(text.dropFirst("ns:".count))) }
+        return nil
+    }
+
+    public var description: String {
+        switch self {
+        case .container(let name): "container:" + name
+        case .path(let path): "ns:" + path
+        }
+    }
+}
+
 /// A container's network side: `<state dir>/containers/<name>/container.json`. Written before any
 /// plugin runs, so a crash leaves a record `rm` or `reload` can finish from.
 public struct ContainerRecord: Codable, Sendable, Equatable {
@@ -61,9 +83,12 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var networks: [NetworkRequest]
     /// network name → what its plugin answered (CNI results are kept in netavark's shape).
     public var status: [String: StatusBlock]
+    /// Set when the namespace is another container's or an existing one (then `networks` is empty).
+    public var networkMode: NetworkMode?
 
     public init(id: String, name: String, netns: String, hostname: String? = nil, dnsServers: [String] = [],
-                ports: [PortMapping] = [], networks: [NetworkRequest] = [], status: [String: StatusBlock] = [:]) {
+                ports: [PortMapping] = [], networks: [NetworkRequest] = [], status: [String: StatusBlock] = [:],
+                networkMode: NetworkMode? = nil) {
         self.id = id
         self.name = name
         self.netns = netns
@@ -72,6 +97,7 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
         self.ports = ports
         self.networks = networks
         self.status = status
+        self.networkMode = networkMode
     }
 
     public var shortID: String { String(id.prefix(12)) }

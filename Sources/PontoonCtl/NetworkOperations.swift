@@ -123,8 +123,10 @@ public struct NetworkOperations {
         return file
     }
 
-    /// The conflist a `--backend cni` network gets: one bridge-like plugin, host-local IPAM with
-    /// its leases under the state directory, port mappings and static addresses as capabilities.
+    /// The conflist a `--backend cni` network gets: a bridge-like plugin with host-local IPAM (its
+    /// leases under the state directory) and static addresses as capabilities. pontoon serves port
+    /// mappings and its firewall itself; any other plugin (the reference `bridge`) is followed by
+    /// podman's chain: `portmap` for the port mappings and `firewall` to let the traffic through.
     func conflistData(_ network: Network, type: String) -> Data {
         let isInternal = network.internal ?? false
         var routes: [[String: Any]] = []
@@ -135,7 +137,7 @@ public struct NetworkOperations {
         }
         var plugin: [String: Any] = [
             "type": type, "bridge": network.networkInterface ?? "", "isGateway": true, "ipMasq": !isInternal, "hairpinMode": true,
-            "capabilities": ["portMappings": true, "ips": true, "mac": true],
+            "capabilities": type == "pontoon" ? ["portMappings": true, "ips": true, "mac": true] : ["ips": true, "mac": true],
             "ipam": ["type": "host-local", "dataDir": store.paths.stateDirectory + "/cni-ipam",
                      "ranges": (network.subnets ?? []).map { [["subnet": $0.subnet, "gateway": $0.gateway ?? ""]] },
                      "routes": routes] as [String: Any],
@@ -143,7 +145,12 @@ public struct NetworkOperations {
         if type == "pontoon" { plugin["stateDir"] = store.paths.stateDirectory + "/pontoon" }
         if let mtu = network.options?["mtu"].flatMap(Int.init), mtu > 0 { plugin["mtu"] = mtu }
         if let vlan = network.options?["vlan"].flatMap(Int.init), vlan > 0 { plugin["vlan"] = vlan }
-        let list: [String: Any] = ["cniVersion": "1.0.0", "name": network.name, "plugins": [plugin]]
+        var plugins = [plugin]
+        if type != "pontoon" {
+            plugins.append(["type": "portmap", "capabilities": ["portMappings": true], "snat": true])
+            plugins.append(["type": "firewall"])
+        }
+        let list: [String: Any] = ["cniVersion": "1.0.0", "name": network.name, "plugins": plugins]
         return (try? JSONSerialization.data(withJSONObject: list, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }
 

@@ -30,7 +30,14 @@ struct Create: ParsableCommand {
     func run() throws {
         let record = try perform { () throws(CtlError) -> ContainerRecord in
             var request = ContainerOperations.CreateRequest(name: name)
-            for network in networks { request.networks.append(try AttachRequest.parse(network)) }
+            for network in networks {
+                if let mode = NetworkMode.parse(network) {
+                    guard request.mode == nil else { throw CtlError(.usage, "only one --network container:… or ns:… may be given") }
+                    request.mode = mode
+                } else {
+                    request.networks.append(try AttachRequest.parse(network))
+                }
+            }
             for port in ports { request.ports += try PortMappings.parse(port) }
             request.dnsServers = dns
             request.hostname = hostname
@@ -44,12 +51,13 @@ struct Remove: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Tear down every network and remove the namespace.")
     @OptionGroup var global: GlobalOptions
     @Argument var names: [String]
-    @Flag(help: "Report teardown failures as warnings and exit 0.") var force = false
+    @Flag(help: "Report teardown failures as warnings and exit 0; also remove the containers sharing its network namespace.")
+    var force = false
 
     func run() throws {
         var failed = false
         for name in names {
-            let failures = try perform { () throws(CtlError) in try global.containers.remove(name) }
+            let failures = try perform { () throws(CtlError) in try global.containers.remove(name, force: force) }
             for failure in failures {
                 if force { Output.warn("rm \(name): \(failure)") } else {
                     FileHandle.standardError.write(Data("Error: rm \(name): \(failure)\n".utf8))
@@ -127,8 +135,7 @@ struct Inspect: ParsableCommand {
     @OptionGroup var format: FormatOption
 
     func run() throws {
-        let record = try perform { () throws(CtlError) in try global.store.container(name) }
-        let settings = InspectMapping.settings(record)
+        let (record, settings) = try perform { () throws(CtlError) in try global.containers.inspect(name) }
         if format.format == .json {
             Output.json(["Id": AnyEncodable(record.id), "Name": AnyEncodable(record.name), "NetworkSettings": AnyEncodable(settings)])
         } else {
@@ -168,7 +175,7 @@ struct List: ParsableCommand {
             Output.json(records)
         } else {
             Output.table(["ID", "NAME", "NETWORKS", "ADDRESSES", "PORTS"], records.map { record in
-                [record.shortID, record.name, record.networks.map(\.network).joined(separator: ","),
+                [record.shortID, record.name, record.networkMode.map { "\($0)" } ?? record.networks.map(\.network).joined(separator: ","),
                  Views.addresses(record).joined(separator: ","), Views.ports(record.ports).joined(separator: ", ")]
             })
         }
@@ -184,7 +191,7 @@ struct Exec: ParsableCommand {
     func run() throws {
         try perform { () throws(CtlError) in
             let record = try global.store.container(name)
-            try NamespaceExec.exec(netns: record.netns, files: global.store.paths.stateDirectory + "/containers/" + record.name, command)
+            try NamespaceExec.exec(netns: record.netns, files: global.containers.filesDirectory(record), command)
         }
     }
 }

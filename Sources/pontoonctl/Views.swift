@@ -39,7 +39,13 @@ enum Views {
         print("Name:       \(record.name)")
         print("Id:         \(record.id)")
         print("SandboxKey: \(settings.SandboxKey)")
-        print("Ports:      \(ports(record.ports).joined(separator: ", "))")
+        if let mode = record.networkMode { print("Network:    \(mode)") }
+        print("Ports:      \(settings.Ports.keys.sorted().flatMap { key in settings.Ports[key]!.map { "\($0.HostIp.isEmpty ? "0.0.0.0" : $0.HostIp):\($0.HostPort)->\(key)" } }.joined(separator: ", "))")
+        if settings.Networks.isEmpty, !settings.basic.IPAddress.isEmpty || !settings.basic.GlobalIPv6Address.isEmpty {
+            // A joined namespace: what is configured there, no networks of pontoonctl's.
+            let basic = settings.basic
+            print("Address:    \(basic.IPAddress)/\(basic.IPPrefixLen) via \(basic.Gateway)  \(basic.GlobalIPv6Address)/\(basic.GlobalIPv6PrefixLen) via \(basic.IPv6Gateway)  \(basic.MacAddress)")
+        }
         Output.table(["NETWORK", "IPADDRESS", "GATEWAY", "IPV6", "IPV6 GATEWAY", "MAC", "ALIASES"],
                      settings.Networks.keys.sorted().map { name in
                          let entry = settings.Networks[name]!

@@ -106,7 +106,7 @@ extension PrivateHost {
     }
 
     /// A small TCP/UDP server and client (Python's standard library), written once per lab.
-    private func probeScript() throws -> String {
+    func probeScript() throws -> String {
         let path = scratch.file("netprobe.py")
         if FileManager.default.fileExists(atPath: path) { return path }
         let text = """

@@ -66,7 +66,22 @@ final class Ctl: @unchecked Sendable {
         return found
     }
 
+    /// Ends every process living in a namespace (servers a test started in a container), found by
+    /// the namespace's inode: `ip netns pids` knows only /run/netns names.
+    func killInside(_ netns: String) {
+        var target = stat()
+        guard stat(netns, &target) == 0 else { return }
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), pid != getpid() else { continue }
+            var info = stat()
+            if stat("/proc/\(entry)/ns/net", &info) == 0, info.st_ino == target.st_ino, info.st_dev == target.st_dev {
+                kill(pid, SIGKILL)
+            }
+        }
+    }
+
     func cleanup() {
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: netnsDir)) ?? [] { killInside(netnsDir + "/" + file) }
         if let records = try? run(["ps", "--format", "json"]).json as? [[String: Any]] {
             for record in records { _ = try? run(["rm", "--force", record["name"] as? String ?? ""]) }
         }
