@@ -162,6 +162,28 @@ struct FirewallTests {
         #expect(restored.count == intact.count, "the restored ruleset has the original's shape")
     }
 
+    @Test("nft flush ruleset, then a runtime's reload of one container (DEL, ADD) while another stays: the network's rules and its mapping come back")
+    func flushThenReaddOneOfTwo() throws {
+        let lab = try Lab("readd")
+        defer { lab.cleanup() }
+        let a = try lab.host.container("a"), b = try lab.host.container("b")
+        let configA = lab.config(mappings: [mapping(8080, 80)])
+        _ = try lab.host.attach(a, config: configA)
+        _ = try lab.host.attach(b, config: lab.config(mappings: [mapping(8081, 80)]))
+        try lab.serve(in: a, port: 80)
+        try lab.serve(in: lab.outside, port: 9000)
+        try lab.host.exec(lab.host.name, "nft flush ruleset")
+        #expect(try lab.probe(from: lab.outside, "tcp", Lab.hostV4, 8080) == "")
+
+        // What podman's `network reload` does per container: teardown, then setup again. b is
+        // still a member, so a is not the network's first: its setup must still remake the table.
+        #expect(try lab.host.cni("DEL", container: a, config: configA).status == 0)
+        let again = try lab.host.cni("ADD", container: a, config: configA)
+        #expect(again.status == 0, "\(again.stdoutText)")
+        #expect(try lab.probe(from: lab.outside, "tcp", Lab.hostV4, 8080).hasPrefix("tcp4 "), "a's mapping answers")
+        #expect(try lab.probe(from: a, "tcp", Lab.outsideV4, 9000).hasPrefix("tcp4 \(Lab.hostV4) "), "a is masqueraded again")
+    }
+
     @Test("CHECK verifies the mappings: passes after ADD, names a mapping someone deleted (105)")
     func checkMappings() throws {
         let lab = try Lab("check")

@@ -32,13 +32,6 @@ enum CtlBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     /// separate `dnsname` plugin, which is not part of this chain). Stated, not faked.
     var servesDNS: Bool { self == .pontoonNetavark || self == .netavark }
 
-    /// KNOWN BUG in pontoon's firewall (Sources/Pontoon, not pontoonctl; reported to the lead): after
-    /// `nft flush ruleset` its ADD/setup fails with "add host port … to set hostports4_any of table
-    /// inet pontoon: No such file or directory": the table is gone but pontoon does not make it
-    /// again. netavark 1.4.0 and the reference chain recover. The test still runs the reload and its
-    /// checks for pontoon, as a known issue, so it fails loudly once the bug is fixed.
-    var reloadsAfterFlush: Bool { self == .netavark || self == .reference }
-
     /// What a backend needs on this machine (scripts/setup installs it): missing is a failure, not a skip.
     func requireInstalled() throws {
         let needed: [String] = switch self {
@@ -209,17 +202,10 @@ struct PontoonCtlBackendTests {
             }
             #expect(try ctl.pings("a", b) && ctl.pings("a", c))
         }
-        if backend.reloadsAfterFlush {
-            try restored()
-        } else {
-            withKnownIssue("pontoon does not make its nftables table again after `nft flush ruleset` (see reloadsAfterFlush)") {
-                try restored()
-            }
-        }
+        try restored()
 
         for name in ["a", "b", "c"] { ctl.killInside(try ctl.netns(name)) }
-        // After the known failed reload a container has no interface left to tear down: --force.
-        try ctl.ok(["rm"] + (backend.reloadsAfterFlush ? [] : ["--force"]) + ["a", "b", "c"])
+        try ctl.ok(["rm", "a", "b", "c"])
         #expect(ctl.leftovers() == ["veth uplink"])
         let rules = try ctl.host.exec(ctl.host.name, "nft list ruleset").stdoutText
         for address in [a, b, c] { #expect(!rules.contains(address + " ") && !rules.contains(address + ":"), "rules for \(address) left") }

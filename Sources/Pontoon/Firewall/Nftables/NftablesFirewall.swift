@@ -30,10 +30,23 @@ public struct NftablesFirewall: Firewall {
 
     private func write(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {
         let socket = try NetfilterSocket()
+        do {
+            try apply(attachment, network: network, withNetwork: firstInNetwork, socket: socket)
+        } catch let error as NetlinkError where error.errno == ENOENT && !firstInNetwork {
+            // The network has members but its table, chains or maps are gone (`nft flush ruleset`):
+            // a runtime's reload (teardown, then setup, one container at a time) must bring them
+            // back. Writing the network again is idempotent; the other members' elements come
+            // back with their own reload or `pontoon firewall-reload`.
+            try apply(attachment, network: network, withNetwork: true, socket: socket)
+        }
+        try forgetStaleFlows(attachment, socket: socket)
+    }
+
+    private func apply(_ attachment: FirewallAttachment, network: FirewallNetwork, withNetwork: Bool, socket: NetfilterSocket) throws {
         var changes = NftTransaction()
-        if firstInNetwork { changes.append(setUp(network)) }
+        if withNetwork { changes.append(setUp(network)) }
         if let checked = MacSpoofTable.checked(attachment, network: network) {
-            if firstInNetwork { changes.append(MacSpoofTable.base()) }
+            if withNetwork { changes.append(MacSpoofTable.base()) }
             changes.append(MacSpoofTable.addAttachment(attachment, port: checked.port, mac: checked.mac))
         }
         // Exclusive: a host port another attachment holds fails the whole transaction.
@@ -52,7 +65,6 @@ public struct NftablesFirewall: Firewall {
             throw PontoonError(.portTaken, "host port \(port.hostDescription) is already mapped to another container",
                                details: "choose another host port; nothing was changed")
         }
-        try forgetStaleFlows(attachment, socket: socket)
     }
 
     public func remove(_ attachment: FirewallAttachment, network: FirewallNetwork, lastInNetwork: Bool) throws {
