@@ -281,3 +281,48 @@ struct PodmanNetavarkHarnessTests {
         #expect(!aardvark.contains(network), "aardvark-dns entries of the network: \(aardvark)")
     }
 }
+
+extension PodmanCNIFirewallTests {
+    @Test("-p on a container with two networks: podman sends the ports with both ADDs; they map once and answer; disconnect of the first hands them to the second")
+    func portsOnTwoNetworks() throws {
+        let podman = try PodmanHost("pm2n", backend: .cni)
+        defer { podman.cleanup() }
+        let host = podman.host
+        let first = "pa\(podman.token)", second = "pb\(podman.token)"
+        let outside = try host.container("outside")
+        try host.exec(host.name, """
+            ip link add up\(podman.token) type veth peer name eth0 netns \(outside) && \
+            ip addr add 192.0.2.1/24 dev up\(podman.token) && ip link set up\(podman.token) up
+            """)
+        try host.exec(outside, "ip addr add 192.0.2.2/24 dev eth0 && ip link set eth0 up && ip link set lo up")
+        for (network, octet) in [(first, 25), (second, 26)] {
+            try podman.addCNINetwork(network, plugin: pontoonPlugin(
+                podman, bridge: "b\(network)", subnet: "10.99.\(octet).0/24", gateway: "10.99.\(octet).1",
+                ["ipMasq": true, "capabilities": ["portMappings": true, "ips": true, "mac": true]]))
+        }
+        let run = try podman.run("web", network: "\(first),\(second)", options: ["-p", "8080:80"],
+                                 command: ["httpd", "-f", "-p", "80", "-h", "/www"])
+        try #require(run.status == 0, "podman run on two networks with -p 8080:80: \(run.stderrText)")
+        let page = "curl -s -m 3 http://%@/index.html"
+        func answers(_ namespace: String, _ address: String) throws -> Bool {
+            try host.exec(namespace, String(format: page, address)).stdoutText.contains(PodmanHost.indexPage)
+        }
+        #expect(try eventually { try answers(outside, "192.0.2.1:8080") }, "from outside")
+        #expect(try answers(host.name, "127.0.0.1:8080"), "from 127.0.0.1")
+
+        try podman.podmanOK(["network", "disconnect", first, "web"])
+        #expect(try eventually { try answers(outside, "192.0.2.1:8080") }, "from outside after the first network left")
+        #expect(podman.records(first).isEmpty && podman.records(second).count == 1)
+
+        try podman.podmanOK(["rm", "--force", "--time", "0", "web"])
+        try host.exec(host.name, "ip link delete up\(podman.token)")
+        for network in [first, second] {
+            let left = try podman.leftovers(network: network, bridge: nil)
+            #expect(left.isEmpty, "left on \(network): \(left)")
+            #expect(try podman.bridgePorts("b\(network)").isEmpty, "ports left on the bridge of \(network)")
+        }
+        #expect(try podman.hostLinks().subtracting(["lo", "b\(first)", "b\(second)"]).isEmpty, "only the two bridges stay")
+        let ruleset = try host.exec(host.name, "nft list ruleset").stdoutText
+        #expect(!ruleset.contains("10.99.25.") && !ruleset.contains("10.99.26.") && !ruleset.contains("8080"), "\(ruleset)")
+    }
+}
