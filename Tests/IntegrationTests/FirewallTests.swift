@@ -162,18 +162,26 @@ struct FirewallTests {
         #expect(restored.count == intact.count, "the restored ruleset has the original's shape")
     }
 
-    @Test("nft flush ruleset, then a runtime's reload of one container (DEL, ADD) while another stays: the network's rules and its mapping come back")
+    @Test("nft flush ruleset, then a runtime's reload of one container (DEL, ADD) while others stay, with host ports or without: the network's rules, its masquerade and the mapping come back")
     func flushThenReaddOneOfTwo() throws {
         let lab = try Lab("readd")
         defer { lab.cleanup() }
         let a = try lab.host.container("a"), b = try lab.host.container("b")
-        let configA = lab.config(mappings: [mapping(8080, 80)])
+        let configA = lab.config(mappings: [mapping(8080, 80)]), configC = lab.config()
+        let c = try lab.host.container("c")
         _ = try lab.host.attach(a, config: configA)
         _ = try lab.host.attach(b, config: lab.config(mappings: [mapping(8081, 80)]))
+        _ = try lab.host.attach(c, config: configC)
         try lab.serve(in: a, port: 80)
         try lab.serve(in: lab.outside, port: 9000)
         try lab.host.exec(lab.host.name, "nft flush ruleset")
         #expect(try lab.probe(from: lab.outside, "tcp", Lab.hostV4, 8080) == "")
+
+        // A container without host ports has nothing of its own to write, yet its reload must
+        // bring back the masquerade it relies on.
+        #expect(try lab.host.cni("DEL", container: c, config: configC).status == 0)
+        #expect(try lab.host.cni("ADD", container: c, config: configC).status == 0)
+        #expect(try lab.probe(from: c, "tcp", Lab.outsideV4, 9000).hasPrefix("tcp4 \(Lab.hostV4) "), "c is masqueraded again")
 
         // What podman's `network reload` does per container: teardown, then setup again. b is
         // still a member, so a is not the network's first: its setup must still remake the table.

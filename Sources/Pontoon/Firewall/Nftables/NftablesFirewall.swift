@@ -33,9 +33,9 @@ public struct NftablesFirewall: Firewall {
         do {
             try apply(attachment, network: network, withNetwork: firstInNetwork, socket: socket)
         } catch let error as NetlinkError where error.errno == ENOENT && !firstInNetwork {
-            // The network has members but its table, chains or maps are gone (`nft flush ruleset`):
-            // a runtime's reload (teardown, then setup, one container at a time) must bring them
-            // back. Writing the network again is idempotent; the other members' elements come
+            // The network has members but its table, chains or maps are gone (`nft flush ruleset`,
+            // found by `confirmNetwork`): a runtime's reload (teardown, then setup, one container at
+            // a time, with or without host ports) must bring them back. Writing the network again is idempotent; the other members' elements come
             // back with their own reload or `pontoon firewall-reload`.
             try apply(attachment, network: network, withNetwork: true, socket: socket)
         }
@@ -44,7 +44,7 @@ public struct NftablesFirewall: Firewall {
 
     private func apply(_ attachment: FirewallAttachment, network: FirewallNetwork, withNetwork: Bool, socket: NetfilterSocket) throws {
         var changes = NftTransaction()
-        if withNetwork { changes.append(setUp(network)) }
+        changes.append(withNetwork ? setUp(network) : PontoonTable.confirmNetwork(network))
         if let checked = MacSpoofTable.checked(attachment, network: network) {
             if withNetwork { changes.append(MacSpoofTable.base()) }
             changes.append(MacSpoofTable.addAttachment(attachment, port: checked.port, mac: checked.mac))

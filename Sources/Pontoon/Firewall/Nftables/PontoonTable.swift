@@ -164,6 +164,21 @@ enum PontoonTable {
         return changes
     }
 
+    /// A later member's proof that the network is still there: its subnets' jumps written again
+    /// (idempotent, two messages per subnet, whatever the number of members). It fails with ENOENT
+    /// when the table, the map or the chain it jumps to is gone (`nft flush ruleset`), which is the
+    /// sign to write the network again.
+    static func confirmNetwork(_ network: FirewallNetwork) -> NftTransaction {
+        var changes = NftTransaction()
+        for subnet in network.subnets {
+            changes.add(.addElements(table, set: "subnets\(subnet.family.versionString)", intervalElements(subnet, jump: networkChain(network)),
+                                     exclusive: false, what: "subnet \(subnet)"))
+            changes.add(.addElements(table, set: "forward\(subnet.family.versionString)", intervalElements(subnet, jump: forwardChain(network)),
+                                     exclusive: false, what: "subnet \(subnet)"))
+        }
+        return changes
+    }
+
     static func removeNetwork(_ network: FirewallNetwork) -> NftTransaction {
         var changes = NftTransaction()
         // Elements first: a chain that a map still jumps to cannot be deleted.
