@@ -35,7 +35,16 @@ public struct IptablesFirewall: Firewall {
                 for family in IPFamily.allCases {
                     var script = IptablesTool.Script()
                     for rule in dnatRules(attachment, network: network, family: family) { script.append(rule) }
-                    try IptablesTool(family: family).restore(script, what: "map the host ports of \(attachment.id)")
+                    let tool = IptablesTool(family: family)
+                    do {
+                        try tool.restore(script, what: "map the host ports of \(attachment.id)")
+                    } catch {
+                        // The network has members but its chains are gone (a flush): a runtime's
+                        // reload of this container writes the network again, as the first would.
+                        guard try tool.presence(IptablesRules.networkJumps(network, family: family)[0]) == .chainMissing else { throw error }
+                        try setUp(network, attachments: [attachment], thorough: true)
+                        break
+                    }
                 }
             }
         } catch {
