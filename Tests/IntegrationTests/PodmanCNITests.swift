@@ -21,22 +21,24 @@ private func pontoonPlugin(_ podman: PodmanHost, bridge: String, subnet: String,
     return plugin
 }
 
-/// Wait until `condition` holds (up to `seconds`): daemons such as conmon leave a moment after
-/// the podman command that stopped them returned.
-private func eventually(_ seconds: Double = 5, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    repeat {
-        if try condition() { return true }
-        usleep(50_000)
-    } while Date() < deadline
-    return try condition()
-}
-
 private func fileNames(_ directory: String) -> Set<String> {
     Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
 }
 
 extension PodmanHost {
+    /// The outside world: a namespace wired to the private host (192.0.2.1 there, 192.0.2.2
+    /// outside) with no route back to container subnets, so only masqueraded traffic is answered.
+    /// The test deletes the host end (`up<token>`) before its leftover checks.
+    func outsideWorld() throws -> String {
+        let outside = try host.container("outside")
+        try host.exec(host.name, """
+            ip link add up\(token) type veth peer name eth0 netns \(outside) && \
+            ip addr add 192.0.2.1/24 dev up\(token) && ip link set up\(token) up
+            """)
+        try host.exec(outside, "ip addr add 192.0.2.2/24 dev eth0 && ip link set eth0 up && ip link set lo up")
+        return outside
+    }
+
     /// Link names in the private host.
     func hostLinks() throws -> Set<String> {
         Set(try host.json(host.name, "ip -j link show").compactMap { $0["ifname"] as? String })
@@ -160,14 +162,7 @@ struct PodmanCNIFirewallTests {
         defer { podman.cleanup() }
         let host = podman.host
         let network = "pnet\(podman.token)", bridge = "ptb\(podman.token)"
-        // The outside world: a third namespace wired to the private host, with no route back to
-        // the container subnet, so only masqueraded traffic can be answered.
-        let outside = try host.container("outside")
-        try host.exec(host.name, """
-            ip link add up\(podman.token) type veth peer name eth0 netns \(outside) && \
-            ip addr add 192.0.2.1/24 dev up\(podman.token) && ip link set up\(podman.token) up
-            """)
-        try host.exec(outside, "ip addr add 192.0.2.2/24 dev eth0 && ip link set eth0 up && ip link set lo up")
+        let outside = try podman.outsideWorld()
         try podman.addCNINetwork(network, plugin: pontoonPlugin(
             podman, bridge: bridge, subnet: "10.99.22.0/24", gateway: "10.99.22.1",
             ["ipMasq": true, "capabilities": ["portMappings": true, "ips": true, "mac": true]]))
@@ -209,12 +204,7 @@ extension PodmanCNIFirewallTests {
         defer { podman.cleanup() }
         let host = podman.host
         let network = "pnet\(podman.token)", bridge = "ptb\(podman.token)"
-        let outside = try host.container("outside")
-        try host.exec(host.name, """
-            ip link add up\(podman.token) type veth peer name eth0 netns \(outside) && \
-            ip addr add 192.0.2.1/24 dev up\(podman.token) && ip link set up\(podman.token) up
-            """)
-        try host.exec(outside, "ip addr add 192.0.2.2/24 dev eth0 && ip link set eth0 up && ip link set lo up")
+        let outside = try podman.outsideWorld()
         try podman.addCNINetwork(network, plugin: pontoonPlugin(
             podman, bridge: bridge, subnet: "10.99.24.0/24", gateway: "10.99.24.1",
             ["ipMasq": true, "capabilities": ["portMappings": true, "ips": true, "mac": true]]))
@@ -289,12 +279,7 @@ extension PodmanCNIFirewallTests {
         defer { podman.cleanup() }
         let host = podman.host
         let first = "pa\(podman.token)", second = "pb\(podman.token)"
-        let outside = try host.container("outside")
-        try host.exec(host.name, """
-            ip link add up\(podman.token) type veth peer name eth0 netns \(outside) && \
-            ip addr add 192.0.2.1/24 dev up\(podman.token) && ip link set up\(podman.token) up
-            """)
-        try host.exec(outside, "ip addr add 192.0.2.2/24 dev eth0 && ip link set eth0 up && ip link set lo up")
+        let outside = try podman.outsideWorld()
         for (network, octet) in [(first, 25), (second, 26)] {
             try podman.addCNINetwork(network, plugin: pontoonPlugin(
                 podman, bridge: "b\(network)", subnet: "10.99.\(octet).0/24", gateway: "10.99.\(octet).1",

@@ -61,16 +61,6 @@ struct PodmanNetavarkTests {
 
 @Suite("podman 4.3.1, netavark backend on pontoon: routed networks and port mappings", needsRoot)
 struct PodmanNetavarkFirewallTests {
-    /// Wait until `condition` holds (up to `seconds`).
-    private func eventually(_ seconds: Double = 5, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        repeat {
-            if try condition() { return true }
-            usleep(50_000)
-        } while Date() < deadline
-        return try condition()
-    }
-
     @Test("""
         run -p 8080:80 answers from outside and 127.0.0.1; after nft flush ruleset, network reload restores it; \
         connect and disconnect of a second routed network keep it, disconnect of the first hands it over; \

@@ -267,3 +267,14 @@ public final class PodmanHost: @unchecked Sendable {
         host.cleanup()
     }
 }
+
+/// Wait until `condition` holds (up to `seconds`): daemons such as conmon leave a moment after
+/// the podman command that stopped them returned, and rules take effect a moment after a reload.
+public func eventually(_ seconds: Double = 5, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    repeat {
+        if try condition() { return true }
+        usleep(50_000)
+    } while Date() < deadline
+    return try condition()
+}
