@@ -183,27 +183,33 @@ enum FileSystem {
 
     /// Names in a directory (without `.` and `..`); nil when the directory does not exist.
     static func listDirectory(_ path: String) throws -> [String]? {
+        try listDirectoryEntries(path)?.map(\.name)
+    }
+
+    /// Names and inode numbers (getdents' d_ino: no stat per entry) in a directory, without `.`
+    /// and `..`; nil when the directory does not exist.
+    static func listDirectoryEntries(_ path: String) throws -> [(name: String, inode: UInt64)]? {
         guard let stream = opendir(path) else {
             let code = errno
             if code == ENOENT { return nil }
             throw ioError("cannot list", path, errno: code)
         }
         defer { closedir(stream) }
-        var names: [String] = []
+        var entries: [(name: String, inode: UInt64)] = []
         while true {
             // readdir answers NULL both at the end and on an error: only errno tells them apart,
             // and a listing cut short would make DEL or GC miss what it must remove.
             errno = 0
             guard let entry = readdir(stream) else {
                 let code = errno
-                if code == 0 { return names }
+                if code == 0 { return entries }
                 if code == EINTR { continue }
                 throw ioError("cannot list", path, errno: code)
             }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if name != "." && name != ".." { names.append(name) }
+            if name != "." && name != ".." { entries.append((name, UInt64(entry.pointee.d_ino))) }
         }
     }
 }
