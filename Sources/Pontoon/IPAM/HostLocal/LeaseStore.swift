@@ -93,10 +93,17 @@ public struct LeaseStore: Sendable {
     /// Every matching file is attempted; the first failure is reported after that.
     @discardableResult
     public func release(_ id: AttachmentID) throws -> [IPAddress] {
-        // Only the leases the holder cache ties to this attachment, or does not know, are read.
-        let survey = try survey()
-        let all = try survey.candidates(of: id).compactMap { address in
+        // Only the leases the holder cache ties to this attachment (or does not know) are read.
+        var survey = try survey()
+        var all = try survey.candidates(of: id).compactMap { address in
             try holder(of: address).map { Lease(address: address, holder: $0) }
+        }
+        if !all.contains(where: { $0.holder.belongs(to: id) }) {
+            // Nothing of this attachment by the cache: a repeated DEL, or a cache that is wrong (an
+            // inode number reused for a name by another writer). Every lease is read, and the cache
+            // is rebuilt from the files.
+            all = try leases()
+            survey = LeaseSurvey(changed: true)
         }
         var matching = all.filter { $0.holder.isExactly(id) }
         if matching.isEmpty { matching = all.filter { $0.holder.isLegacy(of: id) } }
