@@ -147,6 +147,11 @@ enum FileSystem {
 
     /// The writer's pid when `name` is a temporary file of `writeAtomically`.
     static func temporaryWriter(_ name: String) -> pid_t? {
+        // Most names are not temporaries: a byte scan before any splitting (directories of
+        // thousands of members are listed on every operation).
+        let bytes = Array(name.utf8), infix = Array(temporaryInfix.utf8)
+        guard bytes.count > infix.count,
+              (0...(bytes.count - infix.count)).contains(where: { bytes[$0..<($0 + infix.count)].elementsEqual(infix) }) else { return nil }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count >= 3, parts[parts.count - 2] == "tmp", let last = parts.last else { return nil }
         return pid_t(last)

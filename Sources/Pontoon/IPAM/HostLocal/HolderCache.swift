@@ -52,33 +52,65 @@ struct HolderCache {
                 digest(of: .container(containerID)), digest(of: .container(""))]
     }
 
+    /// Parsed over bytes (no Character-level splitting: a large network's cache is thousands of lines).
     static func load(directory: String) -> HolderCache {
         guard let bytes = try? FileSystem.readFile(directory + "/" + fileName, limit: 64 << 20) else { return HolderCache() }
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        // Header, facts, "end <count>", and the empty piece after the last newline: anything else
-        // is a write cut short.
-        guard lines.count >= 3, lines[0] == header, lines[lines.count - 1].isEmpty,
-              lines[lines.count - 2] == "end \(lines.count - 3)" else { return HolderCache() }
+        let newline = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
+        var lines: [ArraySlice<UInt8>] = []
+        var start = bytes.startIndex
+        for index in bytes.indices where bytes[index] == newline {
+            lines.append(bytes[start..<index])
+            start = index + 1
+        }
+        // Header, facts, "end <count>", each ending in a newline: anything else is a write cut short.
+        guard start == bytes.endIndex, lines.count >= 2, lines[0].elementsEqual(header.utf8),
+              lines[lines.count - 1].elementsEqual("end \(lines.count - 2)".utf8) else { return HolderCache() }
         var cache = HolderCache()
-        for line in lines[1..<(lines.count - 2)] {
-            let fields = line.split(separator: " ")
-            guard fields.count == 3, let inode = UInt64(fields[1]), let digest = UInt64(fields[2], radix: 16) else {
+        cache.facts.reserveCapacity(lines.count - 2)
+        for line in lines[1..<(lines.count - 1)] {
+            let fields = line.split(separator: space)
+            guard fields.count == 3, let inode = number(fields[1], radix: 10), let digest = number(fields[2], radix: 16) else {
                 return HolderCache()
             }
-            cache.facts[String(fields[0])] = Fact(inode: inode, digest: digest)
+            cache.facts[String(decoding: fields[0], as: UTF8.self)] = Fact(inode: inode, digest: digest)
         }
         return cache
+    }
+
+    private static func number(_ digits: ArraySlice<UInt8>, radix: UInt64) -> UInt64? {
+        guard !digits.isEmpty, digits.count <= 20 else { return nil }
+        var value: UInt64 = 0
+        for byte in digits {
+            let digit: UInt64
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt64(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f") where radix == 16: digit = UInt64(byte - UInt8(ascii: "a") + 10)
+            default: return nil
+            }
+            let (shifted, overflow) = value.multipliedReportingOverflow(by: radix)
+            guard !overflow else { return nil }
+            value = shifted &+ digit
+        }
+        return value
     }
 
     /// Writes the cache in place (the store's lock is held: nobody reads it meanwhile; a write cut
     /// short fails `load`'s end check and reads as empty).
     func save(directory: String) throws {
-        var text = Self.header + "\n"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64 * (facts.count + 2))
+        bytes += Self.header.utf8
+        bytes.append(UInt8(ascii: "\n"))
         for (name, fact) in facts {
-            text += name + " " + String(fact.inode) + " " + String(fact.digest, radix: 16) + "\n"
+            bytes += name.utf8
+            bytes.append(UInt8(ascii: " "))
+            bytes += String(fact.inode).utf8
+            bytes.append(UInt8(ascii: " "))
+            bytes += String(fact.digest, radix: 16).utf8
+            bytes.append(UInt8(ascii: "\n"))
         }
-        text += "end \(facts.count)\n"
-        try FileSystem.writeFile(directory + "/" + Self.fileName, contents: Array(text.utf8), mode: LeaseStore.fileMode)
+        bytes += "end \(facts.count)\n".utf8
+        try FileSystem.writeFile(directory + "/" + Self.fileName, contents: bytes, mode: LeaseStore.fileMode)
     }
 
     static func remove(directory: String) throws {
@@ -88,43 +120,46 @@ struct HolderCache {
 
 /// The lease files of a store as one operation found them, with the cache brought up to date.
 struct LeaseSurvey {
-    /// Every lease file (a regular file named by an address) and its inode.
-    var files: [IPAddress: UInt64] = [:]
+    /// Every lease file (a regular file named by an address in Go's text form) and its inode.
+    var files: [String: UInt64] = [:]
     var cache = HolderCache()
     /// Whether the cache on disk differs from `cache`.
     var changed = false
 
+    /// Whether `address` has a lease file.
+    func isLeased(_ address: IPAddress) -> Bool { files[address.description] != nil }
+
     /// Addresses whose lease may belong to `id` (or is abandoned): to be read before use.
     func candidates(of id: AttachmentID) -> [IPAddress] {
         let wanted = HolderCache.digests(of: id)
-        return files.keys.filter { address in
-            cache.facts[address.description].map { wanted.contains($0.digest) } ?? false
+        return files.keys.compactMap { name in
+            cache.facts[name].flatMap { wanted.contains($0.digest) ? IPAddress(name) : nil }
         }.sorted()
     }
 }
 
 extension LeaseStore {
     /// Lists the store (names and inodes: one getdents pass, no file opened) and reads only the
-    /// lease files the cache does not know. The caller holds the lock.
+    /// lease files the cache does not know. Names the cache knows are not even parsed again. The
+    /// caller holds the lock.
     func survey(after previous: LeaseSurvey? = nil) throws -> LeaseSurvey {
         var survey = LeaseSurvey(cache: previous?.cache ?? HolderCache.load(directory: directory), changed: previous?.changed ?? false)
-        var seen = Set<String>()
-        for (name, inode) in try FileSystem.listDirectoryEntries(directory) ?? [] {
-            guard let address = IPAddress(name), address.description == name else { continue }
+        let entries = try FileSystem.listDirectoryEntries(directory) ?? []
+        survey.files.reserveCapacity(entries.count)
+        for (name, inode) in entries {
             if let fact = survey.cache.facts[name], fact.inode == inode {
-                survey.files[address] = inode
-                seen.insert(name)
+                survey.files[name] = inode
                 continue
             }
-            // New to us, or made again since: read it (a name that is no regular file is no lease).
-            guard let holder = try holder(of: address) else { continue }
-            survey.files[address] = inode
+            // New to us, or made again since: read it (only a regular file named by an address in
+            // Go's text form is a lease).
+            guard let address = IPAddress(name), address.description == name, let holder = try holder(of: address) else { continue }
+            survey.files[name] = inode
             survey.cache.facts[name] = HolderCache.Fact(inode: inode, digest: HolderCache.digest(of: holder))
-            seen.insert(name)
             survey.changed = true
         }
-        for name in survey.cache.facts.keys where !seen.contains(name) {
-            survey.cache.facts[name] = nil
+        if survey.cache.facts.count != survey.files.count {
+            survey.cache.facts = survey.cache.facts.filter { survey.files[$0.key] != nil }
             survey.changed = true
         }
         return survey

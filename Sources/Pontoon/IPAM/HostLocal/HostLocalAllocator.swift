@@ -70,7 +70,6 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
         // The directory listing is authoritative while we hold the lock; O_EXCL stays the final word.
         // Only the leases the holder cache ties to this attachment (or does not know) are read.
         let survey = try store.survey()
-        let taken = Set(survey.files.keys)
         for address in survey.candidates(of: id) where rangeSets.contains(where: { $0.contains(address) }) {
             if let holder = try store.holder(of: address), holder.belongs(to: id) {
                 // The spec forbids a second ADD for one attachment; handing out another address would leak one.
@@ -93,7 +92,7 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
                 } else {
                     var found: IPAddress?
                     for candidate in set.candidates(after: store.lastReservedAddress(rangeSetIndex: set.index))
-                    where !taken.contains(candidate) {
+                    where !survey.isLeased(candidate) {
                         if try store.reserve(candidate, for: id, rangeSetIndex: set.index) {
                             found = candidate
                             break
