@@ -90,13 +90,15 @@ struct FirewallMembership {
     func leave(_ id: AttachmentID, attachment: FirewallAttachment?) throws {
         _ = try FirewallLock.withLock(directory: directory, create: false) { remove in
             let mine = memberPath(id)
-            guard let record = try migratedRecord() else {
+            let name = String(mine.split(separator: "/").last!)
+            let record = try migratedRecord()
+            // Listing also removes temporaries of killed writers, so this runs before anything returns.
+            let remaining = try memberFiles().filter { $0 != name }
+            guard let record else {
                 _ = try FileSystem.remove(mine)
                 remove = true
                 return
             }
-            let name = String(mine.split(separator: "/").last!)
-            let remaining = try memberFiles().filter { $0 != name }
             let last = remaining.isEmpty
             let driver = record.network.kind.driver(stateDirectory: stateDirectory)
             // What this member recorded when it joined comes first; the caller's reconstruction otherwise.
