@@ -666,16 +666,16 @@ def charts(results, out):
     save(fig, "fig4-startup")
 
     f5 = results["fig5-floor"]
-    fig, ax = plt.subplots(figsize=(9, 3.4))
+    fig, ax = plt.subplots(figsize=(9, 3.8))
     left = 0
     for i, (phase, s) in enumerate(f5["pontoon_add_phases_ms"].items()):
         ax.barh(["pontoon CNI ADD\n(debug log on)"], [s["median"]], left=left, label=phase, color=plt.cm.tab10(i % 10))
         left += s["median"]
     ax.barh(["floor ADD\n(in-process)"], [f5["floor"]["add"]["median"]], color="#333")
-    ax.barh(["floor DEL\n(in-process)"], [f5["floor"]["del"]["median"]], color="#777")
+    ax.barh(["floor DEL\n(in-process)"], [f5["floor"]["del"]["median"]], color="#bbb", hatch="//")
     ax.set_xlabel("ms (medians)")
     ax.set_title("Figure 5: the in-process floor and one pontoon ADD's phases", fontsize=10)
-    ax.legend(fontsize=7, ncol=5, loc="upper right")
+    ax.legend(fontsize=7, ncol=8, loc="upper center", bbox_to_anchor=(0.5, -0.22))
     save(fig, "fig5-floor")
 
 
@@ -797,7 +797,10 @@ def main():
     parser.add_argument("--readme")
     parser.add_argument("--machine", default="")
     parser.add_argument("--only", help="comma-separated figures to run (development): 1,2,3,4,5")
+    parser.add_argument("--charts-only", action="store_true", help="redraw charts, summary and README from bench/*.json")
     args = parser.parse_args()
+    if args.charts_only:
+        return publish(args, *load_results(args.out))
     quick = args.quick
     os.makedirs(NETNS_DIR, exist_ok=True)
     os.makedirs(WORK_DIR, exist_ok=True)
@@ -861,6 +864,25 @@ def main():
     if len(results) < len(plan):
         log(f"partial run ({', '.join(results)}): JSON written; no charts, summary or README ({seconds} s)")
         return
+    publish(args, results, meta)
+
+
+FIGURES = ("fig1-add-del", "fig2-scale", "fig3-concurrency", "fig4-startup", "fig5-floor")
+
+
+def load_results(out):
+    results, meta = {}, None
+    for key in FIGURES:
+        with open(os.path.join(out, key + ".json")) as f:
+            doc = json.load(f)
+        results[key] = doc.pop("results")
+        doc.pop("figure", None)
+        meta = meta or doc
+    return results, meta
+
+
+def publish(args, results, meta):
+    """summary.json, the charts, the README block and the table on stdout."""
     doc = dict(meta, targets=targets(results))
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump(doc, f, indent=1)
@@ -871,7 +893,7 @@ def main():
     print()
     for t in doc["targets"]:
         print(f"{'met   ' if t['met'] else 'MISSED'} {t['target']}: {t['measured']}")
-    print(f"\nwritten: {args.out}/fig*.json, fig*.png, summary.json{', ' + args.readme if args.readme else ''} ({seconds} s)")
+    print(f"\nwritten: {args.out}/fig*.json, fig*.png, summary.json{', ' + args.readme if args.readme else ''} ({meta['seconds']} s)")
 
 
 if __name__ == "__main__":
