@@ -797,6 +797,7 @@ def main():
     parser.add_argument("--readme")
     parser.add_argument("--machine", default="")
     parser.add_argument("--only", help="comma-separated figures to run (development): 1,2,3,4,5")
+    parser.add_argument("--sizes", help="figure 2's host sizes, comma-separated (default 1,100,1000; quick 1,100)")
     parser.add_argument("--charts-only", action="store_true", help="redraw charts, summary and README from bench/*.json")
     args = parser.parse_args()
     if args.charts_only:
@@ -818,6 +819,7 @@ def main():
                   NetavarkProtocol(NETAVARK, "/usr/lib/podman/netavark", namespaces)]
     setns(home)
     only = set(args.only.split(",")) if args.only else {"1", "2", "3", "4", "5"}
+    sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else [1, 100] if quick else [1, 100, 1000]
     # Figure 2 runs last: the thousands of namespaces it leaves are torn down by the kernel in the
     # background, holding the rtnl lock that every other figure's operations need.
     plan = [
@@ -829,7 +831,7 @@ def main():
         ("5", "fig5-floor", "floor and breakdown",
          lambda: figure_floor(contenders[0], args.floor, 50 if quick else 300, 5 if quick else 20, home, progress)),
         ("2", "fig2-scale", "cost as the host grows",
-         lambda: figure_scale(contenders, [1, 100] if quick else [1, 100, 1000], 4 if quick else 10, home, progress)),
+         lambda: figure_scale(contenders, sizes, 4 if quick else 10, home, progress)),
     ]
     results = {}
     try:
