@@ -54,6 +54,8 @@ let package = Package(
         // run by `pontoon-faults` inside throwaway network+mount namespaces. Tests may use Foundation.
         // Optimised even in debug builds: the fuzzer's own work must stay small beside 20,000 plugin runs.
         .executableTarget(name: "pontoon-faults", path: "Tests/FaultTier", swiftSettings: [.unsafeFlags(["-O"])]),
+        // The benchmark's in-process floor (scripts/bench): the kernel work of ADD and DEL in a loop.
+        .executableTarget(name: "pontoon-bench-floor", dependencies: ["Netlink", "NetAddress"], path: "Tests/BenchFloor"),
         .testTarget(name: "FaultTierTests", dependencies: ["TestSupport", "pontoon", "pontoon-faults"]),
     ]
 )

@@ -25,6 +25,7 @@ enum CNIInvocation {
             } catch where request.command == .del {
                 // A log that cannot be opened must not keep DEL from tearing down.
             }
+            Timing.mark("decode")
             let served = try serve(request)
             Log.info("ok")
             return ProcessIO.Answer(output: served.output, status: 0, undo: served.undo)

@@ -9,6 +9,8 @@ import Pontoon
 //  - `firewall-reload`: re-apply the firewall from the records;
 //  - otherwise: netavark's command line (`setup|teardown <netns>`, `version`), not served yet.
 
+Timing.begin()
+
 // A delegated plugin that exits early must not kill us with SIGPIPE while we feed its stdin.
 signal(SIGPIPE, SIG_IGN)
 
@@ -32,4 +34,6 @@ if !ProcessIO.writeStandardOutput(answer.output) {
     answer.undo?()
     exit(answer.status == 0 ? 1 : answer.status)
 }
+Timing.mark("answer")
+Timing.finish()
 exit(answer.status)

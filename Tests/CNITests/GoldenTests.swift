@@ -88,7 +88,11 @@ struct GoldenRunner {
         }
         guard let expected = spec["store"] as? [String: String], let network = spec["network"] as? String else { return }
         let directory = dataDir + "/" + network
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0 != "lock" }
+        var names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0 != "lock" }
+        // Pontoon's holder cache is no lease: ignored while leases exist (it must go with the last).
+        if names.contains(where: { $0 != ".pontoon-holders" && !$0.hasPrefix("last_reserved_ip.") }) {
+            names.removeAll { $0 == ".pontoon-holders" }
+        }
         var actual: [String: String] = [:]
         for name in names {
             actual[name] = (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) ?? "<unreadable>"

@@ -224,6 +224,27 @@ struct FirewallTests {
         #expect(rules.contains("chain net-itnet"))
     }
 
+    @Test("GC removes the mappings of a member with neither a record nor a place in the valid list (its ADD killed before the record)")
+    func garbageCollectUnrecorded() throws {
+        let lab = try Lab("gcu")
+        defer { lab.cleanup() }
+        let keep = try lab.host.container("keep"), lost = try lab.host.container("lost")
+        _ = try lab.host.attach(keep, config: lab.config(mappings: [mapping(8080, 80)]))
+        _ = try lab.host.attach(lost, config: lab.config(mappings: [mapping(8081, 80), mapping(8053, 53, "udp")]))
+        // As if the ADD had been killed after joining the firewall, before writing its record.
+        try FileManager.default.removeItem(atPath: "\(lab.host.stateDir)/itnet/\(lost)@eth0.json")
+        #expect(try lab.ruleset().contains("comment \"\(lost)/eth0\""))
+        var config = lab.config(["cniVersion": "1.1.0"])
+        config["cni.dev/valid-attachments"] = [["containerID": keep, "ifname": "eth0"]]
+        let gc = try lab.host.cni("GC", container: nil, config: config)
+        #expect(gc.status == 0, "\(gc.stdoutText)")
+        let rules = try lab.ruleset()
+        #expect(!rules.contains(lost) && !rules.contains("8081") && !rules.contains("8053"), "\(rules)")
+        #expect(rules.contains("comment \"\(keep)/eth0\"") && rules.contains("chain net-itnet"), "\(rules)")
+        let members = try FileManager.default.contentsOfDirectory(atPath: "\(lab.host.stateDir)/.firewall/itnet")
+        #expect(members.filter { $0.hasPrefix("member.") } == ["member.\(keep)@eth0.json"])
+    }
+
     @Test("a UDP flow that reached the host port before it was mapped is forwarded once the mapping exists (stale conntrack deleted)")
     func staleConntrack() throws {
         let lab = try Lab("ct")

@@ -52,10 +52,10 @@ struct ReliabilityTests {
         defer { host.cleanup() }
         let container = try host.container("c")
         let config = networkConfig(host, version: "1.1.0")
-        // A real kill -9 between writing the temporary record and renaming it (the second rename:
-        // the firewall's membership file is written first).
+        // A real kill -9 between writing the temporary record and renaming it (the third rename:
+        // the firewall's member file and, for a network's first member, its network.json come first).
         let killed = try host.shellADD(container, id: "killed1", config: config,
-                                       wrapper: "strace -f -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=2")
+                                       wrapper: "strace -f -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=3")
         #expect(killed.status != 0, "strace must be installed (scripts/setup): \(killed.stderrText)")
         #expect(host.records().contains { $0.hasPrefix("killed1@eth0.json.tmp.") }, "\(host.records())")
         let del = try host.cni("DEL", container: container, containerID: "killed1", config: config)
@@ -217,9 +217,10 @@ struct FirewallReliabilityTests {
         let host = lab.host
         let container = try host.container("c")
         let config = lab.config(mappings: [mapping(8080, 80)])
-        // rename #1 publishes the firewall membership, #2 the attachment record: kill at #2.
+        // renames #1 and #2 publish the firewall member file and the network's network.json, #3 the
+        // attachment record: kill at #3.
         let killed = try host.shellADD(container, id: "killed1", config: config,
-                                       wrapper: "strace -f -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=2")
+                                       wrapper: "strace -f -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=3")
         #expect(killed.status != 0)
         #expect(try lab.ruleset().contains("8080"), "the mapping was made before the kill")
         let del = try host.cni("DEL", container: container, containerID: "killed1", config: config)

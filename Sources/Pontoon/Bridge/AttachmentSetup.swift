@@ -27,6 +27,7 @@ struct AttachmentSetup {
             throw PontoonError(.interfaceExists, "interface \(ifName) already exists in \(netnsPath)")
         }
 
+        Timing.mark("namespaces")
         var rollback = Rollback()
         do {
             var leased = IPAMResult()
@@ -34,6 +35,7 @@ struct AttachmentSetup {
                 leased = try ipam.allocate(for: attachment.id, requesting: attachment.requestedIPs)
                 rollback.add("lease of \(attachment.id)") { try ipam.release(attachment.id) }
             }
+            Timing.mark("ipam")
             var bridge = try BridgeDevice(socket: host, network: network).ensure(rollback: &rollback)
             if network.actsAsGateway {
                 try BridgeDevice(socket: host, network: network).assignGateways(of: leased.addresses, to: bridge, rollback: &rollback)
@@ -46,9 +48,11 @@ struct AttachmentSetup {
             let hostLink = try BridgePort(socket: host, network: network).attach(veth.hostIndex, to: bridge)
             bridge = try BridgeDevice(socket: host, network: network).pinAddress(of: bridge)
             try Forwarding.enable(for: network, families: Set(leased.addresses.map(\.address.family)))
+            Timing.mark("netlink")
             let firewalled = try FirewallStep(attachment: attachment, firewall: firewall, records: records)
                 .join(addresses: leased.addresses.map(\.address), hostInterface: hostLink.name, mac: containerLink.mac,
                       rollback: &rollback)
+            Timing.mark("firewall")
 
             let result = AttachmentResult(
                 interfaces: [
@@ -64,6 +68,7 @@ struct AttachmentSetup {
                 hostInterface: hostLink.name, containerMAC: containerLink.mac,
                 addresses: leased.addresses.map(\.address), portMappings: attachment.portMappings, firewall: firewalled))
             rollback.add("record of \(attachment.id)") { [records] in try records.remove(network: network.name, id: attachment.id) }
+            Timing.mark("record")
             return (result, AttachmentUndo(rollback: rollback))
         } catch {
             rollback.run()

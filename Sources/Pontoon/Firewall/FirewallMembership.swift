@@ -1,20 +1,28 @@
 import FoundationEssentials
 
-/// First in, last out: which attachments of a network hold firewall state, kept in
-/// `<stateDir>/.firewall/<network>/network.json` and changed only under the flock on `lock` beside
-/// it (`FirewallLock`; both go with the network's last attachment). The first attachment to join makes the network's rules, the last to leave removes them;
-/// concurrent ADDs and DELs of one network see each other's membership, never a half-made network.
+/// First in, last out: which attachments of a network hold firewall state. Under
+/// `<stateDir>/.firewall/<network>/`, changed only under the flock on `lock` there (`FirewallLock`;
+/// everything goes with the network's last attachment):
+///
+/// - `network.json`: the network as its first member made it (the last DEL removes exactly that);
+/// - `member.<record name>`: one file per member, what it asked the firewall for, written before
+///   the rules, so a DEL whose ADD was killed before the attachment record existed still removes
+///   exactly its host ports.
+///
+/// One file per member keeps ADD and DEL from decoding and rewriting every member's state: the
+/// first member is the one that finds no member file, the last the one that leaves none (a name
+/// listing, no file read). The first attachment to join makes the network's rules, the last to
+/// leave removes them; concurrent ADDs and DELs of one network see each other's membership, never
+/// a half-made network.
 struct FirewallMembership {
     let stateDirectory: String
     let network: String
 
+    /// `network.json`. `members` and `states` are the layout before member files (one file for
+    /// all): a record that still has them is moved to member files when it is next locked.
     struct Record: Codable {
-        /// The network as its first attachment made it: the last DEL removes exactly that.
         var network: FirewallNetwork
-        /// `AttachmentID.description` of each member.
-        var members: [String]
-        /// What each member asked the firewall for, written before the rules: a DEL whose ADD was
-        /// killed before the attachment record existed still removes exactly its host ports.
+        var members: [String]? = nil
         var states: [String: FirewallAttachment]? = nil
     }
 
@@ -22,30 +30,55 @@ struct FirewallMembership {
     /// a network's record directory.
     var directory: String { "\(stateDirectory)/.firewall/\(network)" }
     private var path: String { "\(directory)/network.json" }
+    private static let memberPrefix = "member."
+
+    private func memberPath(_ id: AttachmentID) -> String { "\(directory)/\(Self.memberPrefix)\(RecordName.fileName(for: id))" }
+
+    /// Names of the member files now (temporaries of killed writers are removed on the way).
+    private func memberFiles() throws -> [String] {
+        var members: [String] = []
+        for name in try FileSystem.listDirectory(directory) ?? [] {
+            if let writer = FileSystem.temporaryWriter(name) {
+                if !Processes.isRunning(writer) { _ = try? FileSystem.remove("\(directory)/\(name)") }
+            } else if name.hasPrefix(Self.memberPrefix) {
+                members.append(name)
+            }
+        }
+        return members
+    }
 
     /// Add the attachment's firewall state, and the network's when it is the first member. The
     /// membership is written first, so an ADD killed halfway leaves a member that DEL removes
     /// (tolerating what was never made), never rules that no record names.
     func join(_ attachment: FirewallAttachment, network definition: FirewallNetwork, firewall: any Firewall) throws {
         _ = try FirewallLock.withLock(directory: directory, create: true) { remove in
-            removeAbandonedTemporaries()
-            let before = try load()
-            var record = before ?? Record(network: definition, members: [])
-            let first = record.members.isEmpty
-            if first { record.network = definition }
-            // Later members follow the driver the network was made with.
-            let driver = record.network.kind == firewall.kind ? firewall : record.network.kind.driver(stateDirectory: stateDirectory)
-            if !record.members.contains(attachment.id.description) { record.members.append(attachment.id.description) }
-            record.states = (record.states ?? [:]).merging([attachment.id.description: attachment]) { _, new in new }
-            try save(record)
+            let recorded = try migratedRecord()
+            let mine = memberPath(attachment.id)
+            let name = String(mine.split(separator: "/").last!)
+            let first = try memberFiles().allSatisfy { $0 == name }
+            // The member file first: killed before `network.json`, the member's DEL finds no
+            // network and removes just its file; killed after, it finds both.
+            let previous = try FileSystem.readFile(mine)
+            try FileSystem.writeAtomically(mine, contents: try encode(attachment), mode: 0o600)
+            var network = definition
             do {
-                try driver.add(attachment, network: record.network, firstInNetwork: first)
-            } catch {
-                if let before, !before.members.isEmpty {
-                    try? save(before)
+                if !first, let recorded {
+                    network = recorded.network
                 } else {
-                    _ = try? FileSystem.remove(path)
-                    remove = true
+                    try save(Record(network: definition))
+                }
+                // Later members follow the driver the network was made with.
+                let driver = network.kind == firewall.kind ? firewall : network.kind.driver(stateDirectory: stateDirectory)
+                try driver.add(attachment, network: network, firstInNetwork: first)
+            } catch {
+                if let previous {
+                    try? FileSystem.writeAtomically(mine, contents: previous, mode: 0o600)
+                } else {
+                    _ = try? FileSystem.remove(mine)
+                    if first {
+                        _ = try? FileSystem.remove(path)
+                        remove = true
+                    }
                 }
                 throw error
             }
@@ -56,25 +89,26 @@ struct FirewallMembership {
     /// network's when no other member is left. Nothing recorded: nothing to do.
     func leave(_ id: AttachmentID, attachment: FirewallAttachment?) throws {
         _ = try FirewallLock.withLock(directory: directory, create: false) { remove in
-            removeAbandonedTemporaries()
-            guard var record = try load() else {
+            let mine = memberPath(id)
+            let name = String(mine.split(separator: "/").last!)
+            let record = try migratedRecord()
+            // Listing also removes temporaries of killed writers, so this runs before anything returns.
+            let remaining = try memberFiles().filter { $0 != name }
+            guard let record else {
+                _ = try FileSystem.remove(mine)
                 remove = true
                 return
             }
-            let remaining = record.members.filter { $0 != id.description }
             let last = remaining.isEmpty
             let driver = record.network.kind.driver(stateDirectory: stateDirectory)
             // What this member recorded when it joined comes first; the caller's reconstruction otherwise.
-            let state = record.states?[id.description] ?? attachment
+            let state = try loadMember(mine) ?? attachment
             try driver.remove(state ?? FirewallAttachment(id: id, addresses: [], hostPorts: []),
                               network: record.network, lastInNetwork: last)
-            record.members = remaining
-            record.states?[id.description] = nil
+            _ = try FileSystem.remove(mine)
             if last {
                 _ = try FileSystem.remove(path)
                 remove = true
-            } else {
-                try save(record)
             }
         }
     }
@@ -82,47 +116,57 @@ struct FirewallMembership {
     /// The network as recorded, for CHECK (nil when no attachment holds firewall state).
     func recorded() throws -> FirewallNetwork? { try load()?.network }
 
-    /// GC: members that are neither valid nor recorded any more (their DEL was lost) leave; the
-    /// network's rules go when no member is left. Abandoned temporary files are removed.
+    /// GC: members that are neither valid nor recorded any more (their DEL was lost) leave, each
+    /// removing the host ports it recorded; the network's rules go when no member is left.
+    /// Abandoned temporary files are removed.
     func collect(keeping valid: Set<AttachmentID>, records: RecordStore) throws {
         _ = try FirewallLock.withLock(directory: directory, create: false) { remove in
-            removeAbandonedTemporaries()
-            guard var record = try load() else {
+            let recordedNetwork = try migratedRecord()
+            let files = try memberFiles()
+            guard let record = recordedNetwork else {
+                for name in files { _ = try FileSystem.remove("\(directory)/\(name)") }
                 remove = true
                 return
             }
-            let validNames = Set(valid.map(\.description))
-            let gone = record.members.filter { !validNames.contains($0) }
-            guard !gone.isEmpty else { return }
-            let remaining = record.members.filter { validNames.contains($0) }
-            try record.network.kind.driver(stateDirectory: stateDirectory).remove(FirewallAttachment(id: AttachmentID(containerID: "", ifName: ""), addresses: [], hostPorts: []),
-                                                    network: record.network, lastInNetwork: remaining.isEmpty)
-            record.members = remaining
-            if remaining.isEmpty {
+            var gone: [(file: String, state: FirewallAttachment?)] = []
+            var remaining = 0
+            for name in files {
+                let state = try loadMember("\(directory)/\(name)")
+                if let state, valid.contains(state.id) {
+                    remaining += 1
+                } else {
+                    gone.append((name, state))
+                }
+            }
+            guard !gone.isEmpty || files.isEmpty else { return }
+            let driver = record.network.kind.driver(stateDirectory: stateDirectory)
+            for (index, member) in gone.enumerated() {
+                let lastInNetwork = remaining == 0 && index == gone.count - 1
+                try driver.remove(member.state ?? FirewallAttachment(id: AttachmentID(containerID: "", ifName: ""), addresses: [], hostPorts: []),
+                                  network: record.network, lastInNetwork: lastInNetwork)
+                _ = try FileSystem.remove("\(directory)/\(member.file)")
+            }
+            if remaining == 0 {
+                if gone.isEmpty {
+                    // A network whose first member was killed before its member file: no rules are owned.
+                    try driver.remove(FirewallAttachment(id: AttachmentID(containerID: "", ifName: ""), addresses: [], hostPorts: []),
+                                      network: record.network, lastInNetwork: true)
+                }
                 _ = try FileSystem.remove(path)
                 remove = true
-            } else {
-                try save(record)
             }
-        }
-    }
-
-    /// Temporary files of writers that were killed before their rename.
-    private func removeAbandonedTemporaries() {
-        for name in (try? FileSystem.listDirectory(directory)) ?? [] {
-            guard let writer = FileSystem.temporaryWriter(name), !Processes.isRunning(writer) else { continue }
-            _ = try? FileSystem.remove("\(directory)/\(name)")
         }
     }
 
     /// Rewrite the network's rules and every member's mappings (firewall-reload).
     func reload(records: RecordStore) throws -> Int {
         let outcome = try FirewallLock.withLock(directory: directory, create: false) { _ throws -> Int in
-            guard let record = try load(), !record.members.isEmpty else { return 0 }
-            let attachments = record.members.compactMap { member -> FirewallAttachment? in
-                guard let at = member.lastIndex(of: "/") else { return nil }
-                let id = AttachmentID(containerID: String(member[..<at]), ifName: String(member[member.index(after: at)...]))
-                return records.load(network: network, id: id)?.firewall
+            let recorded = try migratedRecord()
+            let files = try memberFiles()
+            guard let record = recorded, !files.isEmpty else { return 0 }
+            let attachments = try files.compactMap { name -> FirewallAttachment? in
+                guard let member = try loadMember("\(directory)/\(name)") else { return nil }
+                return records.load(network: network, id: member.id)?.firewall
             }
             try record.network.kind.driver(stateDirectory: stateDirectory).reload(network: record.network, attachments: attachments)
             return attachments.count
@@ -133,6 +177,21 @@ struct FirewallMembership {
     /// Networks with firewall state under `stateDirectory`.
     static func networks(stateDirectory: String) throws -> [String] {
         (try FileSystem.listDirectory("\(stateDirectory)/.firewall") ?? []).sorted()
+    }
+
+    /// `network.json`; a record of the one-file layout first has its members moved to member files.
+    private func migratedRecord() throws -> Record? {
+        guard let record = try load() else { return nil }
+        guard let members = record.members else { return record }
+        for member in members {
+            guard let at = member.lastIndex(of: "/") else { continue }
+            let id = AttachmentID(containerID: String(member[..<at]), ifName: String(member[member.index(after: at)...]))
+            let state = record.states?[member] ?? FirewallAttachment(id: id, addresses: [], hostPorts: [])
+            try FileSystem.writeAtomically(memberPath(id), contents: try encode(state), mode: 0o600)
+        }
+        let migrated = Record(network: record.network)
+        try save(migrated)
+        return migrated
     }
 
     /// nil when nothing is recorded; an unreadable record is an error (the operation can be
@@ -146,13 +205,24 @@ struct FirewallMembership {
         }
     }
 
-    private func save(_ record: Record) throws {
-        let bytes: [UInt8]
+    private func loadMember(_ memberPath: String) throws -> FirewallAttachment? {
+        guard let bytes = try FileSystem.readFile(memberPath) else { return nil }
         do {
-            bytes = Array(try JSONEncoder().encode(record))
+            return try JSONDecoder().decode(FirewallAttachment.self, from: Data(bytes))
+        } catch {
+            throw PontoonError(.io, "cannot read the firewall member record \(memberPath)", details: "\(error)")
+        }
+    }
+
+    private func save(_ record: Record) throws {
+        try FileSystem.writeAtomically(path, contents: try encode(record), mode: 0o600)
+    }
+
+    private func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        do {
+            return Array(try JSONEncoder().encode(value))
         } catch {
             throw PontoonError(.system, "cannot encode the firewall record of network \(network)", details: "\(error)")
         }
-        try FileSystem.writeAtomically(path, contents: bytes, mode: 0o600)
     }
 }

@@ -147,6 +147,11 @@ enum FileSystem {
 
     /// The writer's pid when `name` is a temporary file of `writeAtomically`.
     static func temporaryWriter(_ name: String) -> pid_t? {
+        // Most names are not temporaries: a byte scan before any splitting (directories of
+        // thousands of members are listed on every operation).
+        let bytes = Array(name.utf8), infix = Array(temporaryInfix.utf8)
+        guard bytes.count > infix.count,
+              (0...(bytes.count - infix.count)).contains(where: { bytes[$0..<($0 + infix.count)].elementsEqual(infix) }) else { return nil }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count >= 3, parts[parts.count - 2] == "tmp", let last = parts.last else { return nil }
         return pid_t(last)
@@ -183,27 +188,33 @@ enum FileSystem {
 
     /// Names in a directory (without `.` and `..`); nil when the directory does not exist.
     static func listDirectory(_ path: String) throws -> [String]? {
+        try listDirectoryEntries(path)?.map(\.name)
+    }
+
+    /// Names and inode numbers (getdents' d_ino: no stat per entry) in a directory, without `.`
+    /// and `..`; nil when the directory does not exist.
+    static func listDirectoryEntries(_ path: String) throws -> [(name: String, inode: UInt64)]? {
         guard let stream = opendir(path) else {
             let code = errno
             if code == ENOENT { return nil }
             throw ioError("cannot list", path, errno: code)
         }
         defer { closedir(stream) }
-        var names: [String] = []
+        var entries: [(name: String, inode: UInt64)] = []
         while true {
             // readdir answers NULL both at the end and on an error: only errno tells them apart,
             // and a listing cut short would make DEL or GC miss what it must remove.
             errno = 0
             guard let entry = readdir(stream) else {
                 let code = errno
-                if code == 0 { return names }
+                if code == 0 { return entries }
                 if code == EINTR { continue }
                 throw ioError("cannot list", path, errno: code)
             }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if name != "." && name != ".." { names.append(name) }
+            if name != "." && name != ".." { entries.append((name, UInt64(entry.pointee.d_ino))) }
         }
     }
 }

@@ -44,6 +44,7 @@ public enum Log {
     }
 
     public static var isEnabled: Bool { fd >= 0 }
+    public static var isDebug: Bool { fd >= 0 && threshold == .debug }
 
     public static func error(_ message: @autoclosure () -> String) { write(.error, message) }
     public static func warning(_ message: @autoclosure () -> String) { write(.warning, message) }
@@ -59,5 +60,41 @@ public enum Log {
         let line = "\(stamp) pid=\(getpid()) \(level) \(prefix) \(message())\n"
         var bytes = Array(line.utf8)
         _ = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Phase timestamps of one operation for the debug log: CLOCK_MONOTONIC, written as one line
+/// (`timing main=<ns> <phase>=<ms since the previous phase> …`) when the operation ends. Only the
+/// start of `main` is taken before the log level is known (one vDSO clock read); every later mark
+/// costs nothing unless debug logging is on. scripts/bench reads these lines.
+public enum Timing {
+    nonisolated(unsafe) private static var start: Int64 = 0
+    nonisolated(unsafe) private static var marks: [(phase: StaticString, at: Int64)] = []
+
+    private static func now() -> Int64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
+    }
+
+    /// The first instruction of `main`.
+    public static func begin() { start = now() }
+
+    public static func mark(_ phase: StaticString) {
+        guard Log.isDebug else { return }
+        marks.append((phase, now()))
+    }
+
+    /// Writes the line; nothing when debug logging is off.
+    public static func finish() {
+        guard Log.isDebug, start != 0 else { return }
+        var line = "timing main=\(start)"
+        var previous = start
+        for mark in marks {
+            let micros = (mark.at - previous) / 1000
+            line += " \(mark.phase)=\(micros / 1000).\(String(micros % 1000 + 1000).dropFirst())"
+            previous = mark.at
+        }
+        Log.debug(line)
     }
 }

@@ -68,8 +68,9 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
     private func reserve(for id: AttachmentID, requested: [Int: IPAddress], sets rangeSets: [AllocationRangeSet],
                          in store: LeaseStore) throws -> [AssignedAddress] {
         // The directory listing is authoritative while we hold the lock; O_EXCL stays the final word.
-        let taken = Set(try store.leasedAddresses())
-        for address in taken.sorted() where rangeSets.contains(where: { $0.contains(address) }) {
+        // Only the leases the holder cache ties to this attachment (or does not know) are read.
+        let survey = try store.survey()
+        for address in survey.candidates(of: id) where rangeSets.contains(where: { $0.contains(address) }) {
             if let holder = try store.holder(of: address), holder.belongs(to: id) {
                 // The spec forbids a second ADD for one attachment; handing out another address would leak one.
                 throw PontoonError(.conflict, "\(address) has been allocated to \(holder.containerID), duplicate allocation is not allowed")
@@ -91,7 +92,7 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
                 } else {
                     var found: IPAddress?
                     for candidate in set.candidates(after: store.lastReservedAddress(rangeSetIndex: set.index))
-                    where !taken.contains(candidate) {
+                    where !survey.isLeased(candidate) {
                         if try store.reserve(candidate, for: id, rangeSetIndex: set.index) {
                             found = candidate
                             break
@@ -110,6 +111,13 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
         } catch {
             // All or nothing: give back what this call took (and only that).
             for address in reserved { _ = try? store.removeLease(address) }
+            throw error
+        }
+        do {
+            try store.rememberHolders(after: survey)
+        } catch {
+            for address in reserved { _ = try? store.removeLease(address) }
+            _ = try? store.rememberHolders()
             throw error
         }
         return assigned

@@ -6,7 +6,9 @@ import NetAddress
 ///
 /// - `<store>/lock`: empty, flocked for the whole of every operation;
 /// - `<store>/<ip>` (Go's text form of the address): `<containerID>\r\n<ifname>`, created with O_EXCL;
-/// - `<store>/last_reserved_ip.<n>`: the address last reserved in range set `n`, for round-robin.
+/// - `<store>/last_reserved_ip.<n>`: the address last reserved in range set `n`, for round-robin;
+/// - `<store>/.pontoon-holders`: Pontoon's cache of who holds which lease (`HolderCache`), only
+///   while the store holds leases.
 ///
 /// Every method except `withLock` expects the caller to hold the lock.
 public struct LeaseStore: Sendable {
@@ -91,14 +93,27 @@ public struct LeaseStore: Sendable {
     /// Every matching file is attempted; the first failure is reported after that.
     @discardableResult
     public func release(_ id: AttachmentID) throws -> [IPAddress] {
-        let all = try leases()
+        // Only the leases the holder cache ties to this attachment (or does not know) are read.
+        var survey = try survey()
+        var all = try survey.candidates(of: id).compactMap { address in
+            try holder(of: address).map { Lease(address: address, holder: $0) }
+        }
+        if !all.contains(where: { $0.holder.belongs(to: id) }) {
+            // Nothing of this attachment by the cache: a repeated DEL, or a cache that is wrong (an
+            // inode number reused for a name by another writer). Every lease is read, and the cache
+            // is rebuilt from the files.
+            all = try leases()
+            survey = LeaseSurvey(changed: true)
+        }
         var matching = all.filter { $0.holder.isExactly(id) }
         if matching.isEmpty { matching = all.filter { $0.holder.isLegacy(of: id) } }
         // An empty lease file is a reservation whose process died between creating the file and
         // writing its holder (we hold the lock, so nobody is writing it now). No holder can ever
         // name it, so every release takes it; a netavark teardown has no GC to do it later.
         let abandoned = all.filter { $0.holder == .container("") }
-        return try removeAll(matching.map(\.address) + abandoned.map(\.address))
+        let removed = try removeAll(matching.map(\.address) + abandoned.map(\.address))
+        try rememberHolders(after: survey)
+        return removed
     }
 
     /// Removes every lease not held by one of `valid`. A legacy file (container id only) stays when
@@ -113,7 +128,10 @@ public struct LeaseStore: Sendable {
             case .container(let containerID): !validContainers.contains(containerID)
             }
         }
-        return try removeAll(stale.map(\.address))
+        let removed = try removeAll(stale.map(\.address))
+        // Every lease was read: the cache is rebuilt from scratch.
+        try rememberHolders(after: LeaseSurvey(changed: true))
+        return removed
     }
 
     private func removeAll(_ addresses: [IPAddress]) throws -> [IPAddress] {
