@@ -2,26 +2,37 @@
 import Glibc
 #endif
 
-/// A flock on `<directory>/lock` that goes away with what it guards: an exclusive holder may
-/// unlink the file and its directory, and a waiter that then gets the lock of the unlinked file
-/// notices (the path no longer names its inode) and starts over on a fresh one. Shared holders
-/// run side by side; an exclusive holder runs alone. (`FirewallLock` is the exclusive-only twin
-/// the firewall membership keeps for itself.)
+/// A flock on `<directory>/lock` that goes away with what it guards (so a state directory is empty
+/// once every container is gone): an exclusive holder may unlink the file and its directory, and a
+/// waiter that then gets the lock of the unlinked file notices (the path no longer names its inode)
+/// and starts over on a fresh one. Shared holders run side by side; an exclusive holder runs alone.
+/// Used for a network's firewall membership and for netavark mode's bridge lifetime.
 enum VanishingLock {
     enum Mode { case shared, exclusive }
 
-    /// Runs `body` with the lock held. `body` sets its argument to true (exclusive mode only) to
-    /// remove the lock file and directory before unlocking.
+    /// Runs `body` with the lock held, making the directory when needed. `body` sets its argument
+    /// to true (exclusive mode only) to remove the lock file and directory before unlocking.
     static func withLock<T>(directory: String, mode: Mode, _ body: (inout Bool) throws -> T) throws -> T {
+        try lock(directory: directory, mode: mode, create: true, body)!
+    }
+
+    /// The same for what may not exist: nil (and `body` not run) when the directory is absent.
+    static func withExistingLock<T>(directory: String, mode: Mode, _ body: (inout Bool) throws -> T) throws -> T? {
+        try lock(directory: directory, mode: mode, create: false, body)
+    }
+
+    private static func lock<T>(directory: String, mode: Mode, create: Bool, _ body: (inout Bool) throws -> T) throws -> T? {
         let path = directory + "/lock"
         while true {
-            try FileSystem.makeDirectories(directory, mode: 0o700)
+            if create { try FileSystem.makeDirectories(directory, mode: 0o700) }
             let fd: Int32
             switch FileSystem.open(path, O_RDONLY | O_CREAT | O_NOFOLLOW, mode: 0o600) {
             case .success(let opened):
                 fd = opened
             case .failure(let error) where error.code == ENOENT:
-                continue // the directory was removed between our mkdir and open: make it again
+                // No directory: nothing recorded, or a last holder just removed it.
+                if create { continue }
+                return nil
             case .failure(let error):
                 throw FileSystem.ioError("cannot open lock file", path, errno: error.code)
             }
