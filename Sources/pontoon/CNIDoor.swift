@@ -23,7 +23,7 @@ struct CNIDoor {
                 throw CNIError(.incompatibleVersion, "cniVersion \(request.version) cannot describe a network without ipam",
                                details: "use cniVersion 0.3.0 or later for layer-2 only networks")
             }
-            let attachment = try portsNotHeldElsewhere(try request.attachment(network: network), driver: driver)
+            let attachment = portsNotHeldElsewhere(try request.attachment(network: network), driver: driver)
             let (result, undo) = try driver.add(attachment, ipam: ipam, firewall: network.firewall.driver(stateDirectory: stateDirectory))
             do {
                 return .init(output: try WireResult(result, version: request.version).json, undo: { undo() })
@@ -37,7 +37,7 @@ struct CNIDoor {
             guard let previous = try request.previousResult() else {
                 throw CNIError(.invalidNetworkConfig, "CHECK needs prevResult", details: "the runtime passes the result of ADD as prevResult")
             }
-            try driver.check(try portsNotHeldElsewhere(try request.attachment(network: network), driver: driver), ipam: ipam, previous: previous)
+            try driver.check(portsNotHeldElsewhere(try request.attachment(network: network), driver: driver), ipam: ipam, previous: previous)
             return .init()
         case .status:
             try driver.status(network: network, ipam: ipam)
