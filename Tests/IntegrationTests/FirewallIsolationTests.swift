@@ -92,11 +92,12 @@ struct FirewallIsolationTests {
         #expect(try lab.probe(from: a, "tcp", "10.98.0.2", 7000) == "")
     }
 
-    @Test("macspoofchk: frames with another source MAC are dropped, the container's own pass; DEL removes its elements")
-    func macSpoofCheck() throws {
-        let lab = try Lab("spoof")
+    @Test("macspoofchk: frames with another source MAC are dropped, the container's own pass; DEL removes its elements",
+          arguments: ["nftables", "iptables"])
+    func macSpoofCheck(driver: String) throws {
+        let lab = try Lab("spoof\(driver.prefix(3))")
         defer { lab.cleanup() }
-        let config = lab.config(["macspoofchk": true])
+        let config = lab.config(["macspoofchk": true, "firewall": driver])
         let a = try lab.host.container("a"), b = try lab.host.container("b")
         let addA = try lab.host.attach(a, config: config)
         _ = try lab.host.attach(b, config: config)
@@ -135,15 +136,15 @@ struct FirewallIsolationTests {
         #expect(try lab.probe(from: a, "tcp", "10.99.0.3", 7000).hasPrefix("tcp4 10.99.0.2 "))
     }
 
-    @Test("the iptables driver refuses macspoofchk (2, naming key and driver); none refuses isolate; nothing is left")
+    @Test("the none driver refuses isolate and macspoofchk (2, naming the key); nothing is left")
     func refusals() throws {
-        let lab = try Lab("spoofipt")
+        let lab = try Lab("spoofnone")
         defer { lab.cleanup() }
         let a = try lab.host.container("a")
         let recordsBefore = lab.host.records(), leasesBefore = lab.host.leases()
         for (extra, message) in [
-            (["firewall": "iptables", "macspoofchk": true] as [String: Any], "macspoofchk is not supported by the iptables firewall driver"),
-            (["firewall": "none", "isolate": true], "isolate needs a firewall driver, but firewall is \"none\""),
+            (["firewall": "none", "isolate": true] as [String: Any], "isolate needs a firewall driver, but firewall is \"none\""),
+            (["firewall": "none", "macspoofchk": true], "macspoofchk needs a firewall driver, but firewall is \"none\""),
         ] {
             let refused = try lab.host.cni("ADD", container: a, config: lab.config(extra))
             #expect(refused.errorCode == 2, "\(refused.stdoutText)")

@@ -23,10 +23,6 @@ public struct IptablesFirewall: Firewall {
     private var networksDirectory: String { "\(stateDirectory)/.iptables/networks" }
 
     public func add(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {
-        if network.macSpoofCheck {
-            throw PontoonError(.unsupported, "macspoofchk is not supported by the iptables firewall driver",
-                               details: "use the nftables driver for MAC spoof checking, or leave macspoofchk off")
-        }
         try claims.claim(attachment)
         do {
             if firstInNetwork {
@@ -47,6 +43,7 @@ public struct IptablesFirewall: Firewall {
                     }
                 }
             }
+            try MacSpoofTable.add(attachment, network: network, socket: try NetfilterSocket())
         } catch {
             // One family may have been written before the other failed.
             try? removeRules(of: attachment, network: network, lastInNetwork: firstInNetwork)
@@ -57,11 +54,13 @@ public struct IptablesFirewall: Firewall {
     }
 
     public func remove(_ attachment: FirewallAttachment, network: FirewallNetwork, lastInNetwork: Bool) throws {
+        if network.macSpoofCheck { try MacSpoofTable.remove(attachment, network: network, socket: try NetfilterSocket()) }
         try removeRules(of: attachment, network: network, lastInNetwork: lastInNetwork)
         try claims.release(attachment)
     }
 
     public func check(_ attachment: FirewallAttachment, network: FirewallNetwork) throws {
+        if network.macSpoofCheck { try MacSpoofTable.check(attachment, network: network, socket: try NetfilterSocket()) }
         for family in IPFamily.allCases {
             let tool = IptablesTool(family: family)
             for subnet in network.subnets where subnet.family == family {
@@ -88,6 +87,10 @@ public struct IptablesFirewall: Firewall {
     public func reload(network: FirewallNetwork, attachments: [FirewallAttachment]) throws {
         for attachment in attachments { try claims.reclaim(attachment) }
         try setUp(network, attachments: attachments, thorough: true)
+        if network.macSpoofCheck {
+            let socket = try NetfilterSocket()
+            for attachment in attachments { try MacSpoofTable.add(attachment, network: network, socket: socket) }
+        }
     }
 
     public func readiness() throws {

@@ -68,3 +68,30 @@ enum MacSpoofTable {
         ]
     }
 }
+
+/// The check as a whole, for either driver: the reference `bridge` plugin, too, checks MACs with
+/// nftables whatever its `ipMasqBackend`, so the iptables driver keeps its MAC checks here.
+extension MacSpoofTable {
+    /// The table (idempotent) and the attachment's elements, in one transaction.
+    static func add(_ attachment: FirewallAttachment, network: FirewallNetwork, socket: NetfilterSocket) throws {
+        guard let checked = checked(attachment, network: network) else { return }
+        var changes = base()
+        changes.append(addAttachment(attachment, port: checked.port, mac: checked.mac))
+        try socket.apply(changes)
+    }
+
+    /// The attachment's elements; what is already gone is not an error.
+    static func remove(_ attachment: FirewallAttachment, network: FirewallNetwork, socket: NetfilterSocket) throws {
+        guard let checked = checked(attachment, network: network) else { return }
+        try socket.applyRemoval(removeAttachment(port: checked.port, mac: checked.mac))
+    }
+
+    static func check(_ attachment: FirewallAttachment, network: FirewallNetwork, socket: NetfilterSocket) throws {
+        guard let checked = checked(attachment, network: network) else { return }
+        for (set, elements) in elements(port: checked.port, mac: checked.mac, comment: nil) {
+            guard try socket.elementData(table, set: set, key: elements[0].key) != nil else {
+                throw PontoonError(.checkFailed, "nftables table \(table) does not check the MAC of \(checked.port) (\(checked.mac))")
+            }
+        }
+    }
+}

@@ -96,13 +96,7 @@ public struct NftablesFirewall: Firewall {
                 throw PontoonError(.checkFailed, "nftables table \(PontoonTable.table) does not isolate bridge \(network.bridge) of network \(network.name)")
             }
         }
-        if let checked = MacSpoofTable.checked(attachment, network: network) {
-            for (set, elements) in MacSpoofTable.elements(port: checked.port, mac: checked.mac, comment: nil) {
-                guard try socket.elementData(MacSpoofTable.table, set: set, key: elements[0].key) != nil else {
-                    throw PontoonError(.checkFailed, "nftables table \(MacSpoofTable.table) does not check the MAC of \(checked.port) (\(checked.mac))")
-                }
-            }
-        }
+        try MacSpoofTable.check(attachment, network: network, socket: socket)
         for port in attachment.hostPorts {
             for element in PontoonTable.elements(port, comment: nil) {
                 guard case .data(let expected) = element.value else { continue }
