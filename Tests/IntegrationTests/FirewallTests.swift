@@ -245,20 +245,25 @@ struct FirewallTests {
         #expect(members.filter { $0.hasPrefix("member.") } == ["member.\(keep)@eth0.json"])
     }
 
-    @Test("a UDP flow that reached the host port before it was mapped is forwarded once the mapping exists (stale conntrack deleted)")
+    @Test("UDP flows that reached host ports before they were mapped are forwarded once the mappings exist (stale conntrack deleted, one dump for both ports)")
     func staleConntrack() throws {
         let lab = try Lab("ct")
         defer { lab.cleanup() }
         let container = try lab.host.container("c"), first = try lab.host.container("first")
         // Another container's network rules make the host track connections (nat hooks).
         _ = try lab.host.attach(first, config: lab.config())
-        // Before the mapping: the flow is tracked on the host, unanswered.
-        _ = try lab.probe(from: lab.outside, "udp", Lab.hostV4, 8053, sourcePort: 40053)
-        let before = try lab.host.exec(lab.host.name, "conntrack -L -p udp --dport 8053 2>/dev/null").stdoutText
-        #expect(before.contains("sport=40053"), "the flow is tracked: \(before)")
-        _ = try lab.host.attach(container, config: lab.config(mappings: [mapping(8053, 53, "udp")]))
+        // Before the mappings: the flows are tracked on the host, unanswered.
+        for port in [8053, 8054] {
+            _ = try lab.probe(from: lab.outside, "udp", Lab.hostV4, port, sourcePort: 40000 + port)
+            let before = try lab.host.exec(lab.host.name, "conntrack -L -p udp --dport \(port) 2>/dev/null").stdoutText
+            #expect(before.contains("sport=\(40000 + port)"), "the flow is tracked: \(before)")
+        }
+        _ = try lab.host.attach(container, config: lab.config(mappings: [mapping(8053, 53, "udp"), mapping(8054, 53, "udp")]))
         try lab.serve(in: container, port: 53)
-        #expect(try lab.probe(from: lab.outside, "udp", Lab.hostV4, 8053, sourcePort: 40053).hasPrefix("udp4 \(Lab.outsideV4) port 40053"))
+        for port in [8053, 8054] {
+            #expect(try lab.probe(from: lab.outside, "udp", Lab.hostV4, port, sourcePort: 40000 + port)
+                .hasPrefix("udp4 \(Lab.outsideV4) port \(40000 + port)"), "port \(port)")
+        }
     }
 
     @Test("16 concurrent ADDs then DELs: distinct addresses, the network's rules exactly once, nothing left")

@@ -50,7 +50,7 @@ public struct IptablesFirewall: Firewall {
             try? claims.release(attachment)
             throw error
         }
-        try forgetStaleFlows(attachment)
+        try StaleFlows.forget(attachment, socket: try NetfilterSocket())
     }
 
     public func remove(_ attachment: FirewallAttachment, network: FirewallNetwork, lastInNetwork: Bool) throws {
@@ -269,18 +269,5 @@ public struct IptablesFirewall: Firewall {
     private func dnatRules(_ attachment: FirewallAttachment, network: FirewallNetwork, family: IPFamily) -> [IptablesRule] {
         attachment.hostPorts.filter { $0.family == family }
             .flatMap { IptablesRules.dnatRules($0, attachment: attachment.id, network: network.name) }
-    }
-
-    /// UDP flows that reached a host port before it was mapped keep their conntrack entry (and
-    /// their missing DNAT) while packets keep flowing: delete them.
-    private func forgetStaleFlows(_ attachment: FirewallAttachment) throws {
-        let udp = attachment.hostPorts.filter { $0.transport == .udp }
-        guard !udp.isEmpty else { return }
-        let socket = try NetfilterSocket()
-        for port in udp {
-            for offset in 0..<port.count {
-                try socket.deleteConntrackEntries(family: port.family, transport: 17, destinationPort: port.hostPort + offset)
-            }
-        }
     }
 }

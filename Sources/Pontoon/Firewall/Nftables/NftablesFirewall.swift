@@ -39,7 +39,7 @@ public struct NftablesFirewall: Firewall {
             // back with their own reload or `pontoon firewall-reload`.
             try apply(attachment, network: network, withNetwork: true, socket: socket)
         }
-        try forgetStaleFlows(attachment, socket: socket)
+        try StaleFlows.forget(attachment, socket: socket)
     }
 
     private func apply(_ attachment: FirewallAttachment, network: FirewallNetwork, withNetwork: Bool, socket: NetfilterSocket) throws {
@@ -146,15 +146,5 @@ public struct NftablesFirewall: Firewall {
         var changes = PontoonTable.base()
         changes.append(PontoonTable.addNetwork(network))
         return changes
-    }
-
-    /// UDP flows that reached a host port before it was mapped keep their conntrack entry (and
-    /// their missing DNAT) while packets keep flowing: delete them.
-    private func forgetStaleFlows(_ attachment: FirewallAttachment, socket: NetfilterSocket) throws {
-        for port in attachment.hostPorts where port.transport == .udp {
-            for offset in 0..<port.count {
-                try socket.deleteConntrackEntries(family: port.family, transport: 17, destinationPort: port.hostPort + offset)
-            }
-        }
     }
 }
