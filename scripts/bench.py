@@ -474,6 +474,7 @@ def figure_scale(contenders, sizes, runs, home, progress, cap=None):
             fill(c, size)
             attached[c.name] = len(c.attached)
         setns(home)
+        time.sleep(float(os.environ.get("BENCH_SETTLE", "0")))
         samples = {c.name: {"add": [], "del": []} for c in measured}
         for r in range(runs):
             for c in rotated(measured, r):
