@@ -10,6 +10,9 @@ public final class PrivateHost: @unchecked Sendable {
     public let scratch: TemporaryDirectory
     private let prefix: String
     private var namespaces: [String] = []
+    /// Processes left in a namespace whose name a test deleted (they keep it alive, which some
+    /// tests want): killed at cleanup, since their namespace can no longer be found by name.
+    private var orphans: [(pid: Int32, netns: String)] = []
     private let lock = NSLock()
 
     public static var isRoot: Bool { getuid() == 0 }
@@ -45,7 +48,9 @@ public final class PrivateHost: @unchecked Sendable {
 
     /// Delete a namespace now (as a runtime does when a container dies).
     public func delete(_ namespace: String) throws {
+        let inside = pids(namespace).compactMap { pid in Self.netnsLink(pid).map { (pid: pid, netns: $0) } }
         try TestRun.run(Self.ip, ["netns", "delete", namespace])
+        lock.withLock { orphans += inside }
         lock.withLock { namespaces.removeAll { $0 == namespace } }
     }
 
@@ -84,14 +89,24 @@ public final class PrivateHost: @unchecked Sendable {
     }
 
     public func cleanup() {
+        // Only while the pid still lives in that namespace (a pid can be reused).
+        for orphan in lock.withLock({ orphans }) where Self.netnsLink(orphan.pid) == orphan.netns { kill(orphan.pid, SIGKILL) }
         for namespace in lock.withLock({ namespaces }).reversed() {
             // Servers a test started inside (probes' listeners) would keep the namespace alive.
-            _ = try? TestRun.run(Self.ip, ["netns", "pids", namespace]).stdoutText
-                .split(separator: "\n").compactMap { Int32($0) }.forEach { kill($0, SIGKILL) }
+            pids(namespace).forEach { kill($0, SIGKILL) }
             _ = try? TestRun.run(Self.ip, ["netns", "delete", namespace])
         }
-        lock.withLock { namespaces.removeAll() }
+        lock.withLock { namespaces.removeAll(); orphans.removeAll() }
         scratch.remove()
+    }
+
+    private static func netnsLink(_ pid: Int32) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+    }
+
+    private func pids(_ namespace: String) -> [Int32] {
+        ((try? TestRun.run(Self.ip, ["netns", "pids", namespace]))?.stdoutText ?? "")
+            .split(separator: "\n").compactMap { Int32($0) }
     }
 }
 
