@@ -87,6 +87,7 @@ public struct AardvarkDNS: Sendable {
         guard !additions.isEmpty else { return }
         _ = try StoreLock.withLock(directory: lockDirectory, createDirectory: true) {
             try FileSystem.makeDirectories(directory, mode: 0o700)
+            try removeAbandonedTemporaries()
             for addition in additions {
                 var lines = try read(addition.network) ?? [addition.header]
                 lines = [lines[0]] + lines.dropFirst().filter { !$0.hasPrefix(addition.entry.containerID + " ") } + [addition.entry.line]
@@ -101,6 +102,7 @@ public struct AardvarkDNS: Sendable {
     public func remove(containerID: String, from networks: [String]) throws {
         guard !networks.isEmpty else { return }
         _ = try StoreLock.withLock(directory: lockDirectory, createDirectory: false) {
+            try removeAbandonedTemporaries()
             for network in networks {
                 guard let lines = try read(network) else { continue }
                 let kept = lines.dropFirst().filter { !$0.hasPrefix(containerID + " ") }
@@ -165,6 +167,15 @@ public struct AardvarkDNS: Sendable {
     }
 
     private func path(_ network: String) -> String { directory + "/" + network }
+
+    /// A writer killed between writing a network's temporary file and renaming it leaves the
+    /// temporary behind (no later write has its pid): removed under the lock once its writer is gone.
+    private func removeAbandonedTemporaries() throws {
+        for name in try FileSystem.listDirectory(directory) ?? [] {
+            guard let writer = FileSystem.temporaryWriter(name), !Processes.isRunning(writer) else { continue }
+            try FileSystem.remove("\(directory)/\(name)")
+        }
+    }
 
     private func read(_ network: String) throws -> [String]? {
         try FileSystem.readFile(path(network)).map { String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) }
