@@ -57,7 +57,7 @@ public struct ControlPaths: Sendable {
 /// path and locks that: two holders. So a lock counts only when the file locked is still the
 /// one at the path; otherwise it is taken again on the new file.
 final class FileLock {
-    private let fd: Int32
+    private var fd: Int32
 
     init(_ path: String) throws(CtlError) {
         while true {
@@ -78,8 +78,16 @@ final class FileLock {
         }
     }
 
-    func unlock() { close(fd) }
-    deinit { close(fd) }
+    /// Once only: a second close would close whatever descriptor has reused the number since (a
+    /// plugin's pipe, a netlink socket), which is why `deinit` goes through here too.
+    func unlock() {
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
+    }
+    deinit { unlock() }
+
+    var isHeld: Bool { fd >= 0 }
 }
 
 /// Names that become file names: what podman accepts for container and network names.

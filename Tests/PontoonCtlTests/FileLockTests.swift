@@ -73,4 +73,21 @@ struct NetworkModeTests {
         let record = try JSONDecoder().decode(ContainerRecord.self, from: Data(json.utf8))
         #expect(record.networkMode == nil)
     }
+
+    /// `defer { lock.unlock() }` and then deinit used to close the descriptor twice; the second
+    /// close hit whatever had reused the number meanwhile (in the test runner: another test's
+    /// child's stdout pipe, whose child then died of SIGPIPE while its neighbour's output was read
+    /// in its place).
+    @Test("unlock gives the descriptor back once: after it, deinit closes nothing")
+    func unlockClosesOnce() throws {
+        let directory = NSTemporaryDirectory() + "pontoonctl-lock-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let lock = try FileLock(directory + "/container-y")
+        #expect(lock.isHeld)
+        lock.unlock()
+        #expect(!lock.isHeld)
+        lock.unlock()   // harmless
+        #expect(!lock.isHeld)
+    }
 }
