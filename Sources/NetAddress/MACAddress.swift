@@ -12,6 +12,14 @@ public struct MACAddress: Hashable, Sendable {
     /// Multicast (bit 0 of the first octet): never valid for an interface.
     public var isMulticast: Bool { bytes[0] & 0x01 != 0 }
     public var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
+
+    /// A random unicast, locally administered address, as the kernel makes them for new devices.
+    public static func randomLocal() -> MACAddress {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<6).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        bytes[0] = (bytes[0] & 0xfe) | 0x02
+        return MACAddress(bytes: bytes)!
+    }
 }
 
 extension MACAddress: LosslessStringConvertible {

@@ -30,12 +30,13 @@ extension RouteSocket {
     /// A new bridge; fails with EEXIST when the name is taken (the caller decides whether a
     /// concurrent creator's bridge is fine). Returns the bridge as created.
     @discardableResult
-    public func createBridge(name: String, mtu: Int?, vlanFiltering: Bool) throws -> Link {
+    public func createBridge(name: String, mtu: Int?, mac: MACAddress? = nil, vlanFiltering: Bool) throws -> Link {
         let operation = "create bridge \(name)"
         let echoed = try execute(operation, type: Int32(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO) { request in
             request.append(ifinfomsg())
             request.put(IFLA_IFNAME, string: name)
             if let mtu { request.put(IFLA_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
+            if let mac { request.put(IFLA_ADDRESS, bytes: mac.bytes) }
             request.nest(IFLA_LINKINFO) {
                 request.put(IFLA_INFO_KIND, string: "bridge")
                 if vlanFiltering {

@@ -10,6 +10,36 @@ struct BridgePortTests {
         try #require(add.interfaces.count == 3 ? add.interfaces[1]["name"] as? String : nil)
     }
 
+    func bridgeMAC(_ host: PrivateHost) throws -> String? {
+        try host.json(host.name, "ip -j link show dev pt0").first?["address"] as? String
+    }
+
+    /// A bridge takes the lowest MAC of its ports unless its own was set; then the gateway's MAC
+    /// changes as containers come and go, and the others' neighbour entries for it go stale.
+    @Test("the bridge's MAC is the one ADD reports and stays as ports join and leave, also on a bridge someone else made",
+          arguments: [false, true])
+    func bridgeMACStays(premade: Bool) throws {
+        let host = try PrivateHost(premade ? "macpre" : "mac")
+        defer { host.cleanup() }
+        if premade { try host.exec(host.name, "ip link add pt0 type bridge && ip link set pt0 up") }
+        let before = premade ? try bridgeMAC(host) : nil
+        let config = networkConfig(host)
+        let a = try host.container("a"), b = try host.container("b"), c = try host.container("c")
+        let addA = try host.attach(a, config: config)
+        let mac = try #require(try bridgeMAC(host))
+        #expect(addA.interfaces[0]["mac"] as? String == mac)
+        if premade { #expect(mac == before, "the bridge took a port's MAC instead of keeping its own") }
+        #expect(addA.interfaces[1]["mac"] as? String != mac)
+        _ = try host.attach(b, config: config)
+        _ = try host.attach(c, config: config)
+        #expect(try bridgeMAC(host) == mac)
+        for container in [a, b] {
+            let del = try host.cni("DEL", container: container, config: config)
+            #expect(del.status == 0, "\(del.stdoutText)")
+            #expect(try bridgeMAC(host) == mac)
+        }
+    }
+
     @Test("hairpinMode and portIsolation set the port flags")
     func portFlags() throws {
         let host = try PrivateHost("flags")

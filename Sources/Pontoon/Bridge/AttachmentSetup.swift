@@ -45,8 +45,11 @@ struct AttachmentSetup {
             let veth = try createVethPair(host: host, container: container, namespace: namespace, netnsPath: netnsPath, rollback: &rollback)
             let containerLink = try ContainerInterface(socket: container, namespace: namespace, network: network, name: ifName)
                 .configure(index: veth.containerIndex, addresses: leased.addresses, routes: routes)
-            let hostLink = try BridgePort(socket: host, network: network).attach(veth.hostIndex, to: bridge)
-            bridge = try BridgeDevice(socket: host, network: network).pinAddress(of: bridge)
+            let hostLink = veth.host
+            try BridgePort(socket: host, network: network).attach(hostLink, to: bridge)
+            if bridge.mtu != hostLink.mtu, let adjusted = try host.link(index: bridge.index) {
+                bridge = adjusted   // a port of another MTU changes the bridge's (unless set): report it as it is now
+            }
             try Forwarding.enable(for: network, families: Set(leased.addresses.map(\.address.family)))
             Timing.mark("netlink")
             let firewalled = try FirewallStep(attachment: attachment, firewall: firewall, records: records)
@@ -79,7 +82,7 @@ struct AttachmentSetup {
     /// The pair, with the peer born inside the container (one netlink request instead of create
     /// and move, which costs the kernel 15–27 ms). Host names are random; a collision is retried.
     private func createVethPair(host: RouteSocket, container: RouteSocket, namespace: NetworkNamespace, netnsPath: String,
-                                rollback: inout Rollback) throws -> (hostIndex: Int32, containerIndex: Int32) {
+                                rollback: inout Rollback) throws -> (host: Link, containerIndex: Int32) {
         var attempts = 0
         while true {
             let hostName = InterfaceNames.randomHostVeth()
@@ -108,7 +111,7 @@ struct AttachmentSetup {
             guard let containerIndex = hostLink.peerIndex else {
                 throw PontoonError(.system, "veth \(hostName) reports no peer in \(netnsPath)")
             }
-            return (hostLink.index, containerIndex)
+            return (hostLink, containerIndex)
         }
     }
 

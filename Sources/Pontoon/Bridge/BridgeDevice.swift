@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The network's bridge on the host: created on first use (tolerating a concurrent creator),
-/// carrying the gateway addresses when the network routes, its MAC pinned once ports join.
+/// carrying the gateway addresses when the network routes, its MAC pinned.
 struct BridgeDevice {
     let socket: RouteSocket
     let network: BridgeNetwork
@@ -21,7 +21,9 @@ struct BridgeDevice {
         var link = try socket.link(named: name)
         if link == nil {
             do {
-                try socket.createBridge(name: name, mtu: network.mtu, vlanFiltering: network.needsVLANFiltering)
+                // Born with its MAC set (by us), which pins it: see `pinAddress`.
+                link = try socket.createBridge(name: name, mtu: network.mtu, mac: .randomLocal(),
+                                               vlanFiltering: network.needsVLANFiltering)
                 created = true
             } catch let error as NetlinkError where error.isExists {
                 // Another ADD made it between our lookup and our create: use theirs.
@@ -35,7 +37,7 @@ struct BridgeDevice {
             }
             // Registered before anything else can fail (even the lookup below).
             if created && !ownedByLifetime { rollback.add("bridge \(name)") { try removeIfUnused() } }
-            link = try socket.link(named: name)
+            if !created { link = try socket.link(named: name) }
         }
         guard let bridge = link else {
             throw PontoonError(.system, "bridge \(name) vanished right after creation")
@@ -58,6 +60,7 @@ struct BridgeDevice {
         if !bridge.isUp || (network.promiscMode && bridge.promiscuity == 0) {
             try socket.setLink(index: bridge.index, up: true, promiscuous: network.promiscMode ? true : nil)
         }
+        if !created { try pinAddress(of: bridge) }
         return bridge
     }
 
@@ -92,14 +95,15 @@ struct BridgeDevice {
         }
     }
 
-    /// A bridge takes the lowest MAC of its ports unless its own is set; setting it once ports have
-    /// joined keeps the gateway's MAC stable as containers come and go.
-    func pinAddress(of bridge: Link) throws -> Link {
-        guard let current = try socket.link(index: bridge.index) else {
-            throw PontoonError(.system, "bridge \(name) disappeared during setup")
-        }
-        if let mac = current.mac { try socket.setLink(index: current.index, mac: mac) }
-        return current
+    /// A bridge takes the lowest MAC of its ports unless its own was set: then the gateway's MAC
+    /// would change whenever the container whose MAC it took leaves, and the other containers'
+    /// neighbour entries for it would go stale. Ours are born with a MAC set; a bridge someone
+    /// else made gets its current MAC set, before our port joins. That is a request per ADD on
+    /// such a bridge (nothing says whether it was set already), but not after the port joins: at
+    /// that moment the kernel is busy with the new port for milliseconds on a bridge of 1,000, and
+    /// any request waits for it.
+    private func pinAddress(of bridge: Link) throws {
+        if let mac = bridge.mac { try socket.setLink(index: bridge.index, mac: mac) }
     }
 
     /// Rollback of a bridge this ADD created: only while it is a bridge and no other container's
