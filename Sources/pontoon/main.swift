@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Netlink
 import Pontoon
 
 // One short-lived process per operation. Pick the front door from how we were called:
@@ -13,6 +14,8 @@ Timing.begin()
 
 // A delegated plugin that exits early must not kill us with SIGPIPE while we feed its stdin.
 signal(SIGPIPE, SIG_IGN)
+// Netfilter sockets are closed by our exit, not after each use (see `closeAtExit`).
+NetfilterSocket.closeAtExit = true
 
 let arguments = CommandLine.arguments
 let environment = ProcessIO.environment()

@@ -12,6 +12,18 @@ public final class NetfilterSocket {
         netlink = try NetlinkSocket(.netfilter)
     }
 
+    /// Closing a netfilter socket waits, inside the kernel, until the nftables objects that any
+    /// transaction removed are freed, which happens an RCU grace period after the commit (10-25 ms
+    /// here): every DEL removes map elements and would sit out that wait right after its commit.
+    /// A short-lived process sets this: its sockets then stay open until it exits, by when the
+    /// grace period has passed during the rest of its work (a DEL deletes the veth pair next).
+    nonisolated(unsafe) public static var closeAtExit = false
+    nonisolated(unsafe) private static var keptOpen: [NetlinkSocket] = []
+
+    deinit {
+        if Self.closeAtExit { Self.keptOpen.append(netlink) }
+    }
+
     /// Apply every command in one nftables transaction (one datagram: begin, the commands, commit).
     /// The kernel applies all or none; the error names the command it refused.
     public func apply(_ transaction: NftTransaction) throws {
