@@ -192,6 +192,49 @@ struct FirewallTests {
         #expect(try lab.probe(from: a, "tcp", Lab.outsideV4, 9000).hasPrefix("tcp4 \(Lab.hostV4) "), "a is masqueraded again")
     }
 
+    /// `nft -a list chain` of a base chain: its rules with their handles.
+    func baseChain(_ lab: Lab, _ chain: String) throws -> String {
+        try lab.host.exec(lab.host.name, "nft -a list chain inet pontoon \(chain)").stdoutText
+    }
+
+    @Test("a network's first container leaves a complete base as it is (same rule handles); without the marker (an older Pontoon's table) or after a flushed table the base is written again, and traffic flows")
+    func baseWrittenOnce() throws {
+        let lab = try Lab("base")
+        defer { lab.cleanup() }
+        let a = try lab.host.container("a"), b = try lab.host.container("b"), c = try lab.host.container("c")
+        let configA = lab.config(mappings: [mapping(8080, 80)])
+        func other(_ index: Int) -> [String: Any] {
+            lab.config(mappings: [mapping(8090 + index, 80)], subnets: ["10.9\(index).0.0/24"],
+                       ["name": "other\(index)", "bridge": "pt\(index)"])
+        }
+        _ = try lab.host.attach(a, config: configA)
+        let written = try baseChain(lab, "prerouting") + baseChain(lab, "forward")
+        #expect(written.contains("dnat"))
+
+        // Another network's first container: nothing of the base is rewritten.
+        _ = try lab.host.attach(b, config: other(1))
+        #expect(try baseChain(lab, "prerouting") + baseChain(lab, "forward") == written)
+
+        // An older table: no marker. The next network writes the base again (new handles), once.
+        try lab.host.exec(lab.host.name, "nft delete chain inet pontoon base-v1")
+        _ = try lab.host.attach(c, config: other(2))
+        let rewritten = try baseChain(lab, "prerouting") + baseChain(lab, "forward")
+        #expect(rewritten != written)
+        #expect(rewritten.components(separatedBy: "dnat").count == written.components(separatedBy: "dnat").count,
+                "the rewrite replaced the base's rules instead of adding to them")
+        try lab.serve(in: c, port: 80)
+        #expect(try lab.probe(from: lab.outside, "tcp", Lab.hostV4, 8092).hasPrefix("tcp4 "))
+
+        // A flushed table (rules gone, chains and maps kept): the next network's first container
+        // brings the base back, and with it every mapping still in the maps.
+        #expect(try lab.host.cni("DEL", container: c, config: other(2)).status == 0)
+        try lab.host.exec(lab.host.name, "nft flush table inet pontoon")
+        #expect(try lab.probe(from: lab.outside, "tcp", Lab.hostV4, 8080) == "")
+        #expect(try lab.host.cni("ADD", container: c, config: other(2)).status == 0)
+        try lab.serve(in: a, port: 80)
+        #expect(try lab.probe(from: lab.outside, "tcp", Lab.hostV4, 8080).hasPrefix("tcp4 "), "a's mapping answers again")
+    }
+
     @Test("CHECK verifies the mappings: passes after ADD, names a mapping someone deleted (105)")
     func checkMappings() throws {
         let lab = try Lab("check")

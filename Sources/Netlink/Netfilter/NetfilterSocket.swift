@@ -24,6 +24,20 @@ public final class NetfilterSocket {
         if Self.closeAtExit { Self.keptOpen.append(netlink) }
     }
 
+    /// How many rules `chain` of `table` holds; 0 when the chain or the table does not exist.
+    public func ruleCount(_ table: NftTable, chain: String) throws -> Int {
+        let type = Int32(NFNL_SUBSYS_NFTABLES) << 8 | Int32(NFT_MSG_GETRULE.rawValue)
+        do {
+            return try netlink.dump("list rules of chain \(chain) of table \(table.description)", type: type) { request in
+                request.append(nfgenmsg(nfgen_family: UInt8(table.family.rawValue), version: UInt8(NFNETLINK_V0), res_id: 0))
+                request.put(NFTA_RULE_TABLE.rawValue, string: table.name)
+                request.put(NFTA_RULE_CHAIN.rawValue, string: chain)
+            }.count
+        } catch let error as NetlinkError where error.errno == ENOENT {
+            return 0
+        }
+    }
+
     /// Apply every command in one nftables transaction (one datagram: begin, the commands, commit).
     /// The kernel applies all or none; the error names the command it refused.
     public func apply(_ transaction: NftTransaction) throws {

@@ -31,22 +31,38 @@ public struct NftablesFirewall: Firewall {
     private func write(_ attachment: FirewallAttachment, network: FirewallNetwork, firstInNetwork: Bool) throws {
         let socket = try NetfilterSocket()
         do {
-            try apply(attachment, network: network, withNetwork: firstInNetwork, socket: socket)
-        } catch let error as NetlinkError where error.errno == ENOENT && !firstInNetwork {
+            let setUp: SetUp = firstInNetwork ? (try PontoonTable.hasBase(socket) ? .network : .baseAndNetwork) : .confirmation
+            try apply(attachment, network: network, setUp: setUp, socket: socket)
+        } catch let error as NetlinkError where error.errno == ENOENT {
             // The network has members but its table, chains or maps are gone (`nft flush ruleset`,
-            // found by `confirmNetwork`): a runtime's reload (teardown, then setup, one container at
-            // a time, with or without host ports) must bring them back. Writing the network again is idempotent; the other members' elements come
-            // back with their own reload or `pontoon firewall-reload`.
-            try apply(attachment, network: network, withNetwork: true, socket: socket)
+            // found by `confirmNetwork`), or the table went between our look and our write: a
+            // runtime's reload (teardown, then setup, one container at a time, with or without host
+            // ports) must bring them back. Writing base and network again is idempotent; the other
+            // members' elements come back with their own reload or `pontoon firewall-reload`.
+            try apply(attachment, network: network, setUp: .baseAndNetwork, socket: socket)
         }
         try StaleFlows.forget(attachment, socket: socket)
     }
 
-    private func apply(_ attachment: FirewallAttachment, network: FirewallNetwork, withNetwork: Bool, socket: NetfilterSocket) throws {
+    /// What an attachment's transaction writes besides its own elements.
+    private enum SetUp {
+        /// A later member: the proof that the network is still there (`confirmNetwork`).
+        case confirmation
+        /// The network's first member, on a table whose base is in place.
+        case network
+        /// The first member on a host without the base (or with an older one), or a repair.
+        case baseAndNetwork
+    }
+
+    private func apply(_ attachment: FirewallAttachment, network: FirewallNetwork, setUp mode: SetUp, socket: NetfilterSocket) throws {
         var changes = NftTransaction()
-        changes.append(withNetwork ? setUp(network) : PontoonTable.confirmNetwork(network))
+        switch mode {
+        case .confirmation: changes.append(PontoonTable.confirmNetwork(network))
+        case .network: changes.append(setUp(network, withBase: false))
+        case .baseAndNetwork: changes.append(setUp(network))
+        }
         if let checked = MacSpoofTable.checked(attachment, network: network) {
-            if withNetwork { changes.append(MacSpoofTable.base()) }
+            if mode != .confirmation { changes.append(MacSpoofTable.base()) }
             changes.append(MacSpoofTable.addAttachment(attachment, port: checked.port, mac: checked.mac))
         }
         // Exclusive: a host port another attachment holds fails the whole transaction.
@@ -136,14 +152,14 @@ public struct NftablesFirewall: Firewall {
         }
     }
 
-    /// The table (idempotent), the network's chains and subnet elements; route_localnet on the
-    /// bridge so 127.0.0.1:hostPort can be forwarded to a container.
-    private func setUp(_ network: FirewallNetwork) -> NftTransaction {
+    /// The table (idempotent) unless told it is in place, the network's chains and subnet
+    /// elements; route_localnet on the bridge so 127.0.0.1:hostPort can be forwarded to a container.
+    private func setUp(_ network: FirewallNetwork, withBase: Bool = true) -> NftTransaction {
         if network.subnets.contains(where: { $0.family == .v4 }) {
             let key = "net/ipv4/conf/\(network.bridge)/route_localnet"
             do { try Sysctl.set(key, "1") } catch { Log.warning("cannot set \(key): \(error)") }
         }
-        var changes = PontoonTable.base()
+        var changes = withBase ? PontoonTable.base() : NftTransaction()
         changes.append(PontoonTable.addNetwork(network))
         return changes
     }

@@ -24,6 +24,21 @@ enum PontoonTable {
 
     // MARK: The table, maps and base chains (idempotent: flushed and rewritten as one)
 
+    /// Bumped whenever `base()` changes, so a host whose table an older Pontoon wrote gets the
+    /// new base from its next network (`BaseFingerprintTests` fails until it is bumped).
+    static let baseVersion = 1
+    /// A chain nothing jumps to, holding one inert rule, written last with the base: one rule in
+    /// it says the base of this version is complete. A network's first member then leaves the base
+    /// alone; rewriting it would delete its rules, and removed nftables objects make the closing
+    /// of any netfilter socket wait for an RCU grace period (10-25 ms here). Gone with
+    /// `nft flush ruleset` or a flushed table: the next network writes the base again.
+    static var markerChain: String { "base-v\(baseVersion)" }
+
+    /// Whether the base of this version is in place (see `markerChain`).
+    static func hasBase(_ socket: NetfilterSocket) throws -> Bool {
+        try socket.ruleCount(table, chain: markerChain) == 1
+    }
+
     static func base() -> NftTransaction {
         var changes = NftTransaction()
         changes.add(.addTable(table))
@@ -71,6 +86,9 @@ enum PontoonTable {
                 ])))
             }
         }
+        changes.add(.addChain(table, NftChain(markerChain)))
+        changes.add(.flushChain(table, chain: markerChain))
+        changes.add(.addRule(table, NftRule(chain: markerChain, [.return])))
         return changes
     }
 
