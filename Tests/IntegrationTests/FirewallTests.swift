@@ -288,24 +288,37 @@ struct FirewallTests {
         #expect(members.filter { $0.hasPrefix("member.") } == ["member.\(keep)@eth0.json"])
     }
 
-    @Test("UDP flows that reached host ports before they were mapped are forwarded once the mappings exist (stale conntrack deleted, one dump for both ports)")
-    func staleConntrack() throws {
-        let lab = try Lab("ct")
+    /// Flows to the host's UDP ports `ports`, tracked and unanswered (no mapping yet).
+    func staleFlows(_ lab: Lab, _ ports: [Int]) throws {
+        for port in ports {
+            _ = try lab.probe(from: lab.outside, "udp", Lab.hostV4, port, sourcePort: 40000 + port % 10000)
+            #expect(try tracked(lab, port).contains("sport=\(40000 + port % 10000)"), "the flow to \(port) is tracked")
+        }
+    }
+
+    func tracked(_ lab: Lab, _ port: Int) throws -> String {
+        try lab.host.exec(lab.host.name, "conntrack -L -p udp --dport \(port) 2>/dev/null").stdoutText
+    }
+
+    /// A few ports are flushed one by one (the kernel filters by port); more than
+    /// `portsFlushedOneByOne` are found by one dump. Either way only those flows go.
+    @Test("UDP flows that reached host ports before they were mapped are forwarded once the mappings exist; flows to other ports stay tracked",
+          arguments: [false, true])
+    func staleConntrack(range: Bool) throws {
+        let lab = try Lab(range ? "ctrange" : "ct")
         defer { lab.cleanup() }
         let container = try lab.host.container("c"), first = try lab.host.container("first")
         // Another container's network rules make the host track connections (nat hooks).
         _ = try lab.host.attach(first, config: lab.config())
-        // Before the mappings: the flows are tracked on the host, unanswered.
-        for port in [8053, 8054] {
-            _ = try lab.probe(from: lab.outside, "udp", Lab.hostV4, port, sourcePort: 40000 + port)
-            let before = try lab.host.exec(lab.host.name, "conntrack -L -p udp --dport \(port) 2>/dev/null").stdoutText
-            #expect(before.contains("sport=\(40000 + port)"), "the flow is tracked: \(before)")
-        }
-        _ = try lab.host.attach(container, config: lab.config(mappings: [mapping(8053, 53, "udp"), mapping(8054, 53, "udp")]))
+        let mapped = range ? [8053, 8062] : [8053, 8054], unmapped = range ? 8063 : 8055
+        try staleFlows(lab, mapped + [unmapped])
+        let mappings = (0..<(range ? 10 : 2)).map { mapping(8053 + $0, 53, "udp") }
+        _ = try lab.host.attach(container, config: lab.config(mappings: mappings))
+        #expect(try tracked(lab, unmapped).contains("sport=\(40000 + unmapped % 10000)"), "a flow to an unmapped port was deleted")
         try lab.serve(in: container, port: 53)
-        for port in [8053, 8054] {
-            #expect(try lab.probe(from: lab.outside, "udp", Lab.hostV4, port, sourcePort: 40000 + port)
-                .hasPrefix("udp4 \(Lab.outsideV4) port \(40000 + port)"), "port \(port)")
+        for port in mapped {
+            #expect(try lab.probe(from: lab.outside, "udp", Lab.hostV4, port, sourcePort: 40000 + port % 10000)
+                .hasPrefix("udp4 \(Lab.outsideV4) port \(40000 + port % 10000)"), "port \(port)")
         }
     }
 

@@ -3,8 +3,8 @@ import Netlink
 
 /// UDP flows that reached a host port before it was mapped keep their conntrack entry (and their
 /// missing DNAT) while packets keep flowing: both drivers delete them after mapping the ports.
-/// One conntrack dump per address family, however many ports (a range maps many): each dump walks
-/// the kernel's whole conntrack hash.
+/// Per address family: a filtered flush per port, or one dump for a range of many ports (see
+/// `deleteConntrackEntries`); either walks the kernel's whole conntrack hash.
 enum StaleFlows {
     static func forget(_ attachment: FirewallAttachment, socket: @autoclosure () throws -> NetfilterSocket) throws {
         var ports: [IPFamily: Set<UInt16>] = [:]
