@@ -32,18 +32,29 @@ enum FileSystem {
 
     /// `mkdir -p`: creates each missing component with `mode`.
     static func makeDirectories(_ path: String, mode: mode_t) throws {
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        for component in path.split(separator: "/") {
-            prefix += component
-            if mkdir(prefix, mode) != 0 {
-                let code = errno
-                // EEXIST may also be a file in the way: say so instead of failing later at open().
-                guard code == EEXIST, try isDirectory(prefix) == true else {
-                    throw ioError("cannot create directory", prefix, errno: code == EEXIST ? ENOTDIR : code)
-                }
-            }
-            prefix += "/"
+        // Deepest first: the directory nearly always exists (one mkdir and one stat), where going
+        // down from the root cost two calls per component on every use.
+        if mkdir(path, mode) == 0 { return }
+        var code = errno
+        if code == ENOENT || code == ENOTDIR, let parent = parentDirectory(path) {
+            // Something above is missing, or is a file: the parent's own attempt names it.
+            try makeDirectories(parent, mode: mode)
+            if mkdir(path, mode) == 0 { return }
+            code = errno
         }
+        // EEXIST may also be a file in the way: say so instead of failing later at open().
+        guard code == EEXIST, try isDirectory(path) == true else {
+            throw ioError("cannot create directory", path, errno: code == EEXIST ? ENOTDIR : code)
+        }
+    }
+
+    /// `path` without its last component; nil for a single relative component or the root.
+    private static func parentDirectory(_ path: String) -> String? {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return nil }
+        let parent = slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+        return parent == String(trimmed) ? nil : parent
     }
 
     /// Opens with EINTR retried; returns the errno instead of throwing so callers can treat
