@@ -10,8 +10,8 @@ import FoundationEssentials
 ///   exactly its host ports.
 ///
 /// One file per member keeps ADD and DEL from decoding and rewriting every member's state: the
-/// first member is the one that finds no member file, the last the one that leaves none (a name
-/// listing, no file read). The first attachment to join makes the network's rules, the last to
+/// first member is the one that finds no `network.json`, the last the one that leaves no member
+/// file (a name listing, no file read). The first attachment to join makes the network's rules, the last to
 /// leave removes them; concurrent ADDs and DELs of one network see each other's membership, never
 /// a half-made network.
 struct FirewallMembership {
@@ -54,8 +54,11 @@ struct FirewallMembership {
         _ = try VanishingLock.withLock(directory: directory, mode: .exclusive) { remove in
             let recorded = try migratedRecord()
             let mine = memberPath(attachment.id)
-            let name = String(mine.split(separator: "/").last!)
-            let first = try memberFiles().allSatisfy { $0 == name }
+            // The network's record exists from its first join to its last leave: without it, this
+            // is the first member (no listing, which would grow with the members). A member file
+            // left by a first join killed before the record was written changes nothing: the
+            // network is made now, as it was not then.
+            let first = recorded == nil
             // The member file first: killed before `network.json`, the member's DEL finds no
             // network and removes just its file; killed after, it finds both.
             let previous = try FileSystem.readFile(mine)
