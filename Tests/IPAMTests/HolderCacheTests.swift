@@ -30,6 +30,28 @@ struct HolderCacheTests {
         }
     }
 
+    /// ADD adds its own facts without listing the store again: they must be what a listing (and
+    /// reading the files) would have made, or later operations would read those leases again.
+    @Test("the facts an ADD records for its own leases are the ones a full rebuild makes")
+    func ownFactsMatchRebuild() throws {
+        try withScratch { scratch throws in
+            let allocator = hostLocal(Self.sets, in: scratch)
+            let store = scratch.store()
+            _ = try allocator.allocate(for: attachment("c1"))
+            _ = try allocator.allocate(for: attachment("  c2 ", "net1"))
+            _ = try allocator.allocate(for: attachment("c3", requesting: ["10.9.0.77"]))
+            func facts() -> Set<String> {
+                Set((Disk.text(store + "/" + Disk.holderCache) ?? "").split(separator: "\n").map(String.init))
+            }
+            let recorded = facts()
+            #expect(recorded.count == 5, "header, 3 facts, end: \(recorded)")
+            // A release that finds nothing of its attachment reads every lease and rebuilds the cache.
+            try FileManager.default.removeItem(atPath: store + "/" + Disk.holderCache)
+            try allocator.release(id("nobody"))
+            #expect(facts() == recorded)
+        }
+    }
+
     @Test("a lease written behind its back is seen: a duplicate is refused, its release works")
     func unknownLease() throws {
         try withScratch { scratch throws in

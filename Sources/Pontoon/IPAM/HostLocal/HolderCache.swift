@@ -165,11 +165,32 @@ extension LeaseStore {
         return survey
     }
 
+    /// After `id` reserved `addresses` (their files are new, and the lock was held since `previous`,
+    /// so nothing else changed): their facts join the cache without listing the store again, a
+    /// listing that grows with the network. Falls back to the listing if a file cannot be seen.
+    func rememberHolders(reserved addresses: [IPAddress], for id: AttachmentID, after previous: LeaseSurvey) throws {
+        var survey = previous
+        // The holder as a later survey would read it back from the file.
+        let digest = HolderCache.digest(of: Lease.Holder(contents: Lease.Holder.contents(for: id)))
+        for address in addresses {
+            let name = address.description
+            var info = stat()
+            guard stat(path(name), &info) == 0 else { return try rememberHolders(after: previous) }
+            survey.files[name] = UInt64(info.st_ino)
+            survey.cache.facts[name] = HolderCache.Fact(inode: UInt64(info.st_ino), digest: digest)
+            survey.changed = true
+        }
+        try keep(survey)
+    }
+
     /// After an operation changed the store: survey again (reading only what it made) and keep the
     /// cache, or remove it when no lease is left. Only a cache left in an empty store is an error
     /// (it would stay behind); a cache that cannot be written otherwise just goes.
     func rememberHolders(after previous: LeaseSurvey? = nil) throws {
-        let survey = try survey(after: previous)
+        try keep(try survey(after: previous))
+    }
+
+    private func keep(_ survey: LeaseSurvey) throws {
         if survey.files.isEmpty {
             try HolderCache.remove(directory: directory)
             return

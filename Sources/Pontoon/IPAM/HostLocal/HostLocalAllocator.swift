@@ -114,7 +114,7 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
             throw error
         }
         do {
-            try store.rememberHolders(after: survey)
+            try store.rememberHolders(reserved: reserved, for: id, after: survey)
         } catch {
             for address in reserved { _ = try? store.removeLease(address) }
             _ = try? store.rememberHolders()
