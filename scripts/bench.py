@@ -18,6 +18,7 @@ SUBNET, GATEWAY = "10.88.0.0/16", "10.88.0.1"
 REFERENCE = "reference chain"
 PONTOON_CNI, PONTOON_NV, NETAVARK = "pontoon CNI", "pontoon netavark", "netavark 1.4.0"
 BASE_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+SETTLE = float(os.environ.get("BENCH_SETTLE", "0.05"))
 README_BEGIN, README_END = "<!-- bench:begin (written by scripts/bench) -->", "<!-- bench:end -->"
 
 
@@ -354,6 +355,31 @@ def total_ms(runs):
     return sum(r.ms for r in runs)
 
 
+def settle():
+    """Before each timed call: a DEL's namespace and veth teardown goes on in kernel workers after
+    the process has exited (~20 ms of CPU on this machine). Without a pause it would be charged to
+    whichever contender is timed next, and weigh most on the fastest. BENCH_SETTLE seconds."""
+    time.sleep(SETTLE)
+
+
+def cpu_idle_fraction(interval):
+    def sample():
+        fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)   # idle + iowait, all
+    idle0, all0 = sample()
+    time.sleep(interval)
+    idle1, all1 = sample()
+    return (idle1 - idle0) / max(1, all1 - all0)
+
+
+def quiesce(progress, limit=60):
+    """Before each figure: wait (up to `limit` s) until the CPUs are 90% idle, so the kernel's
+    teardown of the previous figure's namespaces (thousands of them after a scale run) is over."""
+    deadline = time.time() + limit
+    while cpu_idle_fraction(0.5) < 0.9 and time.time() < deadline:
+        progress("waiting for the machine to settle")
+
+
 def rotated(items, k):
     k %= len(items)
     return items[k:] + items[:k]
@@ -451,7 +477,9 @@ def figure_add_del(contenders, runs, home, progress):
     for r in range(runs):
         for c in rotated(contenders, r):
             setns(c.host)
+            settle()
             add_runs, _, cid = c.attach()
+            settle()
             del_runs = c.detach(cid)
             s = samples[c.name]
             s["add"].append(total_ms(add_runs))
@@ -474,12 +502,13 @@ def figure_scale(contenders, sizes, runs, home, progress, cap=None):
             fill(c, size)
             attached[c.name] = len(c.attached)
         setns(home)
-        time.sleep(float(os.environ.get("BENCH_SETTLE", "0")))
         samples = {c.name: {"add": [], "del": []} for c in measured}
         for r in range(runs):
             for c in rotated(measured, r):
                 setns(c.host)
+                settle()
                 add_runs, _, cid = c.attach()
+                settle()
                 del_runs = c.detach(cid)
                 samples[c.name]["add"].append(total_ms(add_runs))
                 samples[c.name]["del"].append(total_ms(del_runs))
@@ -577,6 +606,7 @@ def figure_floor(pontoon, floor_binary, iterations, runs, home, progress):
         cid, n, ip = pontoon.new_container()
         netns = pontoon.ns.make("c")
         open(log_file, "w").close()
+        settle()
         add_runs, state, _ = pontoon.add(cid, netns, n, ip, {"PONTOON_LOG_LEVEL": "debug", "PONTOON_LOG_FILE": log_file})
         pontoon.attached[cid] = (netns, state)
         pontoon.detach(cid)
@@ -856,6 +886,7 @@ def main():
             for c in contenders:
                 c.fresh_host()
             setns(home)
+            quiesce(progress)
             warm(contenders, home)
             progress("started")
             results[key] = run()
