@@ -373,8 +373,9 @@ def cpu_idle_fraction(interval):
 
 
 def quiesce(progress, limit=60):
-    """Before each figure: wait (up to `limit` s) until the CPUs are 90% idle, so the kernel's
-    teardown of the previous figure's namespaces (thousands of them after a scale run) is over."""
+    """Wait (up to `limit` s) until the CPUs are 90% idle, so the kernel's teardown of what came
+    before (namespaces by the thousand after a scale run) is over: before each figure, and before
+    each timed run of concurrent callers."""
     deadline = time.time() + limit
     while cpu_idle_fraction(0.5) < 0.9 and time.time() < deadline:
         progress("waiting for the machine to settle")
@@ -539,6 +540,9 @@ def figure_concurrency(contenders, levels, per_level, home, progress):
                         errors.append(str(error)[:300])
 
             threads = [threading.Thread(target=worker, args=(jobs[i::callers],)) for i in range(callers)]
+            # The previous run's DELs leave seconds of namespace teardown to kernel workers: a run
+            # of 48 fast ADDs timed meanwhile measures that, not the contender.
+            quiesce(progress, limit=30)
             start = time.monotonic()
             for t in threads:
                 t.start()
