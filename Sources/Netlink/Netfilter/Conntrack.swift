@@ -25,7 +25,8 @@ extension NetfilterSocket {
         try dumpAndDeleteConntrackEntries(family: family, transport: transport, destinationPorts: ports)
     }
 
-    /// A flush takes one port; a range of more is one dump instead.
+    /// A flush names one port and walks the whole hash; more ports than this are found by one
+    /// dump instead of a flush each.
     static let portsFlushedOneByOne = 8
 
     /// A flush filtered by protocol and port, one per port, all in one datagram (recent kernels;

@@ -97,9 +97,9 @@ struct BridgeDevice {
 
     /// A bridge takes the lowest MAC of its ports unless its own was set: then the gateway's MAC
     /// would change whenever the container whose MAC it took leaves, and the other containers'
-    /// neighbour entries for it would go stale. Ours are born with a MAC set; a bridge someone
-    /// else made gets its current MAC set, before our port joins. That is a request per ADD on
-    /// such a bridge (nothing says whether it was set already), but not after the port joins: at
+    /// neighbour entries for it would go stale. Ours are born with a MAC set. Every ADD that finds
+    /// the bridge already there sets its current MAC again, since nothing tells whether it was set
+    /// (a bridge someone else made may not be); it does so before our port joins, not after: at
     /// that moment the kernel is busy with the new port for milliseconds on a bridge of 1,000, and
     /// any request waits for it.
     private func pinAddress(of bridge: Link) throws {

@@ -11,9 +11,9 @@ import FoundationEssentials
 ///
 /// One file per member keeps ADD and DEL from decoding and rewriting every member's state: the
 /// first member is the one that finds no `network.json`, the last the one that leaves no member
-/// file (a name listing, no file read). The first attachment to join makes the network's rules, the last to
-/// leave removes them; concurrent ADDs and DELs of one network see each other's membership, never
-/// a half-made network.
+/// file (a name listing, no file read). The first attachment to join makes the network's rules,
+/// the last to leave removes them; concurrent ADDs and DELs of one network see each other's
+/// membership, never a half-made network.
 struct FirewallMembership {
     let stateDirectory: String
     let network: String
