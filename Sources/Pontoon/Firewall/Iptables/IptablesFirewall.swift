@@ -32,6 +32,19 @@ public struct IptablesFirewall: Firewall {
                     var script = IptablesTool.Script()
                     for rule in dnatRules(attachment, network: network, family: family) { script.append(rule) }
                     let tool = IptablesTool(family: family)
+                    if script.isEmpty {
+                        // Nothing of its own to write, so nothing would fail if the network's chains
+                        // were gone (a flush): its masquerade jump is the proof they are there, or the
+                        // runtime's reload of this container writes the network again.
+                        guard families(network).contains(family) else { continue }
+                        let jumps = IptablesRules.networkJumps(network, family: family)
+                        guard let proof = jumps.first(where: { $0.chain == IptablesRules.postrouting }) ?? jumps.first else { continue }
+                        if try tool.presence(proof) != .present {
+                            try setUp(network, attachments: [attachment], thorough: true)
+                            break
+                        }
+                        continue
+                    }
                     do {
                         try tool.restore(script, what: "map the host ports of \(attachment.id)")
                     } catch {
