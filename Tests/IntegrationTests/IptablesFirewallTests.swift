@@ -188,34 +188,6 @@ struct IptablesFirewallTests {
         #expect(claims(lab).isEmpty)
     }
 
-    @Test("nft flush ruleset, then a runtime's reload of one container (DEL, ADD) while others stay, with host ports or without: the network's chains, its masquerade and the mapping come back")
-    func flushThenReaddOneOfTwo() throws {
-        let lab = try Lab("ipt-readd")
-        defer { lab.cleanup() }
-        let a = try lab.host.container("a"), b = try lab.host.container("b"), c = try lab.host.container("c")
-        let configA = config(lab, mappings: [mapping(8080, 80)]), configC = config(lab)
-        _ = try lab.host.attach(a, config: configA)
-        _ = try lab.host.attach(b, config: config(lab, mappings: [mapping(8081, 80)]))
-        _ = try lab.host.attach(c, config: configC)
-        try lab.serve(in: a, port: 80)
-        try lab.serve(in: lab.outside, port: 9000)
-        try lab.host.exec(lab.host.name, "nft flush ruleset")
-        #expect(try lab.probe(from: lab.outside, "tcp", Lab.hostV4, 8080) == "")
-
-        // A container without host ports has nothing of its own to write, yet its reload must
-        // bring back the masquerade it relies on.
-        #expect(try lab.host.cni("DEL", container: c, config: configC).status == 0)
-        let readded = try lab.host.cni("ADD", container: c, config: configC)
-        #expect(readded.status == 0, "\(readded.stdoutText)")
-        #expect(try lab.probe(from: c, "tcp", Lab.outsideV4, 9000).hasPrefix("tcp4 \(Lab.hostV4) "), "c is masqueraded again")
-
-        #expect(try lab.host.cni("DEL", container: a, config: configA).status == 0)
-        let again = try lab.host.cni("ADD", container: a, config: configA)
-        #expect(again.status == 0, "\(again.stdoutText)")
-        #expect(try lab.probe(from: lab.outside, "tcp", Lab.hostV4, 8080).hasPrefix("tcp4 "), "a's mapping answers")
-        #expect(try lab.probe(from: a, "tcp", Lab.outsideV4, 9000).hasPrefix("tcp4 \(Lab.hostV4) "), "a is masqueraded again")
-    }
-
     @Test("CHECK verifies the mappings: passes after ADD, names a mapping someone deleted (105)")
     func checkMappings() throws {
         let lab = try Lab("ipt-check")
