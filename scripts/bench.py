@@ -386,29 +386,38 @@ def rotated(items, k):
     return items[k:] + items[:k]
 
 
-def detach_all(contender, callers=4):
-    """DEL every attached container (several callers: this part is not measured). A DEL that
-    fails is tried once more alone; returns the messages of those that failed twice (netavark 1.4
-    loses concurrent teardowns of a network's last containers)."""
-    cids = list(contender.attached)
+def in_parallel(contender, items, callers, work, ready=None):
+    """`work(item)` for every item, from `callers` threads in the contender's host namespace (each
+    thread takes every callers-th item). `ready()` runs once the threads exist, just before they
+    start. Returns the items whose work raised, with their errors."""
     failed = []
 
     def worker(part):
         setns(contender.host)
-        for cid in part:
+        for item in part:
             try:
-                contender.detach(cid)
-            except Exception:
-                failed.append(cid)
+                work(item)
+            except Exception as error:
+                failed.append((item, error))
 
-    threads = [threading.Thread(target=worker, args=(cids[i::callers],)) for i in range(callers)]
+    threads = [threading.Thread(target=worker, args=(items[i::callers],)) for i in range(callers)]
+    if ready:
+        ready()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    errors = []
     setns(contender.host)
-    for cid in failed:
+    return failed
+
+
+def detach_all(contender, callers=4):
+    """DEL every attached container (several callers: this part is not measured). A DEL that
+    fails is tried once more alone; returns the messages of those that failed twice (netavark 1.4
+    loses concurrent teardowns of a network's last containers)."""
+    failed = in_parallel(contender, list(contender.attached), callers, contender.detach)
+    errors = []
+    for cid, _ in failed:
         try:
             contender.detach(cid)
         except Exception as error:
@@ -421,27 +430,16 @@ def fill(contender, target, callers=4):
     once more alone (netavark 1.4 loses some concurrent setups); returns how many failed twice."""
     need = target - len(contender.attached)
     jobs = [contender.new_container() + (contender.ns.make("c"),) for _ in range(max(0, need))]
-    failed = []
 
-    def worker(part):
-        setns(contender.host)
-        for job in part:
-            cid, n, ip, netns = job
-            try:
-                _, state, _ = contender.add(cid, netns, n, ip)
-                with contender.lock:
-                    contender.attached[cid] = (netns, state)
-            except Exception:
-                failed.append(job)
+    def attach(job):
+        cid, n, ip, netns = job
+        _, state, _ = contender.add(cid, netns, n, ip)
+        with contender.lock:
+            contender.attached[cid] = (netns, state)
 
-    threads = [threading.Thread(target=worker, args=(jobs[i::callers],)) for i in range(callers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    setns(contender.host)
+    failed = in_parallel(contender, jobs, callers, attach)
     lost = 0
-    for cid, n, ip, netns in failed:
+    for (cid, n, ip, netns), _ in failed:
         try:
             _, state, _ = contender.add(cid, netns, n, ip)
             contender.attached[cid] = (netns, state)
@@ -526,29 +524,24 @@ def figure_concurrency(contenders, levels, per_level, home, progress):
         for c in contenders:
             setns(home)
             jobs = [c.new_container() + (c.ns.make("c"),) for _ in range(per_level)]
-            addresses, errors, ports = [], [], []
+            addresses, ports, clock = [], [], {}
 
-            def worker(part):
-                setns(c.host)
-                for cid, n, ip, netns in part:
-                    try:
-                        _, state, address = c.add(cid, netns, n, ip)
-                        with c.lock:
-                            c.attached[cid] = (netns, state)
-                            addresses.append(address)
-                    except Exception as error:
-                        errors.append(str(error)[:300])
+            def attach(job):
+                cid, n, ip, netns = job
+                _, state, address = c.add(cid, netns, n, ip)
+                with c.lock:
+                    c.attached[cid] = (netns, state)
+                    addresses.append(address)
 
-            threads = [threading.Thread(target=worker, args=(jobs[i::callers],)) for i in range(callers)]
-            # The previous run's DELs leave seconds of namespace teardown to kernel workers: a run
-            # of 48 fast ADDs timed meanwhile measures that, not the contender.
-            quiesce(progress, limit=30)
-            start = time.monotonic()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            elapsed = time.monotonic() - start
+            def ready():
+                # The previous run's DELs leave seconds of namespace teardown to kernel workers: a
+                # run of 48 fast ADDs timed meanwhile measures that, not the contender.
+                quiesce(progress, limit=30)
+                clock["start"] = time.monotonic()
+
+            failed = in_parallel(c, jobs, callers, attach, ready)
+            elapsed = time.monotonic() - clock["start"]
+            errors = [str(error)[:300] for _, error in failed]
             for _, n, _, _ in jobs:
                 ports += [p["hostPort"] for p in c.ports(n)]
             del_errors = detach_all(c)
