@@ -1,8 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Arrows point down only: pontoon -> CNI -> Pontoon (engine) -> Netlink -> CNetlink.
-// NetAddress is the shared vocabulary (IP, prefix, MAC) that every layer speaks.
+// Arrows point down only: pontoon -> doors (CNIDoor, NetavarkDoor) -> Pontoon (engine) -> Netlink
+// -> CNetlink. The wire modules (CNI, Netavark, over WireCoding) are pure: they know the protocol,
+// never the engine, so pontoonctl can speak it too. NetAddress is the vocabulary every layer speaks.
+// ARCHITECTURE.md says where a new door, driver or pontoonctl verb goes.
 let package = Package(
     name: "pontoon",
     platforms: [.macOS(.v13)],
@@ -24,15 +26,17 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CNetlink", "NetAddress"]),
         // The engine: attachment model, bridge driver, IPAM, attachment records.
         .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress"]),
-        // Pure CNI protocol: env, network config, results per version, errors.
         // JSON as both doors read it: Go's key rule (what the reference plugins accept), error paths.
         .target(name: "WireCoding"),
-        .target(name: "CNI", dependencies: ["Pontoon", "NetAddress", "WireCoding"]),
+        // Pure CNI protocol: env, network config, CNI_ARGS, results per version, errors, versions.
+        .target(name: "CNI", dependencies: ["NetAddress", "WireCoding"]),
+        // The CNI plugin (and host-local) served by the engine: the mapping and the invocation.
+        .target(name: "CNIDoor", dependencies: ["CNI", "Pontoon", "NetAddress"]),
         // Pure netavark protocol: NetworkOptions in, StatusBlock out.
         .target(name: "Netavark", dependencies: ["WireCoding"]),
         // podman's netavark command line served by the engine: the mapping and the verbs.
         .target(name: "NetavarkDoor", dependencies: ["Netavark", "Pontoon", "NetAddress"]),
-        .executableTarget(name: "pontoon", dependencies: ["CNI", "NetavarkDoor", "Pontoon"]),
+        .executableTarget(name: "pontoon", dependencies: ["CNIDoor", "NetavarkDoor", "Pontoon"]),
         // The container engine's side (libpod's caller side): namespaces, plugin runs as child
         // processes through either protocol, container state. Protocol types only, never a door.
         .target(name: "PontoonCtl", dependencies: ["Netavark", "NetAddress", "Netlink"]),
@@ -43,7 +47,7 @@ let package = Package(
         // Shared by the test targets: locating built binaries, running them, temporary dirs, namespaces.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
-        .testTarget(name: "CNITests", dependencies: ["CNI", "Pontoon", "NetAddress", "TestSupport", "pontoon"]),
+        .testTarget(name: "CNITests", dependencies: ["CNI", "CNIDoor", "Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "IPAMTests", dependencies: ["Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CNetlink", "NetAddress"]),
         .testTarget(name: "NetavarkTests", dependencies: ["Netavark", "NetavarkDoor", "TestSupport", "pontoon"]),

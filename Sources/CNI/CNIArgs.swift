@@ -69,6 +69,6 @@ public struct CNIArgs: Sendable, Equatable {
 }
 
 /// A requested address may be written bare or with a prefix (`10.1.0.5/24`), as host-local accepts.
-func parseRequestedIP(_ text: String) -> IPAddress? {
+public func parseRequestedIP(_ text: String) -> IPAddress? {
     IPAddress(text) ?? IPNetwork(text)?.address
 }

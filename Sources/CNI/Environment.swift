@@ -1,5 +1,3 @@
-import Pontoon
-
 /// The `CNI_*` environment of one plugin invocation, validated the way a runtime expects.
 public struct CNIEnvironment: Sendable {
     public var command: CNICommand
@@ -43,28 +41,6 @@ public struct CNIEnvironment: Sendable {
         netns = value("CNI_NETNS")
         ifName = value("CNI_IFNAME")
         path = (value("CNI_PATH") ?? "").split(separator: ":").map(String.init)
-        if let containerID { try Self.validate(containerID: containerID) }
-        if let ifName { try Self.validate(ifName: ifName) }
         args = command == .del ? CNIArgs(tolerating: value("CNI_ARGS") ?? "") : try CNIArgs(parsing: value("CNI_ARGS") ?? "")
     }
-
-    /// `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`, as libcni enforces.
-    public static func validate(containerID: String) throws(CNIError) {
-        guard isValidName(containerID) else {
-            throw CNIError(.invalidEnvironment, "invalid characters in CNI_CONTAINERID", details: containerID)
-        }
-    }
-
-    /// A Linux interface name: 1 to 15 bytes, not `.` or `..`, no `/`, `:` or whitespace.
-    public static func validate(ifName: String) throws(CNIError) {
-        if let problem = interfaceNameProblem(ifName) {
-            throw CNIError(.invalidEnvironment, "invalid CNI_IFNAME \"\(ifName)\": \(problem)")
-        }
-    }
 }
-
-/// Names of containers and networks: the engine's one rule.
-func isValidName(_ name: String) -> Bool { Names.isValid(name) }
-
-/// Why `name` cannot be a Linux interface name, or nil when it can (the engine's rule).
-func interfaceNameProblem(_ name: String) -> String? { Names.interfaceNameProblem(name) }

@@ -1,10 +1,10 @@
 import WireCoding
 
 /// JSON in and out for the CNI door: `WireJSON` with failures as CNI decoding errors (6).
-enum JSONCoding {
+public enum JSONCoding {
     /// Keys are read by Go's rule (see `GoKeyDecoder`). With `tolerantExcept`, the decode is tolerant:
     /// an optional key that cannot be decoded reads as absent, except at the key paths listed.
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String,
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String,
                                      tolerantExcept needed: Set<String>? = nil) throws(CNIError) -> T {
         do {
             return try WireJSON.decode(type, from: bytes, tolerantExcept: needed)
@@ -15,7 +15,7 @@ enum JSONCoding {
         }
     }
 
-    static func encode<T: Encodable>(_ value: T) -> [UInt8] { WireJSON.encode(value) }
+    public static func encode<T: Encodable>(_ value: T) -> [UInt8] { WireJSON.encode(value) }
 
-    static func describe(_ error: DecodingError) -> String { WireJSON.describe(error) }
+    public static func describe(_ error: DecodingError) -> String { WireJSON.describe(error) }
 }

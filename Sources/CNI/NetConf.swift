@@ -101,6 +101,13 @@ public struct RangeConf: Decodable, Sendable {
     public var rangeStart: String?
     public var rangeEnd: String?
     public var gateway: String?
+
+    public init(subnet: String? = nil, rangeStart: String? = nil, rangeEnd: String? = nil, gateway: String? = nil) {
+        self.subnet = subnet
+        self.rangeStart = rangeStart
+        self.rangeEnd = rangeEnd
+        self.gateway = gateway
+    }
 }
 
 /// A route as CNI writes it in configs and results; the 1.1.0 attributes are optional.
@@ -112,6 +119,16 @@ public struct RouteConf: Codable, Sendable, Equatable {
     public var priority: Int?
     public var table: Int?
     public var scope: Int?
+
+    public init(dst: String, gw: String? = nil, mtu: Int? = nil, advmss: Int? = nil, priority: Int? = nil, table: Int? = nil, scope: Int? = nil) {
+        self.dst = dst
+        self.gw = gw
+        self.mtu = mtu
+        self.advmss = advmss
+        self.priority = priority
+        self.table = table
+        self.scope = scope
+    }
 }
 
 public struct DNSConf: Codable, Sendable, Equatable {
@@ -119,6 +136,13 @@ public struct DNSConf: Codable, Sendable, Equatable {
     public var domain: String?
     public var search: [String]?
     public var options: [String]?
+
+    public init(nameservers: [String]? = nil, domain: String? = nil, search: [String]? = nil, options: [String]? = nil) {
+        self.nameservers = nameservers
+        self.domain = domain
+        self.search = search
+        self.options = options
+    }
 }
 
 /// What the runtime fills in for the capabilities the plugin declares.

@@ -5,19 +5,11 @@ import Pontoon
 /// answer (a StatusBlock map, the version, or `{"error": …}` with exit status 1); nothing goes to
 /// stderr.
 public enum NetavarkInvocation {
-    /// What to print and the exit status; `undo` removes what a setup made when its answer cannot
-    /// be delivered.
-    public struct Answer {
-        public var output: [UInt8]
-        public var status: Int32
-        public var undo: (() -> Void)?
-    }
-
     public static let version = "0.3.0"
 
     /// `readInput` is called only by the verbs that take NetworkOptions (from `--file` or stdin).
     public static func answer(arguments: [String], environment: [String: String],
-                              readInput: () -> [UInt8]) -> Answer {
+                              readInput: () -> [UInt8]) -> PluginAnswer {
         do {
             let commandLine = try NetavarkCommandLine(parsing: arguments)
             let configDirectory = try ConfigPath.validated(commandLine.configDirectory, key: "--config")
@@ -25,26 +17,26 @@ public enum NetavarkInvocation {
             let firewall = try firewallKind(commandLine.firewallDriver)
             switch commandLine.verb {
             case .version:
-                return Answer(output: NetavarkJSON.encode(VersionDocument(
+                return PluginAnswer(output: NetavarkJSON.encode(VersionDocument(
                     version: version, commit: "pontoon", buildTime: "unknown", target: "x86_64-unknown-linux-gnu")), status: 0)
             case .setup(let netns):
                 let options = try readOptions(commandLine, readInput)
                 let (statuses, undo) = try NetavarkSetup(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
                                                              firewall: firewall, netns: netns, options: options).run()
-                return Answer(output: NetavarkJSON.encode(statuses), status: 0, undo: undo)
+                return PluginAnswer(output: NetavarkJSON.encode(statuses), status: 0, undo: undo)
             case .teardown(let netns):
                 let options = try readOptions(commandLine, readInput)
                 try NetavarkTeardown(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
                                      firewall: firewall, netns: netns, options: options).run()
-                return Answer(output: [], status: 0)
+                return PluginAnswer(output: [], status: 0)
             case .update(let network, let servers):
                 try NetavarkUpdate(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
                                    network: network, servers: servers).run()
-                return Answer(output: [], status: 0)
+                return PluginAnswer(output: [], status: 0)
             }
         } catch {
             Log.error("failed: \(error)")
-            return Answer(output: NetavarkJSON.encode(ErrorDocument(error: message(error))), status: 1)
+            return PluginAnswer(output: NetavarkJSON.encode(ErrorDocument(error: message(error))), status: 1)
         }
     }
 

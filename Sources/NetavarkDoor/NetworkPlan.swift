@@ -19,6 +19,9 @@ struct NetworkPlan {
     /// `dns_servers` of the request: the container's own upstream servers.
     let containerDNSServers: [IPAddress]
 
+    /// What the engine is asked to attach or detach.
+    var request: AttachmentRequest { AttachmentRequest(attachment, ipam: allocator) }
+
     /// Bridge options netavark 1.x understands; any other is refused, as netavark does.
     static let knownOptions: Set<String> = ["mtu", "vlan", "isolate", "metric", "no_default_route"]
 

@@ -1,3 +1,4 @@
+import CNIDoor
 import Pontoon
 
 /// `pontoon firewall-reload [--state-dir DIR]`: a plain command (no CNI environment) that writes
@@ -8,7 +9,7 @@ struct FirewallReloadCommand {
     let arguments: [String]
     let environment: [String: String]
 
-    func run() -> ProcessIO.Answer {
+    func run() -> PluginAnswer {
         var stateDirectory = environment["PONTOON_STATE_DIR"] ?? PluginSetup.defaultStateDirectory
         var rest = arguments[...]
         while let argument = rest.popFirst() {
@@ -24,15 +25,15 @@ struct FirewallReloadCommand {
             return fail("--state-dir \"\(stateDirectory)\" must be an absolute path")
         }
         do {
-            let restored = try BridgeDriver.reloadFirewall(stateDirectory: stateDirectory)
-            return ProcessIO.Answer(output: Array("reloaded \(restored.networks) networks, \(restored.attachments) attachments\n".utf8), status: 0)
+            let restored = try Engine(stateDirectory: stateDirectory).reloadFirewall()
+            return PluginAnswer(output: Array("reloaded \(restored.networks) networks, \(restored.attachments) attachments\n".utf8), status: 0)
         } catch {
             return fail("\(error)")
         }
     }
 
     /// Errors go to stdout like every answer of the plugin: nothing is ever written to stderr.
-    private func fail(_ message: String) -> ProcessIO.Answer {
-        ProcessIO.Answer(output: Array("pontoon firewall-reload: \(message)\n".utf8), status: 1)
+    private func fail(_ message: String) -> PluginAnswer {
+        PluginAnswer(output: Array("pontoon firewall-reload: \(message)\n".utf8), status: 1)
     }
 }

@@ -4,14 +4,6 @@ import Glibc
 
 /// The process boundary: environment, stdin, stdout. Nothing here ever writes to stderr.
 enum ProcessIO {
-    struct Answer {
-        var output: [UInt8]
-        var status: Int32
-        /// Undoes what the operation made, for when its answer cannot be delivered: an attachment
-        /// the runtime never hears about would be leaked for good.
-        var undo: (() -> Void)? = nil
-    }
-
     static func environment() -> [String: String] {
         var variables: [String: String] = [:]
         var cursor = environ

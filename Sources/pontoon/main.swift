@@ -1,14 +1,17 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CNIDoor
+import NetavarkDoor
 import Netlink
 import Pontoon
 
 // One short-lived process per operation. Pick the front door from how we were called:
 //  - invoked as `host-local` (a link to this binary): serve only the host-local IPAM plugin;
-//  - `CNI_COMMAND` set: the CNI plugin (cnitool, libcni, podman's CNI backend, containerd, CRI-O);
+//  - `CNI_COMMAND` set (or no arguments): the CNI plugin (cnitool, libcni, podman's CNI backend,
+//    containerd, CRI-O);
 //  - `firewall-reload`: re-apply the firewall from the records;
-//  - otherwise: netavark's command line (`setup|teardown <netns>`, `version`), not served yet.
+//  - otherwise: netavark's command line (`[options] setup|teardown <netns>`, `update`, `version`).
 
 Timing.begin()
 
@@ -21,7 +24,7 @@ let arguments = CommandLine.arguments
 let environment = ProcessIO.environment()
 let invokedAs = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
 
-let answer: ProcessIO.Answer
+let answer: PluginAnswer
 if invokedAs == "host-local" || invokedAs == "pontoon-host-local" {
     answer = HostLocalDoor(environment: environment, stdin: ProcessIO.readStandardInput()).run()
 } else if environment["CNI_COMMAND"] == nil && arguments.count >= 2 && arguments[1] == "firewall-reload" {
@@ -29,7 +32,8 @@ if invokedAs == "host-local" || invokedAs == "pontoon-host-local" {
 } else if environment["CNI_COMMAND"] != nil || arguments.count < 2 {
     answer = CNIDoor(environment: environment, stdin: ProcessIO.readStandardInput()).run()
 } else {
-    answer = NetavarkEntry.run(arguments: Array(arguments.dropFirst()), environment: environment)
+    answer = NetavarkInvocation.answer(arguments: Array(arguments.dropFirst()), environment: environment,
+                                       readInput: ProcessIO.readStandardInput)
 }
 if !ProcessIO.writeStandardOutput(answer.output) {
     // The caller cannot learn what we did: a success it never reads is a failure, undone.

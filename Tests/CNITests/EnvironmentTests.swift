@@ -1,4 +1,5 @@
 import CNI
+import CNIDoor
 import NetAddress
 import Testing
 
@@ -8,7 +9,7 @@ struct EnvironmentTests {
 
     func code(_ env: [String: String]) -> Int? {
         do {
-            _ = try CNIEnvironment(env)
+            _ = try CNIEnvironment(validating: env)
             return nil
         } catch {
             return error.code
@@ -17,7 +18,7 @@ struct EnvironmentTests {
 
     @Test("a complete ADD environment parses")
     func complete() throws {
-        let env = try CNIEnvironment(add)
+        let env = try CNIEnvironment(validating: add)
         #expect(env.command == .add)
         #expect(env.path == ["/opt/cni/bin", "/usr/lib/cni"])
         #expect(env.ifName == "eth0")
@@ -89,7 +90,7 @@ struct EnvironmentTests {
                 var env = add
                 env["CNI_CONTAINERID"] = id
                 env["CNI_ARGS"] = order.joined(separator: ";")
-                let parsed = try CNIEnvironment(env)
+                let parsed = try CNIEnvironment(validating: env)
                 #expect(parsed.args.ignoreUnknown && parsed.args.ips.isEmpty && parsed.args.mac == nil, "\(order)")
                 #expect(parsed.containerID == id)
             }

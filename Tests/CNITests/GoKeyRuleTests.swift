@@ -1,4 +1,5 @@
 import CNI
+import CNIDoor
 import Foundation
 import NetAddress
 import Pontoon

@@ -1,4 +1,5 @@
 import CNI
+import CNIDoor
 import Testing
 
 @Suite("CNI versions")

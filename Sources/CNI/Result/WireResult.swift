@@ -10,6 +10,8 @@ public struct WireResult: Codable, Sendable, Equatable {
     public var ip4: LegacyIP?
     public var ip6: LegacyIP?
 
+    public init() {}
+
     public struct Interface: Codable, Sendable, Equatable {
         public var name: String
         public var mac: String?
@@ -17,6 +19,15 @@ public struct WireResult: Codable, Sendable, Equatable {
         public var sandbox: String?
         public var socketPath: String?
         public var pciID: String?
+
+        public init(name: String, mac: String? = nil, mtu: Int? = nil, sandbox: String? = nil, socketPath: String? = nil, pciID: String? = nil) {
+            self.name = name
+            self.mac = mac
+            self.mtu = mtu
+            self.sandbox = sandbox
+            self.socketPath = socketPath
+            self.pciID = pciID
+        }
     }
 
     public struct IPConfig: Codable, Sendable, Equatable {
@@ -25,11 +36,24 @@ public struct WireResult: Codable, Sendable, Equatable {
         public var interface: Int?
         public var address: String
         public var gateway: String?
+
+        public init(version: String? = nil, interface: Int? = nil, address: String, gateway: String? = nil) {
+            self.version = version
+            self.interface = interface
+            self.address = address
+            self.gateway = gateway
+        }
     }
 
     public struct LegacyIP: Codable, Sendable, Equatable {
         public var ip: String
         public var gateway: String?
         public var routes: [RouteConf]?
+
+        public init(ip: String, gateway: String? = nil, routes: [RouteConf]? = nil) {
+            self.ip = ip
+            self.gateway = gateway
+            self.routes = routes
+        }
     }
 }

@@ -6,8 +6,8 @@ import Netlink
 struct AttachmentSetup {
     let attachment: Attachment
     let ipam: (any AddressAllocator)?
-    let firewall: any Firewall
     let records: RecordStore
+    let firewalls: FirewallFactory
 
     var network: BridgeNetwork { attachment.network }
     var ifName: String { attachment.id.ifName }
@@ -52,7 +52,7 @@ struct AttachmentSetup {
             }
             try Forwarding.enable(for: network, families: Set(leased.addresses.map(\.address.family)))
             Timing.mark("netlink")
-            let firewalled = try FirewallStep(attachment: attachment, firewall: firewall, records: records)
+            let firewalled = try FirewallStep(attachment: attachment, records: records, firewalls: firewalls)
                 .join(addresses: leased.addresses.map(\.address), hostInterface: hostLink.name, mac: containerLink.mac,
                       rollback: &rollback)
             Timing.mark("firewall")
@@ -134,61 +134,5 @@ struct AttachmentSetup {
             let any = IPNetwork(address: gateway.family == .v4 ? IPAddress("0.0.0.0")! : IPAddress("::")!, prefixLength: 0)!
             return Route(destination: any, gateway: gateway)
         }
-    }
-}
-
-/// Everything a successful ADD made, ready to be removed again, newest first.
-public struct AttachmentUndo {
-    let rollback: Rollback
-    /// What runs once the rollback is done (outside the ADD's locks).
-    var then: [() throws -> Void] = []
-
-    init(rollback: Rollback) { self.rollback = rollback }
-
-    func followed(by step: @escaping () throws -> Void) -> AttachmentUndo {
-        var copy = self
-        copy.then.append(step)
-        return copy
-    }
-
-    public func callAsFunction() {
-        rollback.run()
-        for step in then {
-            do { try step() } catch { Log.error("after rolling back: \(error)") }
-        }
-    }
-}
-
-/// Opening a container's network namespace, with a "does not exist" that maps to CNI code 3.
-enum Namespaces {
-    static func open(_ path: String) throws -> NetworkNamespace {
-        do {
-            return try NetworkNamespace(path: path)
-        } catch let error as SystemError where error.isNotFound {
-            throw PontoonError(.containerMissing, "network namespace \(path) does not exist")
-        }
-    }
-
-    /// Whether `namespace` is the one this thread runs in: the host's, never a container's.
-    static func isHost(_ namespace: NetworkNamespace) throws -> Bool {
-        try namespace.isSame(as: NetworkNamespace.current())
-    }
-
-    /// A "container" namespace that is the host's own would have the plugin create, and DEL
-    /// delete, host interfaces by the container's interface name (e.g. the bridge itself).
-    static func refuseHost(_ namespace: NetworkNamespace) throws {
-        if try isHost(namespace) {
-            throw PontoonError(.invalidRequest, "network namespace \(namespace.path) is the host's own",
-                               details: "a container needs a network namespace of its own")
-        }
-    }
-}
-
-/// IP forwarding on the host, when the bridge routes the containers' traffic.
-enum Forwarding {
-    static func enable(for network: BridgeNetwork, families: Set<IPFamily>) throws {
-        guard network.actsAsGateway else { return }
-        if families.contains(.v4) { try Sysctl.set("net/ipv4/ip_forward", "1") }
-        if families.contains(.v6) { try Sysctl.set("net/ipv6/conf/all/forwarding", "1") }
     }
 }

@@ -6,12 +6,14 @@ import Netlink
 /// still a port of the network's bridge.
 struct AttachmentTeardown {
     let records: RecordStore
+    let firewalls: FirewallFactory
     let network: BridgeNetwork
     /// Opened before any namespace switch, so it stays bound to the host whatever happens later.
     let host: RouteSocket
 
-    init(records: RecordStore, network: BridgeNetwork) throws {
+    init(records: RecordStore, firewalls: FirewallFactory, network: BridgeNetwork) throws {
         self.records = records
+        self.firewalls = firewalls
         self.network = network
         host = try RouteSocket()
     }
@@ -22,7 +24,7 @@ struct AttachmentTeardown {
         // The firewall state ADD recorded; without a record, what prevResult and the config describe.
         let firewalled = record?.firewall ?? (try? FirewallAttachment(
             id: id, addresses: previous?.ips.map(\.address.address) ?? [], mappings: mappings))
-        try FirewallStep.leave(id, attachment: firewalled, network: network.name, records: records)
+        try FirewallStep.leave(id, attachment: firewalled, network: network.name, records: records, firewalls: firewalls)
         var removedInContainer = false
         if let path = netnsPath ?? record?.netns {
             removedInContainer = try removeContainerInterface(id.ifName, netnsPath: path)
@@ -43,7 +45,7 @@ struct AttachmentTeardown {
     /// GC of an attachment the runtime no longer knows: its host end (and with it the container
     /// end) and its record. The lease is released by the IPAM's own GC.
     func removeStale(_ record: AttachmentRecord) throws {
-        try FirewallStep.leave(record.id, attachment: record.firewall, network: network.name, records: records)
+        try FirewallStep.leave(record.id, attachment: record.firewall, network: network.name, records: records, firewalls: firewalls)
         try removeHostInterface(record.hostInterface, bridge: record.bridge)
         try records.remove(network: network.name, id: record.id)
     }

@@ -3,30 +3,26 @@ import Netlink
 
 /// The bridge network driver: gives a container namespace an interface on a Linux bridge, entirely
 /// over netlink from this one process. Every operation is synchronous and single-threaded because
-/// `setns` switches only the calling thread.
-public struct BridgeDriver {
+/// `setns` switches only the calling thread. The doors reach it through `Engine`.
+struct BridgeDriver: NetworkDriver {
     let records: RecordStore
-
-    public init(stateDirectory: String) {
-        records = RecordStore(stateDirectory: stateDirectory)
-    }
+    let firewalls: FirewallFactory
 
     /// ADD: bridge, veth pair (peer born inside the container), addresses, routes, lease, record.
     /// Any failure undoes everything this call made and rethrows. On success, `undo` removes it
     /// all again exactly (a bridge it created included), for a result that cannot be delivered.
-    public func add(_ attachment: Attachment, ipam: (any AddressAllocator)?,
-                    firewall: any Firewall) throws -> (result: AttachmentResult, undo: AttachmentUndo) {
+    func add(_ attachment: Attachment, ipam: (any AddressAllocator)?) throws -> (result: AttachmentResult, undo: AttachmentUndo) {
         defer { logNetlinkCount() }
         let lifetime = BridgeLifetime(records: records, network: attachment.network)
         guard lifetime.applies else {
-            return try AttachmentSetup(attachment: attachment, ipam: ipam, firewall: firewall, records: records).run()
+            return try AttachmentSetup(attachment: attachment, ipam: ipam, records: records, firewalls: firewalls).run()
         }
         // Opened before any namespace switch: whatever happens in the container's namespace, the
         // bridge looked for (and deleted) afterwards is the host's.
         let host = try RouteSocket()
         do {
             let (result, undo) = try lifetime.attaching {
-                try AttachmentSetup(attachment: attachment, ipam: ipam, firewall: firewall, records: records).run()
+                try AttachmentSetup(attachment: attachment, ipam: ipam, records: records, firewalls: firewalls).run()
             }
             return (result, undo.followed(by: { try lifetime.retireIfUnused(host: host) }))
         } catch {
@@ -38,42 +34,28 @@ public struct BridgeDriver {
 
     /// DEL: remove the firewall state, the container interface, the lease and the record; anything
     /// already gone is fine. The firewall state removed is the one recorded at ADD.
-    public func delete(_ attachment: Attachment, ipam: (any AddressAllocator)?, previous: AttachmentResult?) throws {
+    func delete(_ attachment: Attachment, ipam: (any AddressAllocator)?, previous: AttachmentResult?) throws {
         defer { logNetlinkCount() }
-        try AttachmentTeardown(records: records, network: attachment.network)
+        try AttachmentTeardown(records: records, firewalls: firewalls, network: attachment.network)
             .remove(attachment.id, netnsPath: attachment.netnsPath, previous: previous, ipam: ipam,
                     mappings: attachment.portMappings)
     }
 
     /// CHECK: compare what ADD reported with what is there, naming the first difference.
-    public func check(_ attachment: Attachment, ipam: (any AddressAllocator)?, previous: AttachmentResult) throws {
+    func check(_ attachment: Attachment, ipam: (any AddressAllocator)?, previous: AttachmentResult) throws {
         try AttachmentCheck(attachment: attachment, previous: previous).run()
         if let ipam {
             let addresses = previous.ips.map(\.address.address)
             try ipam.check(attachment.id, addresses: addresses)
         }
-        let membership = FirewallMembership(stateDirectory: records.directory, network: attachment.network.name)
+        let membership = FirewallMembership(stateDirectory: records.directory, network: attachment.network.name, firewalls: firewalls)
         if let network = try membership.recorded() {
             let state = try records.load(network: attachment.network.name, id: attachment.id)?.firewall
                 ?? FirewallAttachment(id: attachment.id, addresses: previous.ips.map(\.address.address), mappings: attachment.portMappings)
-            try network.kind.driver(stateDirectory: records.directory).check(state, network: network)
+            try firewalls.driver(network.kind).check(state, network: network)
         } else if attachment.network.firewall != .none {
             throw PontoonError(.checkFailed, "network \(attachment.network.name) has no firewall rules")
         }
-    }
-
-    /// `pontoon firewall-reload`: write every network's rules and every attachment's mappings again
-    /// from the records (after `nft flush ruleset`, a firewalld reload). Returns the networks and
-    /// attachments restored.
-    public static func reloadFirewall(stateDirectory: String) throws -> (networks: Int, attachments: Int) {
-        let records = RecordStore(stateDirectory: stateDirectory)
-        var networks = 0, attachments = 0
-        for name in try FirewallMembership.networks(stateDirectory: stateDirectory) {
-            let restored = try FirewallMembership(stateDirectory: stateDirectory, network: name).reload(records: records)
-            if restored > 0 { networks += 1 }
-            attachments += restored
-        }
-        return (networks, attachments)
     }
 
     /// How many netlink messages the operation sent: the cost of ADD and DEL must not grow with the
@@ -83,7 +65,7 @@ public struct BridgeDriver {
     }
 
     /// STATUS: whether an ADD could be served now.
-    public func status(network: BridgeNetwork, ipam: (any AddressAllocator)?) throws {
+    func status(network: BridgeNetwork, ipam: (any AddressAllocator)?) throws {
         do {
             _ = try RouteSocket()
         } catch {
@@ -93,21 +75,21 @@ public struct BridgeDriver {
             throw PontoonError(.notReady, "cannot write attachment records: \(records.directory) is not writable")
         }
         try ipam?.readiness()
-        try network.firewall.driver(stateDirectory: records.directory).readiness()
+        try firewalls.driver(network.firewall).readiness()
     }
 
     /// GC: release leases and remove host interfaces and records of attachments not in `valid`.
-    public func garbageCollect(network: BridgeNetwork, keeping valid: Set<AttachmentID>, ipam: (any AddressAllocator)?) throws {
+    func garbageCollect(network: BridgeNetwork, keeping valid: Set<AttachmentID>, ipam: (any AddressAllocator)?) throws {
         try ipam?.garbageCollect(keeping: valid)
         let stale = records.all(network: network.name).filter { !valid.contains($0.id) }
         if !stale.isEmpty {
-            let teardown = try AttachmentTeardown(records: records, network: network)
+            let teardown = try AttachmentTeardown(records: records, firewalls: firewalls, network: network)
             for record in stale { try teardown.removeStale(record) }
             try BridgeLifetime(records: records, network: network).retireIfUnused(host: teardown.host)
         }
         // Half-written records of ADDs that were killed before they could rename them.
         try records.removeAbandonedTemporaries(network: network.name)
         // Firewall members whose record is gone too (a DEL that never came, an ADD killed early).
-        try FirewallMembership(stateDirectory: records.directory, network: network.name).collect(keeping: valid, records: records)
+        try FirewallMembership(stateDirectory: records.directory, network: network.name, firewalls: firewalls).collect(keeping: valid, records: records)
     }
 }

@@ -17,6 +17,8 @@ import FoundationEssentials
 struct FirewallMembership {
     let stateDirectory: String
     let network: String
+    /// Every driver comes from here, always of the kind the network was made with.
+    let firewalls: FirewallFactory
 
     /// `network.json`. `members` and `states` are the layout before member files (one file for
     /// all): a record that still has them is moved to member files when it is next locked.
@@ -50,7 +52,7 @@ struct FirewallMembership {
     /// Add the attachment's firewall state, and the network's when it is the first member. The
     /// membership is written first, so an ADD killed halfway leaves a member that DEL removes
     /// (tolerating what was never made), never rules that no record names.
-    func join(_ attachment: FirewallAttachment, network definition: FirewallNetwork, firewall: any Firewall) throws {
+    func join(_ attachment: FirewallAttachment, network definition: FirewallNetwork) throws {
         _ = try VanishingLock.withLock(directory: directory, mode: .exclusive) { remove in
             let recorded = try migratedRecord()
             let mine = memberPath(attachment.id)
@@ -71,8 +73,7 @@ struct FirewallMembership {
                     try save(Record(network: definition))
                 }
                 // Later members follow the driver the network was made with.
-                let driver = network.kind == firewall.kind ? firewall : network.kind.driver(stateDirectory: stateDirectory)
-                try driver.add(attachment, network: network, firstInNetwork: first)
+                try firewalls.driver(network.kind).add(attachment, network: network, firstInNetwork: first)
             } catch {
                 if let previous {
                     try? FileSystem.writeAtomically(mine, contents: previous, mode: 0o600)
@@ -103,7 +104,7 @@ struct FirewallMembership {
                 return
             }
             let last = remaining.isEmpty
-            let driver = record.network.kind.driver(stateDirectory: stateDirectory)
+            let driver = firewalls.driver(record.network.kind)
             // What this member recorded when it joined comes first; the caller's reconstruction otherwise.
             let state = try loadMember(mine) ?? attachment
             try driver.remove(state ?? FirewallAttachment(id: id, addresses: [], hostPorts: []),
@@ -142,7 +143,7 @@ struct FirewallMembership {
                 }
             }
             guard !gone.isEmpty || files.isEmpty else { return }
-            let driver = record.network.kind.driver(stateDirectory: stateDirectory)
+            let driver = firewalls.driver(record.network.kind)
             for (index, member) in gone.enumerated() {
                 let lastInNetwork = remaining == 0 && index == gone.count - 1
                 try driver.remove(member.state ?? FirewallAttachment(id: AttachmentID(containerID: "", ifName: ""), addresses: [], hostPorts: []),
@@ -171,7 +172,7 @@ struct FirewallMembership {
                 guard let member = try loadMember("\(directory)/\(name)") else { return nil }
                 return records.load(network: network, id: member.id)?.firewall
             }
-            try record.network.kind.driver(stateDirectory: stateDirectory).reload(network: record.network, attachments: attachments)
+            try firewalls.driver(record.network.kind).reload(network: record.network, attachments: attachments)
             return attachments.count
         }
         return outcome ?? 0

@@ -3,8 +3,8 @@ import NetAddress
 /// The firewall's part of ADD and DEL, between the bridge driver and `FirewallMembership`.
 struct FirewallStep {
     let attachment: Attachment
-    let firewall: any Firewall
     let records: RecordStore
+    let firewalls: FirewallFactory
 
     /// Join the network's firewall with the attachment's addresses and port mappings; registers
     /// the undo. Returns what to record.
@@ -18,13 +18,14 @@ struct FirewallStep {
         let definition = FirewallNetwork(name: network.name, bridge: network.bridgeName, kind: network.firewall,
                                          subnets: addresses, ipMasq: network.ipMasq,
                                          isolation: network.isolation, macSpoofCheck: spoofChecked)
-        let membership = FirewallMembership(stateDirectory: records.directory, network: network.name)
-        try membership.join(state, network: definition, firewall: firewall)
+        let membership = FirewallMembership(stateDirectory: records.directory, network: network.name, firewalls: firewalls)
+        try membership.join(state, network: definition)
         rollback.add("firewall state of \(attachment.id)") { try membership.leave(state.id, attachment: state) }
         return state
     }
 
-    static func leave(_ id: AttachmentID, attachment: FirewallAttachment?, network: String, records: RecordStore) throws {
-        try FirewallMembership(stateDirectory: records.directory, network: network).leave(id, attachment: attachment)
+    static func leave(_ id: AttachmentID, attachment: FirewallAttachment?, network: String, records: RecordStore,
+                      firewalls: FirewallFactory) throws {
+        try FirewallMembership(stateDirectory: records.directory, network: network, firewalls: firewalls).leave(id, attachment: attachment)
     }
 }

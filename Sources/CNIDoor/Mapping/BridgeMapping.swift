@@ -1,3 +1,4 @@
+import CNI
 import NetAddress
 import Pontoon
 
@@ -6,7 +7,7 @@ extension CNIRequest {
     public func bridgeNetwork() throws(CNIError) -> BridgeNetwork {
         var network = BridgeNetwork(name: try networkName())
         if let bridge = config.bridge, !bridge.isEmpty {
-            if let problem = interfaceNameProblem(bridge) {
+            if let problem = Names.interfaceNameProblem(bridge) {
                 throw CNIError(.invalidNetworkConfig, "invalid bridge name \"\(bridge)\": \(problem)")
             }
             network.bridgeName = bridge

@@ -11,12 +11,12 @@ enum CNIInvocation {
     }
 
     static func answer(environment: [String: String], stdin: [UInt8], door: String,
-                       serve: (CNIRequest) throws -> Served) -> ProcessIO.Answer {
+                       serve: (CNIRequest) throws -> Served) -> PluginAnswer {
         var version: CNIVersion?
         do {
-            let cniEnvironment = try CNIEnvironment(environment)
+            let cniEnvironment = try CNIEnvironment(validating: environment)
             if cniEnvironment.command == .version {
-                return ProcessIO.Answer(output: try VersionInfo(stdin: stdin).json, status: 0)
+                return PluginAnswer(output: try VersionInfo(stdin: stdin).json, status: 0)
             }
             let request = try CNIRequest(environment: cniEnvironment, stdin: stdin)
             version = request.version
@@ -28,11 +28,11 @@ enum CNIInvocation {
             Timing.mark("decode")
             let served = try serve(request)
             Log.info("ok")
-            return ProcessIO.Answer(output: served.output, status: 0, undo: served.undo)
+            return PluginAnswer(output: served.output, status: 0, undo: served.undo)
         } catch {
             let cniError = CNIError(any: error)
             Log.error("failed: \(cniError)")
-            return ProcessIO.Answer(output: cniError.json(version: version ?? CNIVersion.declared(in: stdin)), status: 1)
+            return PluginAnswer(output: cniError.json(version: version ?? CNIVersion.declared(in: stdin)), status: 1)
         }
     }
 }

@@ -1,3 +1,4 @@
+import CNI
 import Pontoon
 
 /// DEL's reading of a request: only what tearing down needs (the network's name, the bridge, the
@@ -9,7 +10,7 @@ extension CNIRequest {
     /// bridge is preferred by the engine, and a bridge name that cannot exist is not used.
     public func teardownAttachment() throws(CNIError) -> Attachment {
         var network = BridgeNetwork(name: try networkName())
-        if let bridge = config.bridge, !bridge.isEmpty, interfaceNameProblem(bridge) == nil {
+        if let bridge = config.bridge, !bridge.isEmpty, Names.interfaceNameProblem(bridge) == nil {
             network.bridgeName = bridge
         }
         return Attachment(id: attachmentID, netnsPath: environment.netns, network: network)

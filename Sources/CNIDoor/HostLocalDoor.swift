@@ -4,11 +4,16 @@ import Pontoon
 
 /// Pontoon's in-process host-local, served as a standalone IPAM plugin when the binary is invoked
 /// as `host-local`: a drop-in for the reference plugin over the same lease store.
-struct HostLocalDoor {
+public struct HostLocalDoor {
     let environment: [String: String]
     let stdin: [UInt8]
 
-    func run() -> ProcessIO.Answer {
+    public init(environment: [String: String], stdin: [UInt8]) {
+        self.environment = environment
+        self.stdin = stdin
+    }
+
+    public func run() -> PluginAnswer {
         CNIInvocation.answer(environment: environment, stdin: stdin, door: "host-local", serve: serve)
     }
 

@@ -1,3 +1,4 @@
+import CNI
 import NetAddress
 import Pontoon
 

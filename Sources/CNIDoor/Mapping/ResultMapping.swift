@@ -1,9 +1,11 @@
+import CNI
 import NetAddress
 import Pontoon
 
 extension WireResult {
     /// Render an engine result in the layout of `version`.
     public init(_ result: AttachmentResult, version: CNIVersion) throws(CNIError) {
+        self.init()
         let format = version.resultFormat
         cniVersion = version.description
         dns = DNSConf(result.dns)
@@ -85,8 +87,7 @@ extension WireResult {
 
 extension RouteConf {
     init(_ route: Route, format: ResultFormat) {
-        dst = route.destination.description
-        gw = route.gateway?.description
+        self.init(dst: route.destination.description, gw: route.gateway?.description)
         if format == .v1_1 {
             mtu = route.mtu
             advmss = route.advmss
@@ -128,10 +129,8 @@ extension RouteConf {
 
 extension DNSConf {
     init(_ dns: DNS) {
-        nameservers = dns.nameservers.isEmpty ? nil : dns.nameservers
-        domain = dns.domain
-        search = dns.search.isEmpty ? nil : dns.search
-        options = dns.options.isEmpty ? nil : dns.options
+        self.init(nameservers: dns.nameservers.isEmpty ? nil : dns.nameservers, domain: dns.domain,
+                  search: dns.search.isEmpty ? nil : dns.search, options: dns.options.isEmpty ? nil : dns.options)
     }
 
     func model(key: String) throws(CNIError) -> DNS {

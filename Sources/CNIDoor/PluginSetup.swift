@@ -2,8 +2,8 @@ import CNI
 import Pontoon
 
 /// What both CNI-speaking doors derive from a request besides the attachment itself.
-enum PluginSetup {
-    static let defaultStateDirectory = "/run/pontoon"
+public enum PluginSetup {
+    public static let defaultStateDirectory = "/run/pontoon"
 
     /// Diagnostics go to `logFile` (config) or `PONTOON_LOG_FILE` (env, wins); never to stderr.
     static func configureLog(_ request: CNIRequest, environment: [String: String], door: String) throws {

@@ -1,0 +1,31 @@
+import Netavark
+import Pontoon
+
+/// `teardown <netns>`: every named network, each attempted even when another fails; already gone
+/// is fine. The first failure is reported.
+struct NetavarkTeardown {
+    let configDirectory: String
+    let aardvarkBinary: String
+    let firewall: FirewallKind
+    let netns: String
+    let options: NetworkOptions
+
+    func run() throws {
+        try Names.validateContainerID(options.containerID)
+        let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, firewall: firewall, forSetup: false)
+        var firstError: (any Error)?
+        do {
+            try NetavarkState.dns(configDirectory, binary: aardvarkBinary)
+                .remove(containerID: options.containerID, from: plans.filter(\.dnsEnabled).map(\.name))
+        } catch {
+            Log.error("removing DNS entries failed: \(error)")
+            firstError = error
+        }
+        do {
+            try NetavarkState.engine(configDirectory).detach(plans.map(\.request))
+        } catch {
+            if firstError == nil { firstError = error }
+        }
+        if let firstError { throw firstError }
+    }
+}
