@@ -12,6 +12,11 @@ public struct IPNetwork: Hashable, Sendable {
 
     public var family: IPFamily { address.family }
 
+    /// `0.0.0.0/0` or `::/0`: the destination of a default route.
+    public static func everything(_ family: IPFamily) -> IPNetwork {
+        IPNetwork(address: family == .v4 ? IPAddress("0.0.0.0")! : IPAddress("::")!, prefixLength: 0)!
+    }
+
     /// The network address: host bits cleared.
     public var network: IPAddress { apply { $0 & $1 } }
 

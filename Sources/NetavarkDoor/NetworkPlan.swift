@@ -146,8 +146,8 @@ struct NetworkPlan {
         for (i, entry) in wire.enumerated() {
             let key = "port_mappings[\(i)]"
             let count = entry.range ?? 1
-            guard (1...65535).contains(entry.hostPort), (1...65535).contains(entry.containerPort), count >= 1,
-                  entry.hostPort + count - 1 <= 65535, entry.containerPort + count - 1 <= 65535 else {
+            guard count >= 1, NetworkLimits.portRange(from: entry.hostPort, count: count),
+                  NetworkLimits.portRange(from: entry.containerPort, count: count) else {
                 throw PontoonError(.invalidConfiguration, "\(key): ports \(entry.hostPort)->\(entry.containerPort) (range \(count)) must lie within 1-65535")
             }
             var hostIP: IPAddress?
@@ -244,8 +244,7 @@ struct NetworkPlan {
             var seen = Set<IPFamily>()
             for subnet in subnets {
                 guard let gateway = subnet.gateway, seen.insert(gateway.family).inserted else { continue }
-                let any = IPNetwork(address: gateway.family == .v4 ? IPAddress("0.0.0.0")! : IPAddress("::")!, prefixLength: 0)!
-                routes.append(Route(destination: any, gateway: gateway, priority: metric))
+                routes.append(Route(destination: .everything(gateway.family), gateway: gateway, priority: metric))
             }
         }
         for (i, route) in (definition.routes ?? []).enumerated() {

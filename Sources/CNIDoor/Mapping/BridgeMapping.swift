@@ -17,9 +17,7 @@ extension CNIRequest {
         network.forceAddress = config.forceAddress ?? false
         network.ipMasq = config.ipMasq ?? false
         if let mtu = config.mtu, mtu != 0 {
-            guard (68...65535).contains(mtu) else {
-                throw CNIError(.invalidNetworkConfig, "invalid mtu \(mtu): must be between 68 and 65535")
-            }
+            do { try NetworkLimits.validateMTU(mtu, key: "mtu") } catch { throw CNIError(error) }
             network.mtu = mtu
         }
         network.hairpinMode = config.hairpinMode ?? false
@@ -28,9 +26,7 @@ extension CNIRequest {
             throw CNIError(.invalidNetworkConfig, "cannot set hairpinMode and promiscMode at the same time")
         }
         if let vlan = config.vlan, vlan != 0 {
-            guard (1...4094).contains(vlan) else {
-                throw CNIError(.invalidNetworkConfig, "invalid vlan \(vlan): must be between 0 and 4094")
-            }
+            do { try NetworkLimits.validateVLAN(vlan, key: "vlan") } catch { throw CNIError(error) }
             network.vlan = vlan
         }
         network.vlanTrunk = try vlanTrunk()
@@ -86,7 +82,7 @@ extension CNIRequest {
         for (i, entry) in (config.vlanTrunk ?? []).enumerated() {
             let key = "vlanTrunk[\(i)]"
             func check(_ id: Int, _ name: String) throws(CNIError) {
-                guard (1...4094).contains(id) else {
+                guard NetworkLimits.vlan.contains(id) else {
                     throw CNIError(.invalidNetworkConfig, "invalid \(key).\(name) \(id): must be between 1 and 4094")
                 }
             }

@@ -11,7 +11,7 @@ extension CNIRequest {
         try (config.runtimeConfig?.portMappings ?? []).enumerated().map { i, entry throws(CNIError) in
             let key = "runtimeConfig.portMappings[\(i)]"
             func port(_ value: Int, _ name: String) throws(CNIError) -> UInt16 {
-                guard (1...65535).contains(value) else {
+                guard NetworkLimits.port.contains(value) else {
                     throw CNIError(.invalidNetworkConfig, "\(key).\(name) \(value) is out of range 1...65535")
                 }
                 return UInt16(value)

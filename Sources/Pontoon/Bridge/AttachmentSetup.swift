@@ -131,8 +131,7 @@ struct AttachmentSetup {
         return leased.addresses.compactMap { assigned in
             guard let gateway = assigned.gateway, seen.insert(gateway.family).inserted,
                   !leased.routes.contains(where: { $0.destination.prefixLength == 0 && $0.family == gateway.family }) else { return nil }
-            let any = IPNetwork(address: gateway.family == .v4 ? IPAddress("0.0.0.0")! : IPAddress("::")!, prefixLength: 0)!
-            return Route(destination: any, gateway: gateway)
+            return Route(destination: .everything(gateway.family), gateway: gateway)
         }
     }
 }

@@ -133,9 +133,8 @@ public struct FirewallAttachment: Codable, Hashable, Sendable {
     public init(id: AttachmentID, addresses: [IPAddress], mappings: [PortMapping], hostInterface: String? = nil, mac: MACAddress? = nil) throws {
         var hostPorts: [HostPort] = []
         for mapping in mappings {
-            guard mapping.hostPort != 0, mapping.containerPort != 0, mapping.count >= 1,
-                  Int(mapping.hostPort) + Int(mapping.count) - 1 <= 65535,
-                  Int(mapping.containerPort) + Int(mapping.count) - 1 <= 65535 else {
+            guard mapping.count >= 1, NetworkLimits.portRange(from: Int(mapping.hostPort), count: Int(mapping.count)),
+                  NetworkLimits.portRange(from: Int(mapping.containerPort), count: Int(mapping.count)) else {
                 throw PontoonError(.invalidConfiguration,
                                    "invalid port mapping \(mapping.hostPort) -> \(mapping.containerPort)/\(mapping.transport.rawValue): ports must be 1-65535")
             }

@@ -48,10 +48,16 @@ public enum Names {
     }
 }
 
-/// Limits on a network's numbers, shared by both doors.
+/// Limits on a network's numbers, the one home of each: both doors and the engine check against these.
 public enum NetworkLimits {
     public static let mtu = 68...65535
     public static let vlan = 1...4094
+    public static let port = 1...65535
+
+    /// Whether `count` consecutive ports from `first` are all valid ports.
+    public static func portRange(from first: Int, count: Int) -> Bool {
+        count >= 1 && port.contains(first) && port.contains(first + count - 1)
+    }
 
     public static func validateMTU(_ mtu: Int, key: String) throws(PontoonError) {
         guard mtu.isInRange(Self.mtu) else {
