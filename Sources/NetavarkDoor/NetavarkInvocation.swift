@@ -7,6 +7,17 @@ import Pontoon
 public enum NetavarkInvocation {
     public static let version = "0.3.0"
 
+    /// The target triple this binary was built for, as netavark's `version` reports its own.
+    static var buildTarget: String {
+        #if arch(x86_64)
+        "x86_64-unknown-linux-gnu"
+        #elseif arch(arm64)
+        "aarch64-unknown-linux-gnu"
+        #else
+        "unknown-linux-gnu"
+        #endif
+    }
+
     /// `readInput` is called only by the verbs that take NetworkOptions (from `--file` or stdin).
     public static func answer(arguments: [String], environment: [String: String],
                               readInput: () -> [UInt8]) -> PluginAnswer {
@@ -18,7 +29,7 @@ public enum NetavarkInvocation {
             switch commandLine.verb {
             case .version:
                 return PluginAnswer(output: NetavarkJSON.encode(VersionDocument(
-                    version: version, commit: "pontoon", buildTime: "unknown", target: "x86_64-unknown-linux-gnu")), status: 0)
+                    version: version, commit: "pontoon", buildTime: "unknown", target: buildTarget)), status: 0)
             case .setup(let netns):
                 let options = try readOptions(commandLine, readInput)
                 let (statuses, undo) = try NetavarkSetup(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
