@@ -50,6 +50,8 @@ let package = Package(
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNIDoor", "Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "IPAMTests", dependencies: ["Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CNetlink", "NetAddress"]),
+        // The engine's policy without root: a recording fake firewall, allocator and network driver.
+        .testTarget(name: "EngineTests", dependencies: ["Pontoon", "NetAddress"]),
         .testTarget(name: "NetavarkTests", dependencies: ["Netavark", "NetavarkDoor", "TestSupport", "pontoon"]),
         // Root only: real namespaces, real traffic, the plugin run as a child process.
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "pontoon", "pontoonctl"]),
