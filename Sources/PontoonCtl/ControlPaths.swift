@@ -1,0 +1,48 @@
+import Foundation
+
+/// Where pontoonctl keeps things, from the global options.
+public struct ControlPaths: Sendable {
+    public var stateDirectory: String
+    public var configDirectory: String
+    public var netnsDirectory: String
+    public var pluginDirectories: [String]
+    public var aardvarkBinary: String
+    /// Where pontoonctl itself lives: pontoon is looked for beside it first.
+    public var selfDirectory: String
+
+    public init(stateDirectory: String, configDirectory: String, netnsDirectory: String, pluginDirectories: [String],
+                aardvarkBinary: String, selfDirectory: String) {
+        self.stateDirectory = stateDirectory
+        self.configDirectory = configDirectory
+        self.netnsDirectory = netnsDirectory
+        self.pluginDirectories = pluginDirectories
+        self.aardvarkBinary = aardvarkBinary
+        self.selfDirectory = selfDirectory
+    }
+
+    public static let defaultPluginDirectories = ["/usr/lib/cni", "/opt/cni/bin"]
+
+    /// CNI_PATH: the user's plugin dirs, then the standard ones.
+    public var searchPath: [String] { [selfDirectory] + pluginDirectories + Self.defaultPluginDirectories }
+
+    /// A plugin by name (`pontoon`, `bridge`, …) or an absolute path.
+    public func plugin(_ name: String) throws(CtlError) -> String {
+        if name.hasPrefix("/") {
+            guard FileManager.default.isExecutableFile(atPath: name) else { throw CtlError(.notFound, "plugin \(name) is not an executable") }
+            return name
+        }
+        guard !name.isEmpty, !name.contains("/") else { throw CtlError(.usage, "plugin name \"\(name)\" is not a plain name") }
+        for directory in searchPath where FileManager.default.isExecutableFile(atPath: directory + "/" + name) {
+            return directory + "/" + name
+        }
+        throw CtlError(.notFound, "plugin \(name) not found in \(searchPath.joined(separator: ", "))")
+    }
+
+    var containersDirectory: String { stateDirectory + "/containers" }
+    func containerDirectory(_ name: String) -> String { containersDirectory + "/" + name }
+    var locksDirectory: String { stateDirectory + "/locks" }
+    var ipamDirectory: String { stateDirectory + "/ipam" }
+    var cniCacheDirectory: String { stateDirectory + "/cni-results" }
+    /// `--config` of netavark-protocol plugins: their records, leases and aardvark-dns config.
+    var netavarkConfigDirectory: String { stateDirectory + "/netavark" }
+}
