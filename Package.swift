@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(name: "pontoon", dependencies: ["CNIDoor", "NetavarkDoor", "Pontoon"]),
         // The container engine's side (libpod's caller side): namespaces, plugin runs as child
         // processes through either protocol, container state. Protocol types only, never a door.
-        .target(name: "PontoonCtl", dependencies: ["Netavark", "NetAddress", "Netlink"]),
+        .target(name: "PontoonCtl", dependencies: ["CNI", "Netavark", "NetAddress", "Netlink"]),
         .executableTarget(name: "pontoonctl", dependencies: [
             "PontoonCtl", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "NetavarkTests", dependencies: ["Netavark", "NetavarkDoor", "TestSupport", "pontoon"]),
         // Root only: real namespaces, real traffic, the plugin run as a child process.
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "pontoon", "pontoonctl"]),
-        .testTarget(name: "PontoonCtlTests", dependencies: ["PontoonCtl", "Netavark", "NetAddress"]),
+        .testTarget(name: "PontoonCtlTests", dependencies: ["PontoonCtl", "CNI", "Netavark", "NetAddress"]),
         // The fault tier (root): fuzzing, kill -9, syscall fault injection and concurrency, each part
         // run by `pontoon-faults` inside throwaway network+mount namespaces. Tests may use Foundation.
         // Optimised even in debug builds: the fuzzer's own work must stay small beside 20,000 plugin runs.
