@@ -1,3 +1,4 @@
+import CNI
 import Foundation
 import Netavark
 
@@ -5,14 +6,21 @@ import Netavark
 /// `name` and `cniVersion`; ADD runs in order with `prevResult` chained, DEL in reverse with the
 /// cached result, CHECK (0.4.0+) with it too; `runtimeConfig` carries only the capabilities a
 /// plugin declares; `CNI_ARGS` is podman's. The last result is cached per container and network.
-struct CNIBackend {
+struct CNIBackend: NetworkBackend {
     let paths: ControlPaths
     let file: NetworkFile
 
+    static let callerAllocatesAddresses = false
+
+    static func serving(_ entry: NetworkEntry, paths: ControlPaths) -> (group: String, backend: CNIBackend) {
+        ("cni " + entry.request.network, CNIBackend(paths: paths, file: entry.file))
+    }
+
+    /// A conflist as run: the checks below have passed.
     struct ConfList {
         var name: String
         var cniVersion: String
-        var plugins: [[String: Any]]
+        var plugins: [(type: String, conf: PluginConf)]
         var bytes: Data
     }
 
@@ -24,16 +32,15 @@ struct CNIBackend {
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw CtlError(.notFound, "conflist \(path) of network \(file.network.name) cannot be read")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
+        guard let list = try? JSONDecoder().decode(NetConfList.self, from: bytes) else {
             throw CtlError(.failed, "conflist \(path) is not a JSON object")
         }
-        guard let name = object["name"] as? String, !name.isEmpty else { throw CtlError(.failed, "conflist \(path) has no name") }
-        let version = object["cniVersion"] as? String ?? "0.4.0"
-        guard let plugins = object["plugins"] as? [[String: Any]], !plugins.isEmpty,
-              plugins.allSatisfy({ ($0["type"] as? String).map { !$0.isEmpty } ?? false }) else {
+        guard let name = list.name, !name.isEmpty else { throw CtlError(.failed, "conflist \(path) has no name") }
+        let typed = (list.plugins ?? []).compactMap { plugin in plugin.type.flatMap { $0.isEmpty ? nil : (type: $0, conf: plugin) } }
+        guard !typed.isEmpty, typed.count == list.plugins?.count else {
             throw CtlError(.failed, "conflist \(path) needs a non-empty plugins list, each with a type")
         }
-        return ConfList(name: name, cniVersion: version, plugins: plugins, bytes: bytes)
+        return ConfList(name: name, cniVersion: list.cniVersion ?? "0.4.0", plugins: typed, bytes: bytes)
     }
 
     /// libcni compares versions numerically.
@@ -46,21 +53,37 @@ struct CNIBackend {
         paths.cniCacheDirectory + "/\(record.id)-\(request.network)-\(request.interface).json"
     }
 
+    /// libcni's result cache: the last result of ADD, read back for DEL and CHECK.
+    struct CacheEntry: Codable {
+        var kind = "cniCacheV1"
+        var containerId: String
+        var ifName: String
+        var networkName: String
+        var config: String
+        var result: WireResult
+    }
+
+    private func cachedResult(_ record: ContainerRecord, _ request: NetworkRequest) -> WireResult? {
+        FileManager.default.contents(atPath: cachePath(record, request))
+            .flatMap { try? JSONCoding.decode(CacheEntry.self, from: Array($0), what: "cache", tolerantExcept: []) }?.result
+    }
+
     /// What the capabilities may carry for this container, by capability name.
-    private func runtimeValues(_ record: ContainerRecord, _ request: NetworkRequest, _ list: ConfList) -> [String: Any] {
-        var values: [String: Any] = ["aliases": [list.name: request.aliases]]
+    private func runtimeValues(_ record: ContainerRecord, _ request: NetworkRequest, _ list: ConfList) -> [String: JSONValue] {
+        var values: [String: JSONValue] = ["aliases": .object([list.name: .array(request.aliases.map(JSONValue.string))])]
         if !record.ports.isEmpty {
-            values["portMappings"] = record.ports.flatMap { mapping in
-                (0..<(mapping.range ?? 1)).map { offset -> [String: Any] in
-                    var entry: [String: Any] = ["hostPort": mapping.hostPort + offset, "containerPort": mapping.containerPort + offset,
-                                                "protocol": mapping.protocol]
-                    if let hostIP = mapping.hostIP, !hostIP.isEmpty { entry["hostIP"] = hostIP }
-                    return entry
+            values["portMappings"] = .array(record.ports.flatMap { mapping in
+                (0..<(mapping.range ?? 1)).map { offset -> JSONValue in
+                    var entry: [String: JSONValue] = ["hostPort": .int(mapping.hostPort + offset),
+                                                      "containerPort": .int(mapping.containerPort + offset),
+                                                      "protocol": .string(mapping.protocol)]
+                    if let hostIP = mapping.hostIP, !hostIP.isEmpty { entry["hostIP"] = .string(hostIP) }
+                    return .object(entry)
                 }
-            }
+            })
         }
-        if !request.staticIPs.isEmpty { values["ips"] = request.staticIPs }
-        if let mac = request.staticMAC { values["mac"] = mac }
+        if !request.staticIPs.isEmpty { values["ips"] = .array(request.staticIPs.map(JSONValue.string)) }
+        if let mac = request.staticMAC { values["mac"] = .string(mac) }
         return values
     }
 
@@ -72,35 +95,39 @@ struct CNIBackend {
                 "CNI_ARGS": args.joined(separator: ";"), "CNI_PATH": paths.searchPath.joined(separator: ":")]
     }
 
-    /// One plugin's stdin: its own config with the list's name and version, the previous result
-    /// and the runtime values of the capabilities it declares.
-    private func stdin(_ plugin: [String: Any], _ list: ConfList, prevResult: Any?, runtime: [String: Any]) -> Data {
-        var config = plugin
-        config["name"] = list.name
-        config["cniVersion"] = list.cniVersion
-        if let prevResult { config["prevResult"] = prevResult }
-        let declared = (plugin["capabilities"] as? [String: Any])?.filter { ($0.value as? Bool) == true }.map(\.key) ?? []
-        var runtimeConfig: [String: Any] = [:]
-        for capability in declared { if let value = runtime[capability] { runtimeConfig[capability] = value } }
-        if !runtimeConfig.isEmpty { config["runtimeConfig"] = runtimeConfig } else { config.removeValue(forKey: "runtimeConfig") }
-        return (try? JSONSerialization.data(withJSONObject: config, options: [.withoutEscapingSlashes])) ?? Data()
+    /// What a plugin says when it fails; anything of another shape reads as absent.
+    private struct PluginFailure: Decodable {
+        var code: Int?
+        var msg: String?
+        var details: String?
     }
 
-    private func exec(_ command: String, _ plugin: [String: Any], _ list: ConfList, _ record: ContainerRecord,
-                      _ request: NetworkRequest, prevResult: Any?) throws(CtlError) -> Any? {
-        let type = plugin["type"] as! String
-        let executable = try paths.plugin(type)
-        let run = try PluginRun.run(executable, [], environment: environment(command, record, request),
-                                    stdin: stdin(plugin, list, prevResult: prevResult, runtime: runtimeValues(record, request, list)))
-        let answer = run.stdout.isEmpty ? nil : try? JSONSerialization.jsonObject(with: run.stdout)
+    /// One plugin run; its result when it printed one.
+    private func exec(_ command: String, _ plugin: (type: String, conf: PluginConf), _ list: ConfList, _ record: ContainerRecord,
+                      _ request: NetworkRequest, prevResult: WireResult?) throws(CtlError) -> WireResult? {
+        let config = plugin.conf.config(name: list.name, cniVersion: list.cniVersion, prevResult: prevResult,
+                                        runtimeValues: runtimeValues(record, request, list))
+        let run = try PluginRun.run(try paths.plugin(plugin.type), [], environment: environment(command, record, request),
+                                    stdin: Data(JSONCoding.encode(config)))
         guard run.status == 0 else {
-            let error = answer as? [String: Any]
-            let message = [error?["msg"] as? String, error?["details"] as? String].compactMap { $0 }.joined(separator: ": ")
-            let code = error?["code"].map { " code \($0)" } ?? ""
-            throw CtlError(.failed, "\(command) of network \(request.network) by plugin \(type) failed (exit \(run.status)\(code)): "
+            let error = try? JSONCoding.decode(PluginFailure.self, from: Array(run.stdout), what: "error", tolerantExcept: [])
+            let message = [error?.msg, error?.details].compactMap { $0 }.joined(separator: ": ")
+            let code = error?.code.map { " code \($0)" } ?? ""
+            throw CtlError(.failed, "\(command) of network \(request.network) by plugin \(plugin.type) failed (exit \(run.status)\(code)): "
                 + (message.isEmpty ? run.stdoutText + String(decoding: run.stderr, as: UTF8.self) : message))
         }
-        return answer
+        return try? JSONCoding.decode(WireResult.self, from: Array(run.stdout), what: "result", tolerantExcept: [])
+    }
+
+    /// A conflist serves one network, so its group holds one.
+    func setup(_ record: ContainerRecord, _ networks: [NetworkEntry]) throws(CtlError) -> [String: StatusBlock] {
+        var statuses: [String: StatusBlock] = [:]
+        for (request, _) in networks { statuses[request.network] = try add(record, request) }
+        return statuses
+    }
+
+    func teardown(_ record: ContainerRecord, _ networks: [NetworkEntry]) throws(CtlError) {
+        for (request, _) in networks.reversed() { try delete(record, request) }
     }
 
     /// ADD through the list; on failure DEL what ran, so nothing is left half made.
@@ -109,7 +136,7 @@ struct CNIBackend {
         guard Self.atLeast(list.cniVersion, [0, 3, 0]) else {
             throw CtlError(.usage, "conflist \(list.name): cniVersion \(list.cniVersion) is older than 0.3.0, which pontoonctl reads")
         }
-        var result: Any?
+        var result: WireResult?
         do throws(CtlError) {
             for plugin in list.plugins {
                 result = try exec("ADD", plugin, list, record, request, prevResult: result) ?? result
@@ -120,23 +147,20 @@ struct CNIBackend {
         }
         guard let result else { throw CtlError(.failed, "ADD of network \(request.network) gave no result") }
         try Store.makeDirectory(paths.cniCacheDirectory)
-        let cache: [String: Any] = ["kind": "cniCacheV1", "containerId": record.id, "ifName": request.interface,
-                                    "networkName": list.name, "config": String(decoding: list.bytes, as: UTF8.self), "result": result]
-        try Store.write((try? JSONSerialization.data(withJSONObject: cache, options: [.withoutEscapingSlashes])) ?? Data(),
-                        to: cachePath(record, request))
+        let cache = CacheEntry(containerId: record.id, ifName: request.interface, networkName: list.name,
+                               config: String(decoding: list.bytes, as: UTF8.self), result: result)
+        try Store.write(Data(JSONCoding.encode(cache)), to: cachePath(record, request))
         return Self.status(result, netns: record.netns, interface: request.interface)
     }
 
     func delete(_ record: ContainerRecord, _ request: NetworkRequest) throws(CtlError) {
         let list = try confList()
-        let cached = FileManager.default.contents(atPath: cachePath(record, request))
-            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
-        try delete(record, request, list: list, prevResult: cached?["result"])
+        try delete(record, request, list: list, prevResult: cachedResult(record, request))
         try? FileManager.default.removeItem(atPath: cachePath(record, request))
     }
 
     /// DEL in reverse; every plugin is called even when one fails, the first failure is reported.
-    private func delete(_ record: ContainerRecord, _ request: NetworkRequest, list: ConfList, prevResult: Any?) throws(CtlError) {
+    private func delete(_ record: ContainerRecord, _ request: NetworkRequest, list: ConfList, prevResult: WireResult?) throws(CtlError) {
         let previous = Self.atLeast(list.cniVersion, [0, 4, 0]) ? prevResult : nil
         var first: CtlError?
         for plugin in list.plugins.reversed() {
@@ -153,37 +177,30 @@ struct CNIBackend {
     func check(_ record: ContainerRecord, _ request: NetworkRequest) throws(CtlError) {
         let list = try confList()
         guard Self.atLeast(list.cniVersion, [0, 4, 0]) else { return }
-        guard let cached = FileManager.default.contents(atPath: cachePath(record, request))
-            .flatMap({ try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) else {
+        guard let cached = cachedResult(record, request) else {
             throw CtlError(.notFound, "no cached result for network \(request.network) of container \(record.name)")
         }
-        for plugin in list.plugins { _ = try exec("CHECK", plugin, list, record, request, prevResult: cached["result"]) }
+        for plugin in list.plugins { _ = try exec("CHECK", plugin, list, record, request, prevResult: cached) }
     }
 
     /// A CNI result (0.3.0 and later) in netavark's shape: the interfaces inside the container
     /// and their addresses, the DNS the result names.
-    static func status(_ result: Any, netns: String, interface: String) -> StatusBlock {
-        let object = result as? [String: Any] ?? [:]
-        let interfaces = object["interfaces"] as? [[String: Any]] ?? []
+    static func status(_ result: WireResult, netns: String, interface: String) -> StatusBlock {
         var block = StatusBlock()
-        for (index, entry) in interfaces.enumerated() {
-            guard let sandbox = entry["sandbox"] as? String, !sandbox.isEmpty, let name = entry["name"] as? String else { continue }
-            let subnets = (object["ips"] as? [[String: Any]] ?? []).filter { ($0["interface"] as? Int) == index }.compactMap {
-                ip -> StatusBlock.NetAddress? in
-                guard let address = ip["address"] as? String else { return nil }
-                return StatusBlock.NetAddress(ipnet: address, gateway: ip["gateway"] as? String)
-            }
-            block.interfaces[name] = StatusBlock.NetInterface(macAddress: entry["mac"] as? String ?? "", subnets: subnets)
+        let ips = result.ips ?? []
+        for (index, entry) in (result.interfaces ?? []).enumerated() {
+            guard let sandbox = entry.sandbox, !sandbox.isEmpty else { continue }
+            let subnets = ips.filter { $0.interface == index }.map { StatusBlock.NetAddress(ipnet: $0.address, gateway: $0.gateway) }
+            block.interfaces[entry.name] = StatusBlock.NetInterface(macAddress: entry.mac ?? "", subnets: subnets)
         }
-        if block.interfaces.isEmpty, let ips = object["ips"] as? [[String: Any]], !ips.isEmpty {
+        if block.interfaces.isEmpty, !ips.isEmpty {
             // A result that names no sandbox interface: the addresses still belong to the one asked for.
-            block.interfaces[interface] = StatusBlock.NetInterface(macAddress: "", subnets: ips.compactMap { ip in
-                (ip["address"] as? String).map { StatusBlock.NetAddress(ipnet: $0, gateway: ip["gateway"] as? String) }
+            block.interfaces[interface] = StatusBlock.NetInterface(macAddress: "", subnets: ips.map {
+                StatusBlock.NetAddress(ipnet: $0.address, gateway: $0.gateway)
             })
         }
-        let dns = object["dns"] as? [String: Any] ?? [:]
-        block.dnsServerIPs = dns["nameservers"] as? [String] ?? []
-        block.dnsSearchDomains = dns["search"] as? [String] ?? []
+        block.dnsServerIPs = result.dns?.nameservers ?? []
+        block.dnsSearchDomains = result.dns?.search ?? []
         return block
     }
 }

@@ -3,11 +3,18 @@ import Netavark
 
 /// Networks served through netavark's protocol (pontoon by default, or netavark itself): one
 /// `setup` for every network of the same plugin, NetworkOptions in, StatusBlock map out, as podman.
-struct NetavarkBackend {
+struct NetavarkBackend: NetworkBackend {
     let paths: ControlPaths
     let plugin: String
 
-    func options(_ record: ContainerRecord, _ networks: [(NetworkRequest, NetworkFile)]) -> NetworkOptions {
+    static let callerAllocatesAddresses = true
+
+    static func serving(_ entry: NetworkEntry, paths: ControlPaths) -> (group: String, backend: NetavarkBackend) {
+        let plugin = entry.file.backend.plugin ?? "pontoon"
+        return ("netavark " + plugin, NetavarkBackend(paths: paths, plugin: plugin))
+    }
+
+    func options(_ record: ContainerRecord, _ networks: [NetworkEntry]) -> NetworkOptions {
         NetworkOptions(
             containerID: record.id, containerName: record.name, containerHostname: record.hostname,
             portMappings: record.ports.isEmpty ? nil : record.ports,
@@ -20,7 +27,7 @@ struct NetavarkBackend {
             dnsServers: record.dnsServers.isEmpty ? nil : record.dnsServers)
     }
 
-    private func invoke(_ verb: String, _ record: ContainerRecord, _ networks: [(NetworkRequest, NetworkFile)]) throws(CtlError) -> PluginRun {
+    private func invoke(_ verb: String, _ record: ContainerRecord, _ networks: [NetworkEntry]) throws(CtlError) -> PluginRun {
         let executable = try paths.plugin(plugin)
         try Store.makeDirectory(paths.netavarkConfigDirectory)
         let stdin = Store.encode(options(record, networks))
@@ -36,18 +43,25 @@ struct NetavarkBackend {
         return run
     }
 
-    func setup(_ record: ContainerRecord, _ networks: [(NetworkRequest, NetworkFile)]) throws(CtlError) -> [String: StatusBlock] {
+    func setup(_ record: ContainerRecord, _ networks: [NetworkEntry]) throws(CtlError) -> [String: StatusBlock] {
         let run = try invoke("setup", record, networks)
-        do {
-            return try JSONDecoder().decode([String: StatusBlock].self, from: run.stdout)
-        } catch {
+        guard let answer = try? JSONDecoder().decode([String: StatusBlock].self, from: run.stdout) else {
             // Something was made but its answer is unreadable: undo it rather than keep an unknown state.
             _ = try? invoke("teardown", record, networks)
             throw CtlError(.failed, "\(plugin) answered setup with something that is not a StatusBlock map: \(run.stdoutText)")
         }
+        var statuses: [String: StatusBlock] = [:]
+        for (request, _) in networks {
+            guard let status = answer[request.network] else {
+                try? teardown(record, networks)
+                throw CtlError(.failed, "\(plugin) answered setup without network \(request.network)")
+            }
+            statuses[request.network] = status
+        }
+        return statuses
     }
 
-    func teardown(_ record: ContainerRecord, _ networks: [(NetworkRequest, NetworkFile)]) throws(CtlError) {
+    func teardown(_ record: ContainerRecord, _ networks: [NetworkEntry]) throws(CtlError) {
         _ = try invoke("teardown", record, networks)
     }
 }

@@ -1,3 +1,4 @@
+import CNI
 import Foundation
 import NetAddress
 import Netavark
@@ -129,29 +130,26 @@ public struct NetworkOperations {
     /// podman's chain: `portmap` for the port mappings and `firewall` to let the traffic through.
     func conflistData(_ network: Network, type: String) -> Data {
         let isInternal = network.internal ?? false
-        var routes: [[String: Any]] = []
-        if !isInternal {
-            for subnet in network.subnets ?? [] {
-                routes.append(["dst": subnet.subnet.contains(":") ? "::/0" : "0.0.0.0/0"])
-            }
+        let routes: [JSONValue] = isInternal ? [] : (network.subnets ?? []).map { subnet in
+            ["dst": .string(subnet.subnet.contains(":") ? "::/0" : "0.0.0.0/0")]
         }
-        var plugin: [String: Any] = [
-            "type": type, "bridge": network.networkInterface ?? "", "isGateway": true, "ipMasq": !isInternal, "hairpinMode": true,
+        let ranges: [JSONValue] = (network.subnets ?? []).map { [["subnet": .string($0.subnet), "gateway": .string($0.gateway ?? "")]] }
+        var plugin: [String: JSONValue] = [
+            "type": .string(type), "bridge": .string(network.networkInterface ?? ""), "isGateway": true, "ipMasq": .bool(!isInternal),
+            "hairpinMode": true,
             "capabilities": type == "pontoon" ? ["portMappings": true, "ips": true, "mac": true] : ["ips": true, "mac": true],
-            "ipam": ["type": "host-local", "dataDir": store.paths.stateDirectory + "/cni-ipam",
-                     "ranges": (network.subnets ?? []).map { [["subnet": $0.subnet, "gateway": $0.gateway ?? ""]] },
-                     "routes": routes] as [String: Any],
+            "ipam": ["type": "host-local", "dataDir": .string(store.paths.stateDirectory + "/cni-ipam"), "ranges": .array(ranges),
+                     "routes": .array(routes)],
         ]
-        if type == "pontoon" { plugin["stateDir"] = store.paths.stateDirectory + "/pontoon" }
-        if let mtu = network.options?["mtu"].flatMap(Int.init), mtu > 0 { plugin["mtu"] = mtu }
-        if let vlan = network.options?["vlan"].flatMap(Int.init), vlan > 0 { plugin["vlan"] = vlan }
-        var plugins = [plugin]
+        if type == "pontoon" { plugin["stateDir"] = .string(store.paths.stateDirectory + "/pontoon") }
+        if let mtu = network.options?["mtu"].flatMap(Int.init), mtu > 0 { plugin["mtu"] = .int(mtu) }
+        if let vlan = network.options?["vlan"].flatMap(Int.init), vlan > 0 { plugin["vlan"] = .int(vlan) }
+        var plugins = [PluginConf(fields: plugin)]
         if type != "pontoon" {
-            plugins.append(["type": "portmap", "capabilities": ["portMappings": true], "snat": true])
-            plugins.append(["type": "firewall"])
+            plugins.append(PluginConf(fields: ["type": "portmap", "capabilities": ["portMappings": true], "snat": true]))
+            plugins.append(PluginConf(fields: ["type": "firewall"]))
         }
-        let list: [String: Any] = ["cniVersion": "1.0.0", "name": network.name, "plugins": plugins]
-        return (try? JSONSerialization.data(withJSONObject: list, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return Store.encode(NetConfList(cniVersion: "1.0.0", name: network.name, plugins: plugins))
     }
 
     /// Refused while containers use it, unless `force`, which disconnects them first.

@@ -1,3 +1,4 @@
+import CNI
 import NetAddress
 import Netavark
 import Testing
@@ -79,13 +80,12 @@ struct InspectMappingTests {
 
     @Test("CNI results in netavark's shape: sandbox interfaces only, addresses by interface index")
     func cniResult() {
-        let result: [String: Any] = [
-            "cniVersion": "1.0.0",
-            "interfaces": [["name": "br0", "mac": "aa:aa:aa:aa:aa:aa"], ["name": "veth1", "mac": "bb:bb:bb:bb:bb:bb"],
-                           ["name": "eth0", "mac": "cc:cc:cc:cc:cc:cc", "sandbox": "/run/netns/x"]],
-            "ips": [["interface": 2, "address": "10.1.0.2/24", "gateway": "10.1.0.1"]],
-            "dns": ["nameservers": ["10.1.0.1"]],
-        ]
+        var result = WireResult()
+        result.cniVersion = "1.0.0"
+        result.interfaces = [.init(name: "br0", mac: "aa:aa:aa:aa:aa:aa"), .init(name: "veth1", mac: "bb:bb:bb:bb:bb:bb"),
+                             .init(name: "eth0", mac: "cc:cc:cc:cc:cc:cc", sandbox: "/run/netns/x")]
+        result.ips = [.init(interface: 2, address: "10.1.0.2/24", gateway: "10.1.0.1")]
+        result.dns = DNSConf(nameservers: ["10.1.0.1"])
         let status = CNIBackend.status(result, netns: "/run/netns/x", interface: "eth0")
         #expect(status == StatusBlock(dnsServerIPs: ["10.1.0.1"], interfaces: [
             "eth0": .init(macAddress: "cc:cc:cc:cc:cc:cc", subnets: [.init(ipnet: "10.1.0.2/24", gateway: "10.1.0.1")])]))

@@ -1,0 +1,21 @@
+extension ContainerOperations {
+    /// podman's network settings: a sharer reports its owner's, a joined namespace what is
+    /// configured there, any other container its stored status.
+    public func inspect(_ name: String) throws(CtlError) -> (ContainerRecord, InspectNetworkSettings) {
+        let record = try store.container(name)
+        switch record.networkMode {
+        case .container(let other)?:
+            return (record, InspectMapping.settings(try store.container(other)))
+        case .path(let path)?:
+            return (record, InspectMapping.settings(joined: path, status: try JoinedNamespace.status(netns: path)))
+        case nil:
+            return (record, InspectMapping.settings(record))
+        }
+    }
+
+    /// Where `exec` finds the container's resolv.conf and hosts: a sharer uses its owner's.
+    public func filesDirectory(_ record: ContainerRecord) -> String {
+        if case .container(let other)? = record.networkMode { return paths.containerDirectory(other) }
+        return paths.containerDirectory(record.name)
+    }
+}
