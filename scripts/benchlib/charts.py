@@ -1,9 +1,10 @@
 """The five charts, bench/fig{1..5}-*.png, drawn from the figures' results alone."""
 import os
 
-from .names import NETAVARK, PONTOON_CNI, PONTOON_NV, REFERENCE
+from .names import BASELINE, NETAVARK, PONTOON_CNI, PONTOON_NV, REFERENCE
 
-COLORS = {PONTOON_CNI: "#1f77b4", PONTOON_NV: "#17becf", REFERENCE: "#d62728", NETAVARK: "#ff7f0e"}
+COLORS = {PONTOON_CNI: "#1f77b4", PONTOON_NV: "#17becf", REFERENCE: "#d62728", NETAVARK: "#ff7f0e",
+          BASELINE: "#aec7e8"}
 
 
 def grouped_bars(ax, names, groups, value, err=None):
@@ -39,10 +40,11 @@ def charts(results, out):
     ax.legend(fontsize=8)
     save(fig, "fig1-add-del")
 
+    # Figure 1 alone may hold a baseline (--baseline): the other charts name their own contenders.
     f2 = results["fig2-scale"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
     for ax, op in zip(axes, ("add", "del")):
-        for name in names:
+        for name in f2:
             sizes = sorted(f2[name], key=int)
             ax.plot([int(s) for s in sizes], [f2[name][s][op]["median"] for s in sizes], "o-", label=name, color=COLORS[name])
         ax.set_xscale("log")
@@ -54,6 +56,7 @@ def charts(results, out):
     save(fig, "fig2-scale")
 
     f3 = results["fig3-concurrency"]
+    names = list(f3)
     levels = sorted(f3[names[0]], key=int)
     fig, ax = plt.subplots(figsize=(8, 4.2))
     grouped_bars(ax, names, levels, lambda n, l: f3[n][l]["attachments_per_s"])

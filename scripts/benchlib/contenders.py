@@ -89,9 +89,9 @@ def ipam(dir):
 
 
 class PontoonCNI(Contender):
-    def __init__(self, binary, namespaces):
+    def __init__(self, binary, namespaces, name=PONTOON_CNI):
         self.binary = binary
-        super().__init__(PONTOON_CNI, namespaces)
+        super().__init__(name, namespaces)
 
     def conf(self, n):
         return {"cniVersion": "1.0.0", "name": "benchnet", "type": "pontoon", "bridge": "pb0", "isGateway": True,

@@ -1,5 +1,5 @@
 """The report: the results as tables (printed, and in the README's marked block)."""
-from .names import FIGURES, PONTOON_CNI, REFERENCE
+from .names import BASELINE, FIGURES, PONTOON_CNI, REFERENCE
 from .process import log
 
 README_BEGIN, README_END = "<!-- bench:begin (written by scripts/bench) -->", "<!-- bench:end -->"
@@ -55,6 +55,17 @@ def table(results):
     return "\n".join(lines)
 
 
+def beside_baseline(f1):
+    """A refactor's check: this build against an older one (--baseline), both through CNI."""
+    if BASELINE not in f1:
+        return []
+    now, then = f1[PONTOON_CNI], f1[BASELINE]
+    cells = [f"{label} {now[k]['median']:.1f} ms against {then[k]['median']:.1f} ms ({now[k]['median'] / then[k]['median']:.2f}×)"
+             for label, k in (("ADD", "add"), ("DEL", "del"), ("ADD+DEL", "cycle"))]
+    return ["", f"pontoon CNI against the baseline build (`--baseline`, through CNI), medians: {', '.join(cells)}; "
+                "p95 in the first table."]
+
+
 def readme_block(results, summary_doc):
     lines = [README_BEGIN, "",
              f"Run of {summary_doc['date']} ({summary_doc['mode']} mode, {summary_doc['seconds']} s) on {summary_doc['machine']}.",
@@ -62,6 +73,7 @@ def readme_block(results, summary_doc):
              "", table(results), "",
              f"DEL: pontoon CNI {results['fig1-add-del'][PONTOON_CNI]['del']['median']:.1f} ms against "
              f"{results['fig5-floor']['floor']['del']['median']:.1f} ms for the floor's DEL (one nft batch and the kernel's veth deletion).",
+             *beside_baseline(results["fig1-add-del"]),
              "", "Targets (`bench/summary.json`):", "", "| target | measured | |", "|---|---|---|"]
     for t in summary_doc["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {'met' if t['met'] else '**missed**'} |")
