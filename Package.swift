@@ -23,6 +23,8 @@ let package = Package(
             linkerSettings: [.linkedLibrary("mnl"), .linkedLibrary("nftnl")]
         ),
         .target(name: "NetAddress"),
+        // Pure system helpers over Glibc (file locks, child processes): imports nothing of ours.
+        .target(name: "HostSystem"),
         .target(name: "Netlink", dependencies: ["CNetlink", "NetAddress"]),
         // The engine: attachment model, bridge driver, IPAM, attachment records.
         .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress"]),
@@ -47,6 +49,7 @@ let package = Package(
         // Shared by the test targets: locating built binaries, running them, temporary dirs, namespaces.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
+        .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNIDoor", "Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "IPAMTests", dependencies: ["Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CNetlink", "NetAddress"]),
