@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "HostSystem"),
         .target(name: "Netlink", dependencies: ["CNetlink", "NetAddress"]),
         // The engine: attachment model, bridge driver, IPAM, attachment records.
-        .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress"]),
+        .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress", "HostSystem"]),
         // JSON as both doors read it: Go's key rule (what the reference plugins accept), error paths.
         .target(name: "WireCoding"),
         // Pure CNI protocol: env, network config, CNI_ARGS, results per version, errors, versions.
