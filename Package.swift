@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(name: "pontoon", dependencies: ["CNIDoor", "NetavarkDoor", "Pontoon"]),
         // The container engine's side (libpod's caller side): namespaces, plugin runs as child
         // processes through either protocol, container state. Protocol types only, never a door.
-        .target(name: "PontoonCtl", dependencies: ["Netavark", "NetAddress", "Netlink"]),
+        .target(name: "PontoonCtl", dependencies: ["Netavark", "NetAddress", "Netlink", "HostSystem"]),
         .executableTarget(name: "pontoonctl", dependencies: [
             "PontoonCtl", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
