@@ -2,6 +2,7 @@
 import Glibc
 #endif
 
+/// Directory listings, for the engine's stores and for the descriptors a child must not inherit.
 public enum Directory {
     /// Names and inode numbers (getdents' d_ino: no stat per entry) in a directory, without `.`
     /// and `..`; nil when the directory does not exist.

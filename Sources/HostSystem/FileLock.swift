@@ -26,7 +26,7 @@ public final class FileLock {
     /// - timeout: nil waits as long as it takes; otherwise a holder that keeps the lock longer makes
     ///   this throw `.lock` with EWOULDBLOCK (`SystemError.isTimeout`).
     /// - vanishing: the file may be removed by a holder (see the type's comment).
-    public init(_ path: String, mode: Mode = .exclusive, timeout: Duration? = nil, vanishing: Bool = false,
+    public init(_ path: String, mode: Mode, timeout: Duration? = nil, vanishing: Bool = false,
                 permissions: mode_t = 0o600) throws(SystemError) {
         self.path = path
         while true {

@@ -9,7 +9,7 @@ struct FileLockTests {
     func excludesAcrossProcesses() throws {
         let scratch = Scratch()
         let path = scratch.path + "/lock"
-        let lock = try FileLock(path)
+        let lock = try FileLock(path, mode: .exclusive)
         #expect(run("/usr/bin/flock", "--nonblock", path, "/bin/true") == 1)
         lock.unlock()
         #expect(run("/usr/bin/flock", "--nonblock", path, "/bin/true") == 0)
@@ -22,21 +22,21 @@ struct FileLockTests {
         let first = try FileLock(path, mode: .shared)
         let second = try FileLock(path, mode: .shared, timeout: .zero)
         #expect(run("/usr/bin/flock", "--shared", "--nonblock", path, "/bin/true") == 0)
-        #expect(throws: SystemError(.lock, path, code: EWOULDBLOCK)) { try FileLock(path, timeout: .milliseconds(20)) }
+        #expect(throws: SystemError(.lock, path, code: EWOULDBLOCK)) { try FileLock(path, mode: .exclusive, timeout: .milliseconds(20)) }
         first.unlock()
         second.unlock()
-        #expect(try FileLock(path, timeout: .zero).isHeld)
+        #expect(try FileLock(path, mode: .exclusive, timeout: .zero).isHeld)
     }
 
     @Test("a timeout gives up on a lock another descriptor holds, after about that long")
     func timeout() throws {
         let scratch = Scratch()
         let path = scratch.path + "/lock"
-        let holder = try FileLock(path)
+        let holder = try FileLock(path, mode: .exclusive)
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            _ = try FileLock(path, timeout: .milliseconds(150))
+            _ = try FileLock(path, mode: .exclusive, timeout: .milliseconds(150))
             Issue.record("a second exclusive lock was granted")
         } catch {
             #expect(error.isTimeout)
@@ -50,7 +50,7 @@ struct FileLockTests {
     func missingDirectory() {
         let scratch = Scratch()
         let path = scratch.path + "/absent/lock"
-        #expect(throws: SystemError(.open, path, code: ENOENT)) { try FileLock(path) }
+        #expect(throws: SystemError(.open, path, code: ENOENT)) { try FileLock(path, mode: .exclusive) }
         #expect(access(scratch.path + "/absent", F_OK) != 0)
     }
 
@@ -58,7 +58,7 @@ struct FileLockTests {
     func noSymlinks() throws {
         let scratch = Scratch()
         symlink(scratch.path + "/elsewhere", scratch.path + "/lock")
-        #expect(throws: SystemError(.open, scratch.path + "/lock", code: ELOOP)) { try FileLock(scratch.path + "/lock") }
+        #expect(throws: SystemError(.open, scratch.path + "/lock", code: ELOOP)) { try FileLock(scratch.path + "/lock", mode: .exclusive) }
     }
 
     /// The last holder removes the file while holding it. A waiter that then gets the lock must hold
@@ -67,11 +67,11 @@ struct FileLockTests {
     func vanishingRecreated() throws {
         let scratch = Scratch()
         let path = scratch.path + "/lock"
-        let holder = try FileLock(path, vanishing: true)
+        let holder = try FileLock(path, mode: .exclusive, vanishing: true)
         let acquired = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var waiter: FileLock?
         Thread.detachNewThread {
-            waiter = try? FileLock(path, vanishing: true)
+            waiter = try? FileLock(path, mode: .exclusive, vanishing: true)
             acquired.signal()
         }
         // Wait until the waiter has the old file open (it then blocks in flock on it).
@@ -92,7 +92,7 @@ struct FileLockTests {
     @Test("unlock closes the descriptor once: after it, deinit and a second unlock close nothing")
     func closeOnce() throws {
         let scratch = Scratch()
-        let lock = try FileLock(scratch.path + "/lock")
+        let lock = try FileLock(scratch.path + "/lock", mode: .exclusive)
         #expect(lock.isHeld)
         lock.unlock()
         #expect(!lock.isHeld)
