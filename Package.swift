@@ -23,9 +23,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("mnl"), .linkedLibrary("nftnl")]
         ),
         .target(name: "NetAddress"),
+        // Pure system helpers over Glibc (file locks, child processes): imports nothing of ours.
+        .target(name: "HostSystem"),
         .target(name: "Netlink", dependencies: ["CNetlink", "NetAddress"]),
         // The engine: attachment model, bridge driver, IPAM, attachment records.
-        .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress"]),
+        .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress", "HostSystem"]),
         // JSON as both doors read it: Go's key rule (what the reference plugins accept), error paths.
         .target(name: "WireCoding"),
         // Pure CNI protocol: env, network config, CNI_ARGS, results per version, errors, versions.
@@ -39,7 +41,7 @@ let package = Package(
         .executableTarget(name: "pontoon", dependencies: ["CNIDoor", "NetavarkDoor", "Pontoon"]),
         // The container engine's side (libpod's caller side): namespaces, plugin runs as child
         // processes through either protocol, container state. Protocol types only, never a door.
-        .target(name: "PontoonCtl", dependencies: ["CNI", "Netavark", "NetAddress", "Netlink"]),
+        .target(name: "PontoonCtl", dependencies: ["CNI", "Netavark", "NetAddress", "Netlink", "HostSystem"]),
         .executableTarget(name: "pontoonctl", dependencies: [
             "PontoonCtl", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -47,6 +49,7 @@ let package = Package(
         // Shared by the test targets: locating built binaries, running them, temporary dirs, namespaces.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
+        .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNIDoor", "Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "IPAMTests", dependencies: ["Pontoon", "NetAddress", "TestSupport", "pontoon"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CNetlink", "NetAddress"]),

@@ -3,65 +3,67 @@ import Pontoon
 
 /// The CNI plugin: `CNI_*` environment and network config in, a Result or an error document out.
 /// Decode, map to an engine request, call the engine, encode: nothing else happens here.
-public struct CNIDoor {
-    let environment: [String: String]
-    let stdin: [UInt8]
+public enum CNIDoor: CNIPlugin {
+    public static let name = "CNI"
 
-    public init(environment: [String: String], stdin: [UInt8]) {
-        self.environment = environment
-        self.stdin = stdin
+    public static func serve(_ request: CNIRequest, environment: [String: String]) throws -> CNIServed {
+        switch request.command {
+        case .add: return try add(request, environment: environment)
+        case .del: try delete(request, environment: environment)
+        case .check: try check(request, environment: environment)
+        case .status:
+            let (engine, network, _, ipam) = try prepare(request, environment: environment)
+            try engine.status(network: network, ipam: ipam)
+        case .gc:
+            let (engine, network, _, ipam) = try prepare(request, environment: environment)
+            try engine.collectGarbage(network: network, keeping: request.validAttachments, ipam: ipam)
+        case .version:
+            break // answered before the request is decoded
+        }
+        return CNIServed()
     }
 
-    public func run() -> PluginAnswer {
-        CNIInvocation.answer(environment: environment, stdin: stdin, door: "CNI", serve: serve)
-    }
-
-    private func serve(_ request: CNIRequest) throws -> CNIInvocation.Served {
-        if request.command == .del { return try delete(request) }
+    /// The engine, the network and the allocator for every command but DEL, which reads less.
+    private static func prepare(_ request: CNIRequest, environment: [String: String]) throws
+        -> (Engine, BridgeNetwork, IPAMPlan, (any AddressAllocator)?) {
         let network = try request.bridgeNetwork()
         let plan = try request.ipamPlan()
         let ipam = PluginSetup.allocator(plan, request: request)
         let engine = Engine(stateDirectory: try PluginSetup.stateDirectory(request, environment: environment))
-        switch request.command {
-        case .add:
-            if request.version.resultFormat == .legacy, case .none = plan {
-                throw CNIError(.incompatibleVersion, "cniVersion \(request.version) cannot describe a network without ipam",
-                               details: "use cniVersion 0.3.0 or later for layer-2 only networks")
-            }
-            let (results, undo) = try engine.attach([AttachmentRequest(try request.attachment(network: network), ipam: ipam)])
-            do {
-                return .init(output: try WireResult(results[0], version: request.version).json, undo: { undo() })
-            } catch {
-                undo()
-                throw error
-            }
-        case .check:
-            guard let previous = try request.previousResult() else {
-                throw CNIError(.invalidNetworkConfig, "CHECK needs prevResult", details: "the runtime passes the result of ADD as prevResult")
-            }
-            try engine.check(AttachmentRequest(try request.attachment(network: network), ipam: ipam), previous: previous)
-            return .init()
-        case .status:
-            try engine.status(network: network, ipam: ipam)
-            return .init()
-        case .gc:
-            try engine.collectGarbage(network: network, keeping: request.validAttachments, ipam: ipam)
-            return .init()
-        case .version, .del:
-            // VERSION is answered before decoding, DEL above; listed for exhaustiveness.
-            return .init()
+        return (engine, network, plan, ipam)
+    }
+
+    private static func add(_ request: CNIRequest, environment: [String: String]) throws -> CNIServed {
+        let (engine, network, plan, ipam) = try prepare(request, environment: environment)
+        if request.version.resultFormat == .legacy, case .none = plan {
+            throw CNIError(.incompatibleVersion, "cniVersion \(request.version) cannot describe a network without ipam",
+                           details: "use cniVersion 0.3.0 or later for layer-2 only networks")
         }
+        let (results, undo) = try engine.attach([AttachmentRequest(try request.attachment(network: network), ipam: ipam)])
+        do {
+            return CNIServed(output: try WireResult(results[0], version: request.version).json, undo: { undo() })
+        } catch {
+            undo()
+            throw error
+        }
+    }
+
+    private static func check(_ request: CNIRequest, environment: [String: String]) throws {
+        let (engine, network, _, ipam) = try prepare(request, environment: environment)
+        guard let previous = try request.previousResult() else {
+            throw CNIError(.invalidNetworkConfig, "CHECK needs prevResult", details: "the runtime passes the result of ADD as prevResult")
+        }
+        try engine.check(AttachmentRequest(try request.attachment(network: network), ipam: ipam), previous: previous)
     }
 
     /// DEL reads only what tearing down needs, so no runtime setting can stop it; a `prevResult`
     /// that cannot be read is not used (the attachment record says what to remove).
-    private func delete(_ request: CNIRequest) throws -> CNIInvocation.Served {
+    private static func delete(_ request: CNIRequest, environment: [String: String]) throws {
         var attachment = try request.teardownAttachment()
         // Only for a DEL without a record (the record says exactly what the firewall made).
         attachment.portMappings = (try? request.portMappings()) ?? []
         let ipam = PluginSetup.allocator(try request.teardownIPAMPlan(), request: request)
         let engine = Engine(stateDirectory: try PluginSetup.stateDirectory(request, environment: environment))
         try engine.detach([AttachmentRequest(attachment, ipam: ipam, previous: try? request.previousResult())])
-        return .init()
     }
 }

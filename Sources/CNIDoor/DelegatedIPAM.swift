@@ -42,13 +42,13 @@ public struct DelegatedIPAM: AddressAllocator {
     }
 
     private func run(_ command: CNICommand) throws -> [UInt8] {
-        guard let path = PluginRunner.find(type, in: request.environment.path) else {
+        guard let path = ChildProcesses.find(type, in: request.environment.path) else {
             throw PontoonError(.invalidConfiguration, "IPAM plugin \"\(type)\" not found in CNI_PATH",
                                details: request.environment.path.joined(separator: ":"))
         }
         var environment = request.environment.variables
         environment["CNI_COMMAND"] = command.rawValue
-        let outcome = try PluginRunner.run(path, environment: environment, stdin: request.rawConfig)
+        let outcome = try ChildProcesses.run(path, environment: environment, stdin: request.rawConfig)
         guard outcome.status == 0 else {
             // Pass the delegate's own error through, code and all.
             if let error = try? JSONCoding.decode(WireError.self, from: outcome.stdout, what: "error") {

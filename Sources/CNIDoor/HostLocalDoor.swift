@@ -4,20 +4,10 @@ import Pontoon
 
 /// Pontoon's in-process host-local, served as a standalone IPAM plugin when the binary is invoked
 /// as `host-local`: a drop-in for the reference plugin over the same lease store.
-public struct HostLocalDoor {
-    let environment: [String: String]
-    let stdin: [UInt8]
+public enum HostLocalDoor: CNIPlugin {
+    public static let name = "host-local"
 
-    public init(environment: [String: String], stdin: [UInt8]) {
-        self.environment = environment
-        self.stdin = stdin
-    }
-
-    public func run() -> PluginAnswer {
-        CNIInvocation.answer(environment: environment, stdin: stdin, door: "host-local", serve: serve)
-    }
-
-    private func serve(_ request: CNIRequest) throws -> CNIInvocation.Served {
+    public static func serve(_ request: CNIRequest, environment: [String: String]) throws -> CNIServed {
         // DEL needs only the store's location: ranges it does not use cannot stop it.
         let plan = request.command == .del ? try request.teardownIPAMPlan() : try request.ipamPlan()
         guard case .hostLocal(let config) = plan else {
@@ -31,7 +21,7 @@ public struct HostLocalDoor {
                                           routes: leased.routes, dns: leased.dns)
             let undo = { _ = try? allocator.release(request.attachmentID) }
             do {
-                return .init(output: try WireResult(result, version: request.version).json, undo: undo)
+                return CNIServed(output: try WireResult(result, version: request.version).json, undo: undo)
             } catch {
                 undo()
                 throw error
@@ -48,6 +38,6 @@ public struct HostLocalDoor {
         case .version:
             break
         }
-        return .init()
+        return CNIServed()
     }
 }

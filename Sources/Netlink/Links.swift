@@ -33,10 +33,7 @@ extension RouteSocket {
     public func createBridge(name: String, mtu: Int?, mac: MACAddress? = nil, vlanFiltering: Bool) throws -> Link {
         let operation = "create bridge \(name)"
         let echoed = try execute(operation, type: Int32(RTM_NEWLINK), flags: NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO) { request in
-            request.append(ifinfomsg())
-            request.put(IFLA_IFNAME, string: name)
-            if let mtu { request.put(IFLA_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
-            if let mac { request.put(IFLA_ADDRESS, bytes: mac.bytes) }
+            request.newLink(name: name, mtu: mtu, mac: mac)
             request.nest(IFLA_LINKINFO) {
                 request.put(IFLA_INFO_KIND, string: "bridge")
                 if vlanFiltering {
@@ -75,10 +72,7 @@ extension RouteSocket {
     public static func vethCreation(name: String, peerName: String, peerNamespaceFD: Int32?, mtu: Int?,
                                     mac: MACAddress?, peerMAC: MACAddress?) -> (Request) -> Void {
         { request in
-            request.append(ifinfomsg())
-            request.put(IFLA_IFNAME, string: name)
-            if let mtu { request.put(IFLA_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
-            if let mac { request.put(IFLA_ADDRESS, bytes: mac.bytes) }
+            request.newLink(name: name, mtu: mtu, mac: mac)
             request.nest(IFLA_LINKINFO) {
                 request.put(IFLA_INFO_KIND, string: "veth")
                 request.nest(IFLA_INFO_DATA) {
@@ -144,5 +138,15 @@ extension RouteSocket {
         header.ifi_family = family
         header.ifi_index = index
         return header
+    }
+}
+
+extension Request {
+    /// The start of every link-creating message: the header, then the name, MTU and MAC it is born with.
+    func newLink(name: String, mtu: Int?, mac: MACAddress?) {
+        append(ifinfomsg())
+        put(IFLA_IFNAME, string: name)
+        if let mtu { put(IFLA_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
+        if let mac { put(IFLA_ADDRESS, bytes: mac.bytes) }
     }
 }

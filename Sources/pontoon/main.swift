@@ -26,11 +26,11 @@ let invokedAs = arguments.first.map { String($0.split(separator: "/").last ?? ""
 
 let answer: PluginAnswer
 if invokedAs == "host-local" || invokedAs == "pontoon-host-local" {
-    answer = HostLocalDoor(environment: environment, stdin: ProcessIO.readStandardInput()).run()
+    answer = HostLocalDoor.run(environment: environment, stdin: ProcessIO.readStandardInput())
 } else if environment["CNI_COMMAND"] == nil && arguments.count >= 2 && arguments[1] == "firewall-reload" {
     answer = FirewallReloadCommand(arguments: Array(arguments.dropFirst(2)), environment: environment).run()
 } else if environment["CNI_COMMAND"] != nil || arguments.count < 2 {
-    answer = CNIDoor(environment: environment, stdin: ProcessIO.readStandardInput()).run()
+    answer = CNIDoor.run(environment: environment, stdin: ProcessIO.readStandardInput())
 } else {
     answer = NetavarkInvocation.answer(arguments: Array(arguments.dropFirst()), environment: environment,
                                        readInput: ProcessIO.readStandardInput)

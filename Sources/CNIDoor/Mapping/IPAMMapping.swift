@@ -63,7 +63,7 @@ extension CNIRequest {
 
     /// `PONTOON_LOCK_TIMEOUT` (seconds, e.g. `0.5`) overrides how long to wait for the lease store.
     func lockTimeout() throws(CNIError) -> Duration {
-        guard let text = environment.variables["PONTOON_LOCK_TIMEOUT"], !text.isEmpty else { return StoreLock.defaultTimeout }
+        guard let text = environment.variables["PONTOON_LOCK_TIMEOUT"], !text.isEmpty else { return Locks.defaultTimeout }
         guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= 86400 else {
             throw CNIError(.invalidEnvironment, "invalid PONTOON_LOCK_TIMEOUT \"\(text)\": expected seconds between 0 and 86400")
         }

@@ -100,27 +100,37 @@ enum NftEncoding {
         }
     }
 
-    private static func withChain(_ table: NftTable, _ name: String, _ body: (OpaquePointer) -> Void) {
-        let object = nftnl_chain_alloc()!
-        defer { nftnl_chain_free(object) }
-        nftnl_chain_set_str(object, UInt16(NFTNL_CHAIN_TABLE.rawValue), table.name)
-        nftnl_chain_set_str(object, UInt16(NFTNL_CHAIN_NAME.rawValue), name)
+    /// One libnftnl object for the length of `body`: allocated, its table and name (or chain)
+    /// attributes set, freed afterwards. Chains, rules and sets differ only in which functions do it.
+    private static func withObject(_ alloc: () -> OpaquePointer?, _ free: (OpaquePointer?) -> Void,
+                                   _ setString: (OpaquePointer?, UInt16, UnsafePointer<CChar>?) -> Int32,
+                                   _ strings: [(attribute: UInt32, value: String)], _ body: (OpaquePointer) -> Void) {
+        let object = alloc()!
+        defer { free(object) }
+        for string in strings { _ = setString(object, UInt16(string.attribute), string.value) }
         body(object)
+    }
+
+    private static func withChain(_ table: NftTable, _ name: String, _ body: (OpaquePointer) -> Void) {
+        withObject(nftnl_chain_alloc, nftnl_chain_free, nftnl_chain_set_str,
+                   [(NFTNL_CHAIN_TABLE.rawValue, table.name), (NFTNL_CHAIN_NAME.rawValue, name)], body)
     }
 
     private static func withRule(_ table: NftTable, _ chain: String, _ body: (OpaquePointer) -> Void) {
-        let object = nftnl_rule_alloc()!
-        defer { nftnl_rule_free(object) }
-        nftnl_rule_set_str(object, UInt16(NFTNL_RULE_TABLE.rawValue), table.name)
-        nftnl_rule_set_str(object, UInt16(NFTNL_RULE_CHAIN.rawValue), chain)
-        body(object)
+        withObject(nftnl_rule_alloc, nftnl_rule_free, nftnl_rule_set_str,
+                   [(NFTNL_RULE_TABLE.rawValue, table.name), (NFTNL_RULE_CHAIN.rawValue, chain)], body)
     }
 
     private static func withSet(_ table: NftTable, _ set: NftSet, _ body: (OpaquePointer) -> Void) {
-        let object = nftnl_set_alloc()!
-        defer { nftnl_set_free(object) }
-        nftnl_set_set_str(object, UInt16(NFTNL_SET_TABLE.rawValue), table.name)
-        nftnl_set_set_str(object, UInt16(NFTNL_SET_NAME.rawValue), set.name)
+        withObject(nftnl_set_alloc, nftnl_set_free, nftnl_set_set_str,
+                   [(NFTNL_SET_TABLE.rawValue, table.name), (NFTNL_SET_NAME.rawValue, set.name)]) { object in
+            describe(set, in: table, object)
+            body(object)
+        }
+    }
+
+    /// A set's family, key and data types and flags.
+    private static func describe(_ set: NftSet, in table: NftTable, _ object: OpaquePointer) {
         nftnl_set_set_u32(object, UInt16(NFTNL_SET_FAMILY.rawValue), UInt32(table.family.rawValue))
         nftnl_set_set_u32(object, UInt16(NFTNL_SET_KEY_TYPE.rawValue), set.keyType)
         nftnl_set_set_u32(object, UInt16(NFTNL_SET_KEY_LEN.rawValue), set.keyLength)
@@ -136,7 +146,6 @@ enum NftEncoding {
         // The kernel requires a transaction-local set ID (rules of the same batch may refer to it);
         // derived from the name, so it differs between the sets of one transaction.
         nftnl_set_set_u32(object, UInt16(NFTNL_SET_ID.rawValue), set.name.utf8.reduce(UInt32(2166136261)) { ($0 ^ UInt32($1)) &* 16777619 })
-        body(object)
     }
 
     private static func withElements(_ table: NftTable, _ set: String, _ elements: ArraySlice<NftElement>, _ body: (OpaquePointer) -> Void) {

@@ -21,7 +21,7 @@ struct BridgeLifetime {
     /// Runs an ADD's body under the shared lock (directly when the bridge outlives attachments).
     func attaching<T>(_ body: () throws -> T) throws -> T {
         guard applies else { return try body() }
-        return try VanishingLock.withLock(directory: lockDirectory, mode: .shared) { _ in try body() }
+        return try Locks.vanishing(lockDirectory, mode: .shared) { _ in try body() }
     }
 
     /// After a DEL, a failed ADD or an undone one: delete the bridge when no attachment of the
@@ -29,7 +29,7 @@ struct BridgeLifetime {
     /// network's empty record directory go with it. `bridge`: the name the record held, when known.
     func retireIfUnused(host: RouteSocket, bridge: String? = nil) throws {
         guard applies else { return }
-        try VanishingLock.withLock(directory: lockDirectory, mode: .exclusive) { remove in
+        try Locks.vanishing(lockDirectory, mode: .exclusive) { remove in
             let folder = records.networkDirectory(network.name)
             // Every record file counts, even one that cannot be read: its attachment may be alive.
             let recorded = (try FileSystem.listDirectory(folder) ?? []).contains { $0.hasSuffix(".json") }

@@ -85,7 +85,7 @@ public struct AardvarkDNS: Sendable {
     /// reloads aardvark-dns.
     public func add(_ additions: [Addition]) throws {
         guard !additions.isEmpty else { return }
-        _ = try StoreLock.withLock(directory: lockDirectory, createDirectory: true) {
+        _ = try Locks.serialising(lockDirectory, createDirectory: true) {
             try FileSystem.makeDirectories(directory, mode: 0o700)
             try removeAbandonedTemporaries()
             for addition in additions {
@@ -101,7 +101,7 @@ public struct AardvarkDNS: Sendable {
     /// its file, and aardvark-dns stops with the last one. What is already gone is fine.
     public func remove(containerID: String, from networks: [String]) throws {
         guard !networks.isEmpty else { return }
-        _ = try StoreLock.withLock(directory: lockDirectory, createDirectory: false) {
+        _ = try Locks.serialising(lockDirectory, createDirectory: false) {
             try removeAbandonedTemporaries()
             for network in networks {
                 guard let lines = try read(network) else { continue }
@@ -121,7 +121,7 @@ public struct AardvarkDNS: Sendable {
     /// the network has an entry (no file): the servers reach aardvark-dns with the network's next
     /// setup, from `network_dns_servers`.
     public func updateNetworkDNSServers(network: String, servers: [IPAddress]) throws -> Bool {
-        let outcome = try StoreLock.withLock(directory: lockDirectory, createDirectory: false) { () throws -> Bool in
+        let outcome = try Locks.serialising(lockDirectory, createDirectory: false) { () throws -> Bool in
             guard let lines = try read(network) else { return false }
             // The first column (the addresses aardvark listens on) stays; the second is replaced.
             let listen = lines[0].split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
@@ -134,8 +134,7 @@ public struct AardvarkDNS: Sendable {
             }
             return true
         }
-        if case .ran(let updated) = outcome { return updated }
-        return false
+        return outcome ?? false
     }
 
     /// Stops aardvark-dns when no network file is left, reloads it when running, starts it otherwise.
@@ -151,7 +150,7 @@ public struct AardvarkDNS: Sendable {
             guard kill(running, SIGHUP) == 0 else { throw PontoonError(.system, "cannot reload aardvark-dns (pid \(running))") }
             return
         }
-        let status = try ServiceLauncher.launch(binary, arguments: ["--config", directory, "-p", "53", "run"], environment: [:])
+        let status = try ChildProcesses.launchDetached(binary, arguments: ["--config", directory, "-p", "53", "run"], environment: [:])
         guard status == 0 else {
             throw PontoonError(.system, "aardvark-dns (\(binary)) failed to start: exit status \(status)")
         }

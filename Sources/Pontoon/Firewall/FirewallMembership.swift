@@ -1,7 +1,7 @@
 import FoundationEssentials
 
 /// First in, last out: which attachments of a network hold firewall state. Under
-/// `<stateDir>/.firewall/<network>/`, changed only under the flock on `lock` there (`VanishingLock`;
+/// `<stateDir>/.firewall/<network>/`, changed only under the flock on `lock` there (`Locks.vanishing`;
 /// everything goes with the network's last attachment):
 ///
 /// - `network.json`: the network as its first member made it (the last DEL removes exactly that);
@@ -53,7 +53,7 @@ struct FirewallMembership {
     /// membership is written first, so an ADD killed halfway leaves a member that DEL removes
     /// (tolerating what was never made), never rules that no record names.
     func join(_ attachment: FirewallAttachment, network definition: FirewallNetwork) throws {
-        _ = try VanishingLock.withLock(directory: directory, mode: .exclusive) { remove in
+        _ = try Locks.vanishing(directory, mode: .exclusive) { remove in
             let recorded = try migratedRecord()
             let mine = memberPath(attachment.id)
             // The network's record exists from its first join to its last leave: without it, this
@@ -92,7 +92,7 @@ struct FirewallMembership {
     /// Remove the attachment's firewall state (nil: it made none that is known), and the
     /// network's when no other member is left. Nothing recorded: nothing to do.
     func leave(_ id: AttachmentID, attachment: FirewallAttachment?) throws {
-        _ = try VanishingLock.withExistingLock(directory: directory, mode: .exclusive) { remove in
+        _ = try Locks.vanishingIfPresent(directory, mode: .exclusive) { remove in
             let mine = memberPath(id)
             let name = String(mine.split(separator: "/").last!)
             let record = try migratedRecord()
@@ -124,7 +124,7 @@ struct FirewallMembership {
     /// removing the host ports it recorded; the network's rules go when no member is left.
     /// Abandoned temporary files are removed.
     func collect(keeping valid: Set<AttachmentID>, records: RecordStore) throws {
-        _ = try VanishingLock.withExistingLock(directory: directory, mode: .exclusive) { remove in
+        _ = try Locks.vanishingIfPresent(directory, mode: .exclusive) { remove in
             let recordedNetwork = try migratedRecord()
             let files = try memberFiles()
             guard let record = recordedNetwork else {
@@ -164,7 +164,7 @@ struct FirewallMembership {
 
     /// Rewrite the network's rules and every member's mappings (firewall-reload).
     func reload(records: RecordStore) throws -> Int {
-        let outcome = try VanishingLock.withExistingLock(directory: directory, mode: .exclusive) { _ throws -> Int in
+        let outcome = try Locks.vanishingIfPresent(directory, mode: .exclusive) { _ throws -> Int in
             let recorded = try migratedRecord()
             let files = try memberFiles()
             guard let record = recorded, !files.isEmpty else { return 0 }

@@ -29,7 +29,7 @@ public struct HostLocalConfig: Sendable {
     /// A resolv.conf to read nameservers, domain, search and options from.
     public var resolvConf: String?
     /// How long an operation waits for the store's lock before answering "try again later".
-    public var lockTimeout: Duration = StoreLock.defaultTimeout
+    public var lockTimeout: Duration = Locks.defaultTimeout
 
     public init(networkName: String, dataDir: String? = nil, rangeSets: [[AddressRange]],
                 routes: [Route] = [], resolvConf: String? = nil) {

@@ -1,4 +1,5 @@
 import Glibc
+import HostSystem
 
 /// The few file operations the engine needs (lease store, attachment records), as thin wrappers over the system calls: no
 /// Foundation (start-up time matters), EINTR retried, and every failure reported as `.io` naming the
@@ -204,28 +205,11 @@ enum FileSystem {
 
     /// Names and inode numbers (getdents' d_ino: no stat per entry) in a directory, without `.`
     /// and `..`; nil when the directory does not exist.
-    static func listDirectoryEntries(_ path: String) throws -> [(name: String, inode: UInt64)]? {
-        guard let stream = opendir(path) else {
-            let code = errno
-            if code == ENOENT { return nil }
-            throw ioError("cannot list", path, errno: code)
-        }
-        defer { closedir(stream) }
-        var entries: [(name: String, inode: UInt64)] = []
-        while true {
-            // readdir answers NULL both at the end and on an error: only errno tells them apart,
-            // and a listing cut short would make DEL or GC miss what it must remove.
-            errno = 0
-            guard let entry = readdir(stream) else {
-                let code = errno
-                if code == 0 { return entries }
-                if code == EINTR { continue }
-                throw ioError("cannot list", path, errno: code)
-            }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { entries.append((name, UInt64(entry.pointee.d_ino))) }
+    static func listDirectoryEntries(_ path: String) throws(PontoonError) -> [(name: String, inode: UInt64)]? {
+        do throws(SystemError) {
+            return try Directory.entries(path)
+        } catch {
+            throw PontoonError(error)
         }
     }
 }

@@ -131,7 +131,7 @@ public struct IptablesFirewall: Firewall {
             let key = "net/ipv4/conf/\(network.bridge)/route_localnet"
             do { try Sysctl.set(key, "1") } catch { Log.warning("cannot set \(key): \(error)") }
         }
-        let outcome = try StoreLock.withLock(directory: sharedDirectory, createDirectory: true) { () throws in
+        let outcome = try Locks.serialising(sharedDirectory, createDirectory: true) { () throws in
             try FileSystem.makeDirectories(networksDirectory, mode: 0o700)
             try FileSystem.writeFile("\(networksDirectory)/\(network.name)", contents: [], mode: 0o600)
             // Only the network's families: a host without IPv6 may have no working ip6tables.
@@ -152,7 +152,7 @@ public struct IptablesFirewall: Firewall {
                 try tool.restore(script, what: "set up network \(network.name)")
             }
         }
-        guard case .ran = outcome else {
+        guard outcome != nil else {
             throw PontoonError(.io, "cannot lock \(sharedDirectory)")
         }
     }
@@ -195,7 +195,7 @@ public struct IptablesFirewall: Firewall {
             }
             return
         }
-        let outcome = try StoreLock.withLock(directory: sharedDirectory, createDirectory: true) { () throws in
+        let outcome = try Locks.serialising(sharedDirectory, createDirectory: true) { () throws in
             for family in families(network) {
                 var chains = IptablesTool.Script()
                 for (table, chain) in IptablesRules.networkChains(network) {
@@ -213,7 +213,7 @@ public struct IptablesFirewall: Firewall {
                 }
             }
         }
-        guard case .ran = outcome else {
+        guard outcome != nil else {
             throw PontoonError(.io, "cannot lock \(sharedDirectory)")
         }
     }

@@ -1,3 +1,4 @@
+import HostSystem
 import NetAddress
 
 /// `iptables`/`ip6tables` and their `-restore` as installed: a restore script applied in one run
@@ -42,7 +43,7 @@ struct IptablesTool {
     }
 
     func path(_ name: String) throws -> String {
-        guard let found = PluginRunner.find(name, in: Self.directories) else {
+        guard let found = ChildProcesses.find(name, in: Self.directories) else {
             throw PontoonError(.notReady, "\(name) is not installed", details: "the iptables firewall driver needs \(name) (Debian: apt-get install iptables)")
         }
         return found
@@ -51,8 +52,8 @@ struct IptablesTool {
     /// Apply the script in one `iptables-restore --noflush` run; its message names the failing line.
     func restore(_ script: Script, what: String) throws {
         guard !script.isEmpty else { return }
-        let outcome = try PluginRunner.run(try path("\(command)-restore"), arguments: ["-w", "--noflush"],
-                                           environment: Self.environment, stdin: Array(script.text.utf8), mergeStderr: true)
+        let outcome = try ChildProcesses.run(try path("\(command)-restore"), arguments: ["-w", "--noflush"],
+                                             environment: Self.environment, stdin: Array(script.text.utf8), mergeStderr: true)
         guard outcome.status == 0 else {
             throw PontoonError(.system, "\(command)-restore failed to \(what)", details: Self.message(outcome))
         }
@@ -62,8 +63,8 @@ struct IptablesTool {
 
     /// `-C`: whether the rule is there; `chainMissing` when the chain it jumps to does not exist.
     func presence(_ rule: IptablesRule) throws -> Presence {
-        let outcome = try PluginRunner.run(try path(command), arguments: ["-w", "-t", rule.table.rawValue, "-C", rule.chain] + rule.spec,
-                                           environment: Self.environment, stdin: [], mergeStderr: true)
+        let outcome = try ChildProcesses.run(try path(command), arguments: ["-w", "-t", rule.table.rawValue, "-C", rule.chain] + rule.spec,
+                                             environment: Self.environment, stdin: [], mergeStderr: true)
         switch outcome.status {
         case 0: return .present
         case 1: return .absent
@@ -79,14 +80,14 @@ struct IptablesTool {
     func readiness() throws {
         var script = Script()
         script.add(.nat, "-C OUTPUT -j ACCEPT")
-        let outcome = try PluginRunner.run(try path("\(command)-restore"), arguments: ["-w", "--noflush", "--test"],
-                                           environment: Self.environment, stdin: Array(script.text.utf8), mergeStderr: true)
+        let outcome = try ChildProcesses.run(try path("\(command)-restore"), arguments: ["-w", "--noflush", "--test"],
+                                             environment: Self.environment, stdin: Array(script.text.utf8), mergeStderr: true)
         guard outcome.status == 0 else {
             throw PontoonError(.notReady, "\(command)-restore cannot program the firewall", details: Self.message(outcome))
         }
     }
 
-    private static func message(_ outcome: PluginRunner.Outcome) -> String {
+    private static func message(_ outcome: ChildProcess.Outcome) -> String {
         let text = String(decoding: outcome.stdout.prefix(2000), as: UTF8.self)
         let lines = text.split(separator: "\n").filter { !$0.hasPrefix("Try `") }
         return lines.isEmpty ? "exit status \(outcome.status)" : lines.joined(separator: "; ")

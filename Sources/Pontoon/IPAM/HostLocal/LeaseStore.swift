@@ -19,7 +19,7 @@ public struct LeaseStore: Sendable {
     public let directory: String
     public let lockTimeout: Duration
 
-    public init(directory: String, lockTimeout: Duration = StoreLock.defaultTimeout) {
+    public init(directory: String, lockTimeout: Duration = Locks.defaultTimeout) {
         self.directory = directory
         self.lockTimeout = lockTimeout
     }
@@ -27,10 +27,7 @@ public struct LeaseStore: Sendable {
     /// Runs `body` holding the store's lock; nil (and nothing created) when the store does not exist
     /// and `createDirectory` is false.
     public func withLock<T>(createDirectory: Bool, _ body: () throws -> T) throws -> T? {
-        switch try StoreLock.withLock(directory: directory, createDirectory: createDirectory, timeout: lockTimeout, body) {
-        case .ran(let value): value
-        case .noStore: nil
-        }
+        try Locks.serialising(directory, createDirectory: createDirectory, timeout: lockTimeout, body)
     }
 
     func path(_ name: String) -> String { directory + "/" + name }

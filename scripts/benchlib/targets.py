@@ -1,0 +1,37 @@
+"""The targets pontoon set itself, each met or missed by this run (summary.json, the README)."""
+from .names import FIGURES, NETAVARK, PONTOON_CNI, PONTOON_NV, REFERENCE
+
+
+def targets(results):
+    f1, f2, f3, f4, f5 = (results[k] for k in FIGURES)
+    out = []
+
+    def target(what, measured, met):
+        out.append({"target": what, "measured": measured, "met": bool(met)})
+
+    for door in (PONTOON_CNI, PONTOON_NV):
+        add = f1[door]["add"]["median"]
+        vs_ref, vs_nv = f1[REFERENCE]["add"]["median"] / add, f1[NETAVARK]["add"]["median"] / add
+        target(f"{door}: ADD ≥ 20× faster than the reference chain", f"{vs_ref:.1f}×", vs_ref >= 20)
+        target(f"{door}: ADD ≥ 15× faster than netavark 1.4.0", f"{vs_nv:.1f}×", vs_nv >= 15)
+        cycle = f1[door]["cycle"]["median"]
+        c_ref, c_nv = f1[REFERENCE]["cycle"]["median"] / cycle, f1[NETAVARK]["cycle"]["median"] / cycle
+        target(f"{door}: ADD+DEL ≥ 5× faster than both", f"{c_ref:.1f}× / {c_nv:.1f}×", min(c_ref, c_nv) >= 5)
+        sizes = sorted(f2[door], key=int)
+        big = sizes[-1]
+        for op in ("add", "del"):
+            growth = f2[door][big][op]["median"] / f2[door][sizes[0]][op]["median"]
+            target(f"{door}: {op.upper()} at {big} attached within 1.2× of at {sizes[0]}", f"{growth:.2f}×", growth <= 1.2)
+        four = f3[door].get("4")
+        if four:
+            clean = (four["duplicate_addresses"] == 0 and four["failed_dels"] == 0
+                     and four["leftover_links"] + four["leftover_leases"] + four["leftover_rule_lines"] == 0)
+            target(f"{door}: ≥ 150 attachments/s with 4 callers, no duplicates, no leftovers",
+                   f"{four['attachments_per_s']}/s, {four['duplicate_addresses']} dup, "
+                   f"{four['leftover_links'] + four['leftover_leases'] + four['leftover_rule_lines']} leftovers, {four['failures']} failed",
+                   four["attachments_per_s"] >= 150 and clean and four["failures"] == 0)
+    version, reference = f4[PONTOON_CNI]["version_ms"]["median"], f4[REFERENCE]["version_ms"]["median"]
+    target("start-up (VERSION) no slower than the Go reference plugin", f"{version:.2f} ms vs {reference:.2f} ms", version <= reference)
+    add, floor = f1[PONTOON_CNI]["add"]["median"], f5["floor"]["add"]["median"]
+    target("pontoon CNI ADD within 2× of the in-process floor", f"{add:.1f} ms vs floor {floor:.1f} ms ({add / floor:.1f}×)", add <= 2 * floor)
+    return out
