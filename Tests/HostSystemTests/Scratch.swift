@@ -39,3 +39,14 @@ func run(_ arguments: String...) -> Int32 {
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     return (status >> 8) & 0xff
 }
+
+/// Whether another process gets the lock at `path` within two seconds of its release. Not at once:
+/// every test runs in one process, and a child that another test spawns at that moment holds a copy
+/// of each of our descriptors (and so the lock) until its exec closes them.
+func becomesFree(_ path: String) -> Bool {
+    for _ in 0..<200 {
+        if run("/usr/bin/flock", "--nonblock", path, "/bin/true") == 0 { return true }
+        usleep(10_000)
+    }
+    return false
+}

@@ -1,50 +1,30 @@
 import Foundation
 import NetAddress
 import Testing
+import HostSystem
 @testable import PontoonCtl
 
 @Suite("pontoonctl's container lock")
 struct FileLockTests {
-    /// `rm` removes the lock file while holding it. A waiter that then gets the lock must hold the
-    /// file now at the path, or a third process locking that path would hold it at the same time.
-    @Test("a lock whose file was removed while waiting is taken again on the file at the path")
-    func removedWhileWaiting() throws {
+    /// The lock itself (vanishing, timeouts) is HostSystem's and tested there; this is what
+    /// pontoonctl adds: which lock `FileLock(path)` is, and its messages.
+    @Test("FileLock(path) is exclusive and its failures name the lock file")
+    func pontoonctlLock() throws {
         let directory = NSTemporaryDirectory() + "pontoonctl-lock-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/container-x"
 
         let holder = try FileLock(path)
-        let acquired = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var waiter: FileLock?
-        Thread.detachNewThread {
-            waiter = try? FileLock(path)
-            acquired.signal()
+        #expect(throws: (any Error).self, "a shared lock got in beside pontoonctl's") {
+            try HostSystem.FileLock(path, mode: .shared, timeout: .milliseconds(20))
         }
-        // Wait until the waiter has the old file open (it then blocks in flock on it).
-        func openCount() -> Int {
-            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).filter {
-                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == path
-            }.count
-        }
-        var waited = 0
-        while openCount() < 2, waited < 1000 { usleep(5_000); waited += 1 }
-        try #require(openCount() >= 2, "the waiter never opened the lock file")
-
-        // What rm does: remove the file, then release.
-        unlink(path)
         holder.unlock()
-        acquired.wait()
-        let second = try #require(waiter)
 
-        // A third party opening the path must find it locked.
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        try #require(fd >= 0)
-        defer { close(fd) }
-        let third = flock(fd, LOCK_EX | LOCK_NB)
-        #expect(third != 0 && errno == EWOULDBLOCK, "two holders of one container's lock")
-        second.unlock()
-        #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let missing = directory + "/no-such-directory/container-y"
+        let error = #expect(throws: CtlError.self) { try FileLock(missing) }
+        #expect(error?.description == "cannot open lock \(missing): No such file or directory")
+        #expect(error?.kind == .failed)
     }
 }
 
