@@ -3,8 +3,10 @@ import PackageDescription
 
 // Arrows point down only: pontoon -> doors (CNIDoor, NetavarkDoor) -> Pontoon (engine) -> Netlink
 // -> CNetlink. The wire modules (CNI, Netavark, over WireCoding) are pure: they know the protocol,
-// never the engine, so pontoonctl can speak it too. NetAddress is the vocabulary every layer speaks.
-// ARCHITECTURE.md says where a new door, driver or pontoonctl verb goes.
+// never the engine, so pontoonctl can speak it too. NetAddress is the vocabulary every layer speaks,
+// HostSystem the file locks and child processes the engine and pontoonctl share.
+// scripts/check-layering holds these arrows (scripts/test runs it first); ARCHITECTURE.md says
+// where a new door, driver or pontoonctl verb goes.
 let package = Package(
     name: "pontoon",
     platforms: [.macOS(.v13)],
@@ -26,7 +28,7 @@ let package = Package(
         // Pure system helpers over Glibc (file locks, child processes): imports nothing of ours.
         .target(name: "HostSystem"),
         .target(name: "Netlink", dependencies: ["CNetlink", "NetAddress"]),
-        // The engine: attachment model, bridge driver, IPAM, attachment records.
+        // The engine: one entry point (Engine), bridge driver, IPAM, firewall drivers, DNS, records.
         .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress", "HostSystem"]),
         // JSON as both doors read it: Go's key rule (what the reference plugins accept), error paths.
         .target(name: "WireCoding"),
