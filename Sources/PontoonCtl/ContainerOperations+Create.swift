@@ -16,6 +16,11 @@ extension ContainerOperations {
     }
 
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
+        if let rootless = paths.rootless {
+            // Checked before anything is made; what passes still has no rootless network namespace to join.
+            _ = try rootless.preflight()
+            throw RootlessEnvironment.notSupported
+        }
         try Names.validate(request.name, what: "container")
         if let mode = request.mode { return try join(request, mode) }
         let lock = try store.lockContainer(request.name)

@@ -9,16 +9,24 @@ public struct ControlPaths: Sendable {
     public var aardvarkBinary: String
     /// Where pontoonctl itself lives: pontoon is looked for beside it first.
     public var selfDirectory: String
+    /// Set when a user other than root runs pontoonctl: containers then need the rootless checks.
+    public var rootless: RootlessEnvironment?
 
     public init(stateDirectory: String, configDirectory: String, netnsDirectory: String, pluginDirectories: [String],
-                aardvarkBinary: String, selfDirectory: String) {
+                aardvarkBinary: String, selfDirectory: String, rootless: RootlessEnvironment? = nil) {
         self.stateDirectory = stateDirectory
         self.configDirectory = configDirectory
         self.netnsDirectory = netnsDirectory
         self.pluginDirectories = pluginDirectories
         self.aardvarkBinary = aardvarkBinary
         self.selfDirectory = selfDirectory
+        self.rootless = rootless
     }
+
+    /// root's defaults, which a rootless user's replace (`RootlessEnvironment`).
+    public static let rootStateDirectory = "/run/pontoon/ctl"
+    public static let rootConfigDirectory = "/etc/pontoon/networks"
+    public static let rootNetnsDirectory = "/run/netns"
 
     public static let defaultPluginDirectories = ["/usr/lib/cni", "/opt/cni/bin"]
 

@@ -4,34 +4,46 @@ import PontoonCtl
 
 /// Options given before the command, as `podman --root` is: every command reads them.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .customLong("state-dir"), help: "Where container state, locks and plugin state live.")
-    var stateDir = "/run/pontoon/ctl"
+    // No declared defaults: a user other than root gets its own (see RootlessEnvironment).
+    @Option(name: .customLong("state-dir"),
+            help: "Where container state, locks and plugin state live (default: \(ControlPaths.rootStateDirectory); rootless: $XDG_RUNTIME_DIR/pontoon).")
+    var stateDir: String?
 
-    @Option(name: .customLong("config-dir"), help: "Where network files (and generated conflists) live.")
-    var configDir = "/etc/pontoon/networks"
+    @Option(name: .customLong("config-dir"),
+            help: "Where network files (and generated conflists) live (default: \(ControlPaths.rootConfigDirectory); rootless: $XDG_CONFIG_HOME/pontoon/networks).")
+    var configDir: String?
 
     @Option(name: .customLong("plugin-dir"), help: "Where plugins are looked for (after pontoonctl's own directory); repeatable.")
     var pluginDirs: [String] = []
 
-    @Option(name: .customLong("netns-dir"), help: "Where container network namespaces are bind-mounted.")
-    var netnsDir = "/run/netns"
+    @Option(name: .customLong("netns-dir"),
+            help: "Where container network namespaces are bind-mounted (default: \(ControlPaths.rootNetnsDirectory); rootless: $XDG_RUNTIME_DIR/netns).")
+    var netnsDir: String?
 
     @Option(name: .customLong("aardvark-binary"), help: "aardvark-dns, passed to netavark-protocol plugins.")
     var aardvarkBinary = "/usr/lib/podman/aardvark-dns"
 
     func validate() throws {
-        for (path, name) in [(stateDir, "--state-dir"), (configDir, "--config-dir"), (netnsDir, "--netns-dir")] + pluginDirs.map({ ($0, "--plugin-dir") }) {
+        let given = [(stateDir, "--state-dir"), (configDir, "--config-dir"), (netnsDir, "--netns-dir")].compactMap { path, name in path.map { ($0, name) } }
+        for (path, name) in given + pluginDirs.map({ ($0, "--plugin-dir") }) {
             guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
                 throw ValidationError("\(name) \"\(path)\" must be an absolute path without ..")
             }
+        }
+        // The rootless defaults live in the runtime directory: one that cannot hold them stops every command.
+        if let rootless = RootlessEnvironment.current(), stateDir == nil || netnsDir == nil {
+            _ = try perform { () throws(CtlError) in try rootless.runtimeDirectory() }
         }
     }
 
     var store: Store {
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return Store(paths: ControlPaths(stateDirectory: stateDir, configDirectory: configDir, netnsDirectory: netnsDir,
+        let rootless = RootlessEnvironment.current()
+        return Store(paths: ControlPaths(stateDirectory: stateDir ?? rootless?.defaultStateDirectory ?? ControlPaths.rootStateDirectory,
+                                         configDirectory: configDir ?? rootless?.defaultConfigDirectory ?? ControlPaths.rootConfigDirectory,
+                                         netnsDirectory: netnsDir ?? rootless?.defaultNetnsDirectory ?? ControlPaths.rootNetnsDirectory,
                                          pluginDirectories: pluginDirs, aardvarkBinary: aardvarkBinary,
-                                         selfDirectory: (me as NSString).deletingLastPathComponent))
+                                         selfDirectory: (me as NSString).deletingLastPathComponent, rootless: rootless))
     }
 
     var containers: ContainerOperations {

@@ -1,0 +1,153 @@
+import Foundation
+
+/// An unprivileged user made for one test (root only): a unique name, a subordinate uid/gid range of
+/// its own, a `/run/user/UID` as logind would make it, and commands run as that user with a clean
+/// environment. `remove()` (call it from a `defer`) kills the user's processes and removes every trace;
+/// `traces()` lists what is left, for tests that prove it.
+public final class RootlessUser: @unchecked Sendable {
+    public let name: String
+    public let uid: UInt32
+    public let gid: UInt32
+    public let home: String
+    /// The user's subordinate ids (the same range for uids and gids), nil when made without one.
+    public let subordinate: ClosedRange<UInt32>?
+    /// Binaries copied where the user can run them (a checkout may not be readable by others).
+    private let binaries: TemporaryDirectory
+
+    public var runtimeDirectory: String { "/run/user/\(uid)" }
+    public static let path = "/usr/local/bin:/usr/bin:/bin"
+
+    public init(subordinateIDs: Bool = true) throws {
+        name = "ptu" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        home = "/home/" + name
+        binaries = try TemporaryDirectory("pontoon-rootless")
+        // Debian's useradd gives new users a subordinate range itself: switched off, so a test decides.
+        try Self.shadow("useradd", ["--create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin", "--user-group",
+                                    "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", name])
+        guard let entry = getpwnam(name) else {
+            binaries.remove()
+            throw GoldenError("useradd \(name) made no password entry")
+        }
+        uid = entry.pointee.pw_uid
+        gid = entry.pointee.pw_gid
+        // Above login.defs' SUB_UID_MAX (600100000), where useradd never allocates, one range per uid.
+        let start = 700_000_000 + (uid % 50_000) * 65_536
+        subordinate = subordinateIDs ? start...(start + 65_535) : nil
+        do {
+            chmod(binaries.path, 0o755)
+            if let range = subordinate {
+                let text = "\(range.lowerBound)-\(range.upperBound)"
+                try Self.shadow("usermod", ["--add-subuids", text, "--add-subgids", text, name])
+            }
+            try FileManager.default.createDirectory(atPath: "/run/user", withIntermediateDirectories: true)
+            guard mkdir(runtimeDirectory, 0o700) == 0, chown(runtimeDirectory, uid, gid) == 0 else {
+                throw GoldenError("cannot make \(runtimeDirectory): \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            remove()
+            throw error
+        }
+    }
+
+    /// A copy of `binary` the user can execute (beside it what it looks for beside itself, if given).
+    public func install(_ binary: String) throws -> String {
+        let copy = binaries.file((binary as NSString).lastPathComponent)
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: binary, toPath: copy)
+        chmod(copy, 0o755)
+        return copy
+    }
+
+    /// What a login gives the user: HOME, XDG_RUNTIME_DIR, PATH, USER; `changes` sets (or, with nil, unsets) more.
+    public func environment(_ changes: [String: String?] = [:]) -> [String: String] {
+        var environment = ["HOME": home, "XDG_RUNTIME_DIR": runtimeDirectory, "PATH": Self.path, "USER": name, "LOGNAME": name]
+        for (key, value) in changes { environment[key] = value }
+        return environment
+    }
+
+    /// Runs a command as the user with exactly `environment(changes)`; inside the network namespace at
+    /// `netns` when given, and with `binds` (source → target) mounted over the host's files in a private
+    /// mount namespace of its own, so the host's files stay as they are.
+    @discardableResult
+    public func run(_ executable: String, _ arguments: [String] = [], environment changes: [String: String?] = [:],
+                    netns: String? = nil, binds: [(source: String, target: String)] = []) throws -> RunResult {
+        try start(executable, arguments, environment: changes, netns: netns, binds: binds).finish()
+    }
+
+    /// `run` without waiting: for what outlives the command (a daemon keeps Process's pipes open).
+    public func start(_ executable: String, _ arguments: [String] = [], environment changes: [String: String?] = [:],
+                      netns: String? = nil, binds: [(source: String, target: String)] = []) throws -> RunningProcess {
+        var command = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(gid)", "--init-groups", "--", executable] + arguments
+        if !binds.isEmpty {
+            let mounts = binds.indices.map { "mount --bind \"$\(2 * $0 + 1)\" \"$\(2 * $0 + 2)\" && " }.joined()
+            command = ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                       mounts + "shift \(2 * binds.count) && exec \"$@\"", "sh"] + binds.flatMap { [$0.source, $0.target] } + command
+        }
+        if let netns { command = ["/usr/bin/nsenter", "--net=" + netns] + command }
+        return try TestRun.start(command[0], Array(command.dropFirst()), environment: environment(changes))
+    }
+
+    /// Kills everything the user runs, unmounts what is under its runtime directory and removes the
+    /// directory, its subordinate ranges, its home and the user. Safe to call twice.
+    public func remove() {
+        let uidText = String(uid)
+        for _ in 0..<50 {
+            _ = try? TestRun.run("/usr/bin/pkill", ["-KILL", "-U", uidText])
+            guard (try? TestRun.run("/usr/bin/pgrep", ["-U", uidText]))?.status == 0 else { break }
+            usleep(100_000)
+        }
+        for point in Self.mountPoints(under: runtimeDirectory).reversed() {
+            _ = try? TestRun.run("/usr/bin/umount", ["--lazy", point])
+        }
+        try? FileManager.default.removeItem(atPath: runtimeDirectory)
+        if let range = subordinate, getpwnam(name) != nil {
+            let text = "\(range.lowerBound)-\(range.upperBound)"
+            try? Self.shadow("usermod", ["--del-subuids", text, "--del-subgids", text, name])
+        }
+        if getpwnam(name) != nil { try? Self.shadow("userdel", ["--remove", name]) }
+        try? FileManager.default.removeItem(atPath: home)
+        binaries.remove()
+    }
+
+    /// Everything of the user's still there (empty after `remove()`).
+    public func traces() -> [String] {
+        var found: [String] = []
+        if getpwnam(name) != nil { found.append("user \(name)") }
+        if let pids = try? TestRun.run("/usr/bin/pgrep", ["-U", String(uid)]), pids.status == 0 {
+            found.append("processes " + pids.stdoutText.split(separator: "\n").joined(separator: " "))
+        }
+        for path in [runtimeDirectory, home] where FileManager.default.fileExists(atPath: path) { found.append(path) }
+        for file in ["/etc/subuid", "/etc/subgid"] {
+            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n") where line.hasPrefix(name + ":") || line.hasPrefix("\(uid):") {
+                found.append("\(file): \(line)")
+            }
+        }
+        found += Self.mountPoints(under: runtimeDirectory).map { "mount " + $0 }
+        return found
+    }
+
+    /// Mount points at or below `directory` in the test's mount namespace, parents first.
+    static func mountPoints(under directory: String) -> [String] {
+        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let points = text.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { return nil }
+            let point = String(fields[4]).replacingOccurrences(of: "\\040", with: " ")
+            return point == directory || point.hasPrefix(directory + "/") ? point : nil
+        }
+        return points.sorted { $0.count < $1.count }
+    }
+
+    /// shadow's tools lock /etc/passwd and friends; another test (or user) may hold them a moment.
+    static func shadow(_ tool: String, _ arguments: [String]) throws {
+        var last = RunResult(status: 0, stdout: Data(), stderr: Data())
+        for _ in 0..<50 {
+            last = try TestRun.run("/usr/sbin/" + tool, arguments, environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+            guard last.status != 0 else { return }
+            guard last.stderrText.contains("lock") || last.stderrText.contains("try again") else { break }
+            usleep(100_000)
+        }
+        throw GoldenError("\(tool) \(arguments.joined(separator: " ")): exit \(last.status): \(last.stderrText)")
+    }
+}
