@@ -67,7 +67,9 @@ public struct RootlessEnvironment: Sendable {
     /// `owner` is nil when the path does not exist.
     public static func runtimeDirectoryProblem(_ path: String, owner: UInt32?, isDirectory: Bool, uid: UInt32) -> CtlError? {
         let fix = "set XDG_RUNTIME_DIR to a directory of yours with mode 0700, as logind makes /run/user/\(uid)"
-        guard !path.isEmpty else { return CtlError(.usage, "XDG_RUNTIME_DIR is not set, and rootless pontoonctl keeps its state there: \(fix)") }
+        guard !path.isEmpty else {
+            return CtlError(.usage, "XDG_RUNTIME_DIR is not set, and rootless pontoonctl keeps its state there: \(fix)")
+        }
         guard path.hasPrefix("/") else { return CtlError(.usage, "XDG_RUNTIME_DIR \"\(path)\" is not an absolute path: \(fix)") }
         guard let owner else { return CtlError(.usage, "XDG_RUNTIME_DIR \(path) does not exist: \(fix)") }
         guard isDirectory else { return CtlError(.usage, "XDG_RUNTIME_DIR \(path) is not a directory: \(fix)") }

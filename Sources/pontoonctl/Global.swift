@@ -6,32 +6,38 @@ import PontoonCtl
 struct GlobalOptions: ParsableArguments {
     // No declared defaults: a user other than root gets its own (see RootlessEnvironment).
     @Option(name: .customLong("state-dir"),
-            help: "Where container state, locks and plugin state live (default: \(ControlPaths.rootStateDirectory); rootless: $XDG_RUNTIME_DIR/pontoon).")
+            help: ArgumentHelp("Where container state, locks and plugin state live. "
+                                 + defaultHelp(ControlPaths.rootStateDirectory, "$XDG_RUNTIME_DIR/pontoon")))
     var stateDir: String?
 
     @Option(name: .customLong("config-dir"),
-            help: "Where network files (and generated conflists) live (default: \(ControlPaths.rootConfigDirectory); rootless: $XDG_CONFIG_HOME/pontoon/networks).")
+            help: ArgumentHelp("Where network files (and generated conflists) live. "
+                                 + defaultHelp(ControlPaths.rootConfigDirectory, "$XDG_CONFIG_HOME/pontoon/networks")))
     var configDir: String?
 
     @Option(name: .customLong("plugin-dir"), help: "Where plugins are looked for (after pontoonctl's own directory); repeatable.")
     var pluginDirs: [String] = []
 
     @Option(name: .customLong("netns-dir"),
-            help: "Where container network namespaces are bind-mounted (default: \(ControlPaths.rootNetnsDirectory); rootless: $XDG_RUNTIME_DIR/netns).")
+            help: ArgumentHelp("Where container network namespaces are bind-mounted. "
+                                 + defaultHelp(ControlPaths.rootNetnsDirectory, "$XDG_RUNTIME_DIR/netns")))
     var netnsDir: String?
 
     @Option(name: .customLong("aardvark-binary"), help: "aardvark-dns, passed to netavark-protocol plugins.")
     var aardvarkBinary = "/usr/lib/podman/aardvark-dns"
 
     func validate() throws {
-        let given = [(stateDir, "--state-dir"), (configDir, "--config-dir"), (netnsDir, "--netns-dir")].compactMap { path, name in path.map { ($0, name) } }
+        let given = [(stateDir, "--state-dir"), (configDir, "--config-dir"), (netnsDir, "--netns-dir")]
+            .compactMap { path, name in path.map { ($0, name) } }
         for (path, name) in given + pluginDirs.map({ ($0, "--plugin-dir") }) {
             guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
                 throw ValidationError("\(name) \"\(path)\" must be an absolute path without ..")
             }
         }
         // The rootless defaults live in the runtime directory: one that cannot hold them stops every command.
-        if let rootless = RootlessEnvironment.current(), stateDir == nil || netnsDir == nil {
+        // (Not when help is asked for: ArgumentParser shows it after a failed validation.)
+        let wantsHelp = CommandLine.arguments.dropFirst().contains { $0 == "-h" || $0 == "--help" }
+        if let rootless = RootlessEnvironment.current(), stateDir == nil || netnsDir == nil, !wantsHelp {
             _ = try perform { () throws(CtlError) in try rootless.runtimeDirectory() }
         }
     }
@@ -50,6 +56,9 @@ struct GlobalOptions: ParsableArguments {
         ContainerOperations(store: store) { warning in Output.warn(warning) }
     }
 }
+
+/// The default a help line names: root's, or the one a rootless user gets (see RootlessEnvironment).
+private func defaultHelp(_ root: String, _ rootless: String) -> String { "(default: \(geteuid() == 0 ? root : rootless))" }
 
 enum Format: String, ExpressibleByArgument, CaseIterable {
     case table, json
