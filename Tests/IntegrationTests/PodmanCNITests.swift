@@ -7,10 +7,9 @@ import TestSupport
 
 @Suite("podman 4.3.1, CNI backend, pontoon as the only plugin", needsRoot)
 struct PodmanCNITests {
-    @Test("two containers ping each other; inspect shows pontoon's addresses; --ip/--mac-address honoured; rm -f leaves nothing")
+    @Test("two containers ping each other; inspect shows pontoon's addresses; --ip/--mac-address honoured; rm -f leaves nothing", .podman("pmcni", backend: .cni))
     func twoContainers() throws {
-        let podman = try PodmanHost("pmcni", backend: .cni)
-        defer { podman.cleanup() }
+        let podman = try PodmanHost.scoped()
         let network = "pnet\(podman.token)", bridge = "ptb\(podman.token)"
         try podman.addCNINetwork(network, plugin: pontoonPlugin(podman, bridge: bridge, subnet: "10.99.20.0/24", gateway: "10.99.20.1"))
 
@@ -85,10 +84,9 @@ struct PodmanCNITests {
 
 @Suite("podman 4.3.1, CNI backend: masquerade and port mappings on pontoon's firewall", needsRoot)
 struct PodmanCNIFirewallTests {
-    @Test("ipMasq and -p 8080:80: the container reaches the outside masqueraded; the port answers from outside and from 127.0.0.1")
+    @Test("ipMasq and -p 8080:80: the container reaches the outside masqueraded; the port answers from outside and from 127.0.0.1", .podman("pmfw", backend: .cni))
     func masqueradeAndPortMapping() throws {
-        let podman = try PodmanHost("pmfw", backend: .cni)
-        defer { podman.cleanup() }
+        let podman = try PodmanHost.scoped()
         let web = try MappedWeb(podman, subnet: "10.99.22")
         #expect(try eventually { try podman.answers(podman.host.name, "\(web.ip):80") }, "httpd answers in the container")
 
@@ -101,10 +99,9 @@ struct PodmanCNIFirewallTests {
         try web.removeLeavesNothing()
     }
 
-    @Test("podman network reload after nft flush ruleset: the -p mapping answers again, from outside and 127.0.0.1, same address")
+    @Test("podman network reload after nft flush ruleset: the -p mapping answers again, from outside and 127.0.0.1, same address", .podman("pmrl", backend: .cni))
     func reloadAfterFlush() throws {
-        let podman = try PodmanHost("pmrl", backend: .cni)
-        defer { podman.cleanup() }
+        let podman = try PodmanHost.scoped()
         let host = podman.host
         let web = try MappedWeb(podman, subnet: "10.99.24")
         #expect(try eventually { try podman.answers(web.outside, "192.0.2.1:8080") }, "mapped before the flush")
@@ -123,10 +120,9 @@ struct PodmanCNIFirewallTests {
 
 @Suite("podman harness self-test: netavark backend with Debian's netavark 1.4.0", needsRoot)
 struct PodmanNetavarkHarnessTests {
-    @Test("network create, two containers ping by address and by name, rm and network rm leave nothing")
+    @Test("network create, two containers ping by address and by name, rm and network rm leave nothing", .podman("pmnv", backend: .netavark(.debian)))
     func debianNetavark() throws {
-        let podman = try PodmanHost("pmnv", backend: .netavark(.debian))
-        defer { podman.cleanup() }
+        let podman = try PodmanHost.scoped()
         let network = "pnv\(podman.token)"
         // podman 4.3 has no --interface-name: netavark's bridge is podmanN, in the private host.
         try podman.podmanOK(["network", "create", "--subnet", "10.99.23.0/24", network])
@@ -159,10 +155,9 @@ struct PodmanNetavarkHarnessTests {
 }
 
 extension PodmanCNIFirewallTests {
-    @Test("-p on a container with two networks: podman sends the ports with both ADDs; they map once and answer; disconnect of the first hands them to the second")
+    @Test("-p on a container with two networks: podman sends the ports with both ADDs; they map once and answer; disconnect of the first hands them to the second", .podman("pm2n", backend: .cni))
     func portsOnTwoNetworks() throws {
-        let podman = try PodmanHost("pm2n", backend: .cni)
-        defer { podman.cleanup() }
+        let podman = try PodmanHost.scoped()
         let host = podman.host
         let first = "pa\(podman.token)", second = "pb\(podman.token)"
         let outside = try podman.outsideWorld()

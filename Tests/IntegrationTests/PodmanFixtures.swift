@@ -73,6 +73,15 @@ extension PodmanHost {
     }
 }
 
+extension PodmanHost: TestFixture {
+    /// The podman sandbox `.podman(label, backend:)` made for the running test.
+    static func scoped() throws -> PodmanHost { try FixtureScope.current(".podman") }
+}
+
+extension Trait where Self == FixtureScope {
+    static func podman(_ label: String, backend: PodmanHost.Backend) -> Self { FixtureScope { try PodmanHost(label, backend: backend) } }
+}
+
 extension PodmanHost {
     /// The test page at `address` as seen from `namespace`. curl, not busybox wget: the static
     /// busybox's wget crashes on this distribution.
