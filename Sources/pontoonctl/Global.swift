@@ -81,6 +81,11 @@ enum Output {
         print(String(decoding: data, as: UTF8.self))
     }
 
+    /// A listing as `--format` asks: the items as JSON, or a table with a row an item.
+    static func list<Item: Encodable>(_ items: [Item], _ format: Format, header: [String], row: (Item) -> [String]) {
+        if format == .json { json(items) } else { table(header, items.map(row)) }
+    }
+
     /// Columns padded to their widest cell.
     static func table(_ header: [String], _ rows: [[String]]) {
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }

@@ -50,14 +50,10 @@ struct ListNetworks: ParsableCommand {
 
     func run() throws {
         let files = try perform { () throws(CtlError) in try global.store.networks() }
-        if format.format == .json {
-            Output.json(files)
-        } else {
-            Output.table(["NAME", "BACKEND", "BRIDGE", "SUBNETS", "INTERNAL", "DNS"], files.map { file in
-                [file.network.name, file.backend.type.rawValue + (file.backend.plugin.map { "(\($0))" } ?? ""),
-                 file.network.networkInterface ?? "", (file.network.subnets ?? []).map(\.subnet).joined(separator: ","),
-                 "\(file.network.internal ?? false)", "\(file.network.dnsEnabled ?? false)"]
-            })
+        Output.list(files, format.format, header: ["NAME", "BACKEND", "BRIDGE", "SUBNETS", "INTERNAL", "DNS"]) { file in
+            [file.network.name, file.backend.type.rawValue + (file.backend.plugin.map { "(\($0))" } ?? ""),
+             file.network.networkInterface ?? "", (file.network.subnets ?? []).map(\.subnet).joined(separator: ","),
+             "\(file.network.internal ?? false)", "\(file.network.dnsEnabled ?? false)"]
         }
     }
 }

@@ -171,13 +171,9 @@ struct List: ParsableCommand {
 
     func run() throws {
         let records = try perform { () throws(CtlError) in try global.store.containers() }
-        if format.format == .json {
-            Output.json(records)
-        } else {
-            Output.table(["ID", "NAME", "NETWORKS", "ADDRESSES", "PORTS"], records.map { record in
-                [record.shortID, record.name, record.networkMode.map { "\($0)" } ?? record.networks.map(\.network).joined(separator: ","),
-                 Views.addresses(record).joined(separator: ","), Views.ports(record.ports).joined(separator: ", ")]
-            })
+        Output.list(records, format.format, header: ["ID", "NAME", "NETWORKS", "ADDRESSES", "PORTS"]) { record in
+            [record.shortID, record.name, record.networkMode.map { "\($0)" } ?? record.networks.map(\.network).joined(separator: ","),
+             Views.addresses(record).joined(separator: ","), Views.ports(record.ports).joined(separator: ", ")]
         }
     }
 }

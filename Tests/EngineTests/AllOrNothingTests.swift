@@ -5,16 +5,9 @@ import Testing
 /// A container's networks are attached all or nothing, and detached each on its own.
 @Suite("Engine: all or nothing")
 struct AllOrNothingTests {
-    private func withFixture(_ body: (inout EngineFixture) throws -> Void) throws {
-        let directory = NSTemporaryDirectory() + "pontoon-engine-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var fixture = EngineFixture(directory: directory)
-        try body(&fixture)
-    }
-
     @Test("a failing second network undoes the first: no record, no lease, its firewall state removed")
     func secondFails() throws {
-        try withFixture { fixture in
+        try EngineFixture.with { fixture in
             fixture.failing = ["beta"]
             let alphaLeases = FakeAllocator(subnet: 1)
             let requests = [fixture.request("c1", on: "alpha", ports: [EngineFixture.tcp8080], ipam: alphaLeases), fixture.request("c1", on: "beta")]
@@ -28,7 +21,7 @@ struct AllOrNothingTests {
 
     @Test("the undo of a successful attach removes every network again, newest first")
     func undoAll() throws {
-        try withFixture { fixture in
+        try EngineFixture.with { fixture in
             let (results, undo) = try fixture.engine.attach([fixture.request("c1", on: "alpha"), fixture.request("c1", on: "beta")])
             #expect(results.count == 2)
             #expect(fixture.records.records(ofContainer: "c1", excluding: []).count == 2)
@@ -41,7 +34,7 @@ struct AllOrNothingTests {
 
     @Test("detach attempts every network even when one fails, and reports the first failure")
     func detachEach() throws {
-        try withFixture { fixture in
+        try EngineFixture.with { fixture in
             _ = try fixture.engine.attach([fixture.request("c1", on: "alpha"), fixture.request("c1", on: "beta"), fixture.request("c1", on: "gamma")])
             fixture.failing = ["beta"]
             #expect(throws: FakeDriver.Refused.self) {
@@ -53,7 +46,7 @@ struct AllOrNothingTests {
 
     @Test("a second DEL finds nothing and succeeds")
     func detachTwice() throws {
-        try withFixture { fixture in
+        try EngineFixture.with { fixture in
             _ = try fixture.engine.attach([fixture.request("c1", on: "alpha")])
             try fixture.engine.detach([fixture.request("c1", on: "alpha")])
             try fixture.engine.detach([fixture.request("c1", on: "alpha")])

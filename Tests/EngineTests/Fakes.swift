@@ -1,3 +1,4 @@
+import Foundation
 import NetAddress
 @testable import Pontoon
 
@@ -116,6 +117,14 @@ struct EngineFixture {
     var engine: Engine {
         let records = records, firewalls = log.factory, failing = failing
         return Engine(records: records, firewalls: firewalls) { _ in FakeDriver(records: records, firewalls: firewalls, failing: failing) }
+    }
+
+    /// `body` with a fixture over a state directory of its own, removed however `body` ends.
+    static func with(_ body: (inout EngineFixture) throws -> Void) throws {
+        let directory = NSTemporaryDirectory() + "pontoon-engine-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var fixture = EngineFixture(directory: directory)
+        try body(&fixture)
     }
 
     static let tcp8080 = PortMapping(hostPort: 8080, containerPort: 80, transport: .tcp)

@@ -6,16 +6,9 @@ import Testing
 /// rule for both doors, tested without root through a recording firewall.
 @Suite("Engine: host-port ownership")
 struct HostPortPolicyTests {
-    private func withFixture(_ body: (inout EngineFixture) throws -> Void) throws {
-        let directory = NSTemporaryDirectory() + "pontoon-engine-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        var fixture = EngineFixture(directory: directory)
-        try body(&fixture)
-    }
-
     @Test("one setup of several networks maps the ports once, on the first network that carries them (netavark's setup)")
     func portsOnFirstNetwork() throws {
-        try withFixture { fixture in
+        try EngineFixture.with { fixture in
             let ports = [EngineFixture.tcp8080]
             _ = try fixture.engine.attach([fixture.request("c1", on: "alpha", ports: ports), fixture.request("c1", on: "beta", ports: ports)])
             #expect(fixture.log.portsAdded(on: "alpha") == [8080])
@@ -26,7 +19,7 @@ struct HostPortPolicyTests {
 
     @Test("an ADD to a second network keeps the ports where the container holds them (podman's CNI backend sends them with every ADD)")
     func portsStayWhereHeld() throws {
-        try withFixture { fixture in
+        try EngineFixture.with { fixture in
             let ports = [EngineFixture.tcp8080]
             _ = try fixture.engine.attach([fixture.request("c1", on: "alpha", ports: ports)])
             _ = try fixture.engine.attach([fixture.request("c1", on: "beta", ports: ports)])
@@ -40,7 +33,7 @@ struct HostPortPolicyTests {
 
     @Test("the network holding the ports leaves: they move to the container's remaining routed network")
     func handOver() throws {
-        try withFixture { fixture in
+        try EngineFixture.with { fixture in
             let ports = [EngineFixture.tcp8080]
             _ = try fixture.engine.attach([fixture.request("c1", on: "alpha", ports: ports), fixture.request("c1", on: "beta", ports: ports)])
             try fixture.engine.detach([fixture.request("c1", on: "alpha", ports: ports)])
@@ -57,7 +50,7 @@ struct HostPortPolicyTests {
 
     @Test("no hand-over to a network without a firewall, nor when the teardown failed")
     func noHandOver() throws {
-        try withFixture { fixture in
+        try EngineFixture.with { fixture in
             let ports = [EngineFixture.tcp8080]
             _ = try fixture.engine.attach([fixture.request("c1", on: "alpha", ports: ports),
                                            fixture.request("c1", on: "beta", firewall: .none, ports: ports)])
@@ -74,7 +67,7 @@ struct HostPortPolicyTests {
 
     @Test("later members follow the firewall driver the network was made with, whatever kind they ask for")
     func driverOfTheNetwork() throws {
-        try withFixture { fixture in
+        try EngineFixture.with { fixture in
             _ = try fixture.engine.attach([fixture.request("c1", on: "alpha", firewall: .nftables)])
             _ = try fixture.engine.attach([fixture.request("c2", on: "alpha", firewall: .iptables)])
             #expect(fixture.log.calls == [.add(kind: .nftables, network: "alpha", first: true, hostPorts: []),

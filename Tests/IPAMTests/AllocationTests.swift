@@ -10,8 +10,7 @@ struct AllocationTests {
 
     @Test("addresses come in order, skipping the gateway, with the subnet's prefix and gateway")
     func sequence() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.small, in: scratch)
+        try withAllocator(Self.small) { allocator, scratch throws in
             let first = try allocator.allocate(for: attachment("c1"))
             #expect(first.addresses == [AssignedAddress(address: net("10.9.0.2/29"), gateway: ip("10.9.0.1"))])
             #expect(try allocator.allocate(for: attachment("c2")).cidrs == ["10.9.0.3/29"])
@@ -22,8 +21,7 @@ struct AllocationTests {
 
     @Test("round-robin: a released address is not handed out again until the set wraps around")
     func roundRobinWraps() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.small, in: scratch)
+        try withAllocator(Self.small) { allocator, scratch throws in
             #expect(try allocator.allocate(for: attachment("c1")).cidrs == ["10.9.0.2/29"])
             #expect(try allocator.allocate(for: attachment("c2")).cidrs == ["10.9.0.3/29"])
             try allocator.release(id("c1"))
@@ -38,8 +36,7 @@ struct AllocationTests {
 
     @Test("exhaustion names the range set and leaves nothing behind")
     func exhaustion() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.small, in: scratch)
+        try withAllocator(Self.small) { allocator, scratch throws in
             for n in 1...5 { _ = try allocator.allocate(for: attachment("c\(n)")) }
             let before = Disk.names(scratch.store())
             let error = #expect(throws: PontoonError.self) { try allocator.allocate(for: attachment("c6")) }
@@ -51,9 +48,7 @@ struct AllocationTests {
 
     @Test("a last_reserved_ip outside the set restarts at the first range's start")
     func lastReservedOutsideSet() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.small, in: scratch)
-            _ = try allocator.allocate(for: attachment("c1"))
+        try withAllocator(Self.small, leasedTo: ["c1"]) { allocator, scratch throws in
             try Disk.write("192.168.7.7", to: scratch.store() + "/last_reserved_ip.0")
             #expect(try allocator.allocate(for: attachment("c2")).cidrs == ["10.9.0.3/29"])
             try Disk.write("garbage", to: scratch.store() + "/last_reserved_ip.0")
@@ -82,8 +77,7 @@ struct AllocationTests {
 
     @Test("a gateway in the middle of the range is skipped")
     func gatewayInTheMiddle() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal([[range("10.9.0.0/29", gateway: "10.9.0.3")]], in: scratch)
+        try withAllocator([[range("10.9.0.0/29", gateway: "10.9.0.3")]]) { allocator, scratch throws in
             let cidrs = try (1...5).map { try allocator.allocate(for: attachment("c\($0)")).cidrs[0] }
             #expect(cidrs == ["10.9.0.1/29", "10.9.0.2/29", "10.9.0.4/29", "10.9.0.5/29", "10.9.0.6/29"])
         }
@@ -109,8 +103,7 @@ struct AllocationTests {
 
     @Test("a requested address is reserved and becomes the round-robin position")
     func requested() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.small, in: scratch)
+        try withAllocator(Self.small) { allocator, scratch throws in
             #expect(try allocator.allocate(for: attachment("c1", requesting: ["10.9.0.5"])).cidrs == ["10.9.0.5/29"])
             #expect(Disk.text(scratch.store() + "/last_reserved_ip.0") == "10.9.0.5")
             #expect(try allocator.allocate(for: attachment("c2")).cidrs == ["10.9.0.6/29"])
@@ -119,9 +112,7 @@ struct AllocationTests {
 
     @Test("a requested address that is taken is refused, naming it, the set and who holds it")
     func requestedTaken() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.small, in: scratch)
-            _ = try allocator.allocate(for: attachment("c1"))
+        try withAllocator(Self.small, leasedTo: ["c1"]) { allocator, scratch throws in
             let error = #expect(throws: PontoonError.self) { try allocator.allocate(for: attachment("c2", requesting: ["10.9.0.2"])) }
             #expect(error?.kind == .addressUnavailable)
             #expect(error?.message == "requested IP address 10.9.0.2 is not available in range set 10.9.0.1-10.9.0.6")
@@ -132,8 +123,7 @@ struct AllocationTests {
 
     @Test("requesting a gateway, an address outside every set, or two in one set is refused before the store exists")
     func requestedInvalid() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal([[range("10.9.0.0/29")], [range("fd00:9::/120")]], in: scratch)
+        try withAllocator([[range("10.9.0.0/29")], [range("fd00:9::/120")]]) { allocator, scratch throws in
 
             var error = #expect(throws: PontoonError.self) { try allocator.allocate(for: attachment("c1", requesting: ["10.9.0.1"])) }
             #expect(error?.kind == .invalidConfiguration)
@@ -160,8 +150,7 @@ struct AllocationTests {
 
     @Test("requested addresses in several sets, and a repeated request, are all honoured")
     func requestedPerSet() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal([[range("10.9.0.0/29")], [range("fd00:9::/120")]], in: scratch)
+        try withAllocator([[range("10.9.0.0/29")], [range("fd00:9::/120")]]) { allocator, scratch throws in
             let result = try allocator.allocate(for: attachment("c1", requesting: ["fd00:9::42", "10.9.0.4", "10.9.0.4"]))
             #expect(result.cidrs == ["10.9.0.4/29", "fd00:9::42/120"])
             // A set without a request still allocates round-robin.
@@ -178,8 +167,7 @@ struct AllocationTests {
 
     @Test("when a later set fails, the addresses already reserved in this call are given back")
     func rollbackOnTakenRequest() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal([[range("10.9.0.0/29")], [range("fd00:9::/120")]], in: scratch)
+        try withAllocator([[range("10.9.0.0/29")], [range("fd00:9::/120")]]) { allocator, scratch throws in
             _ = try allocator.allocate(for: attachment("c9", requesting: ["fd00:9::5"]))
             let error = #expect(throws: PontoonError.self) { try allocator.allocate(for: attachment("c1", requesting: ["fd00:9::5"])) }
             #expect(error?.kind == .addressUnavailable)
@@ -207,9 +195,7 @@ struct AllocationTests {
 
     @Test("a second ADD for the same attachment is refused; another interface of the container is not")
     func duplicate() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.small, in: scratch)
-            _ = try allocator.allocate(for: attachment("c1"))
+        try withAllocator(Self.small, leasedTo: ["c1"]) { allocator, scratch throws in
             let error = #expect(throws: PontoonError.self) { try allocator.allocate(for: attachment("c1")) }
             #expect(error?.kind == .conflict)
             #expect(error?.message == "10.9.0.2 has been allocated to c1, duplicate allocation is not allowed")
@@ -223,9 +209,7 @@ struct AllocationTests {
 
     @Test("a legacy lease (container id only) counts as held by every interface of that container")
     func duplicateLegacy() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.small, in: scratch)
-            _ = try allocator.allocate(for: attachment("other"))
+        try withAllocator(Self.small, leasedTo: ["other"]) { allocator, scratch throws in
             try Disk.write("c1", to: scratch.store() + "/10.9.0.4")
             let error = #expect(throws: PontoonError.self) { try allocator.allocate(for: attachment("c1", "eth7")) }
             #expect(error?.message == "10.9.0.4 has been allocated to c1, duplicate allocation is not allowed")
@@ -256,8 +240,7 @@ struct AllocationTests {
 
     @Test("readiness: fine before the first lease, not ready once a set is exhausted")
     func readiness() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal([[range("10.9.0.0/30")], [range("fd00:9::/64")]], in: scratch)
+        try withAllocator([[range("10.9.0.0/30")], [range("fd00:9::/64")]]) { allocator, scratch throws in
             try allocator.readiness()
             #expect(!Disk.exists(scratch.dataDir))
             _ = try allocator.allocate(for: attachment("c1"))

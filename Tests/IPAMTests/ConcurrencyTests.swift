@@ -27,8 +27,7 @@ struct ConcurrencyTests {
 
     @Test("threads allocating at once get distinct addresses")
     func threads() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal([[range("10.9.0.0/26")], [range("fd00:9::/120")]], in: scratch)
+        try withAllocator([[range("10.9.0.0/26")], [range("fd00:9::/120")]]) { allocator, scratch throws in
             let results = Self.onThreads(40) { n in
                 Result { try allocator.allocate(for: attachment("c\(n)")).cidrs }
             }
@@ -62,8 +61,7 @@ struct ConcurrencyTests {
 
     @Test("the same attachment added from many threads at once gets exactly one lease")
     func duplicateRace() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal([[range("10.9.0.0/24")]], in: scratch)
+        try withAllocator([[range("10.9.0.0/24")]]) { allocator, scratch throws in
             _ = try allocator.allocate(for: attachment("warm-up"))  // the store exists: all threads race on leases only
             for round in 0..<5 {
                 let results = Self.onThreads(12) { _ in
@@ -81,8 +79,7 @@ struct ConcurrencyTests {
 
     @Test("an allocation waits while someone else holds the store's flock")
     func waitsForTheLock() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal([[range("10.9.0.0/29")]], in: scratch)
+        try withAllocator([[range("10.9.0.0/29")]]) { allocator, scratch throws in
             _ = try allocator.allocate(for: attachment("c0"))  // creates the store and its lock file
             let fd = open(scratch.store() + "/lock", O_RDONLY)
             try #require(fd >= 0)

@@ -12,11 +12,8 @@ struct HolderCacheTests {
 
     @Test("kept while the store holds leases, removed by the release (or GC) that leaves none")
     func lifetime() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.sets, in: scratch)
+        try withAllocator(Self.sets, leasedTo: ["c1", "c2"]) { allocator, scratch throws in
             let store = scratch.store()
-            _ = try allocator.allocate(for: attachment("c1"))
-            _ = try allocator.allocate(for: attachment("c2"))
             #expect(Disk.names(store).contains(Disk.holderCache))
             #expect(Disk.text(store + "/" + Disk.holderCache)?.contains("10.9.0.3 ") == true)
             try allocator.release(id("c1"))
@@ -34,10 +31,8 @@ struct HolderCacheTests {
     /// reading the files) would have made, or later operations would read those leases again.
     @Test("the facts an ADD records for its own leases are the ones a full rebuild makes")
     func ownFactsMatchRebuild() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.sets, in: scratch)
+        try withAllocator(Self.sets, leasedTo: ["c1"]) { allocator, scratch throws in
             let store = scratch.store()
-            _ = try allocator.allocate(for: attachment("c1"))
             _ = try allocator.allocate(for: attachment("  c2 ", "net1"))
             _ = try allocator.allocate(for: attachment("c3", requesting: ["10.9.0.77"]))
             func facts() -> Set<String> {
@@ -54,10 +49,8 @@ struct HolderCacheTests {
 
     @Test("a lease written behind its back is seen: a duplicate is refused, its release works")
     func unknownLease() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.sets, in: scratch)
+        try withAllocator(Self.sets, leasedTo: ["c1"]) { allocator, scratch throws in
             let store = scratch.store()
-            _ = try allocator.allocate(for: attachment("c1"))
             try Disk.write("c9\r\neth0", to: store + "/10.9.0.40")
             let error = #expect(throws: PontoonError.self) { try allocator.allocate(for: attachment("c9")) }
             #expect(error?.kind == .conflict)
@@ -68,11 +61,8 @@ struct HolderCacheTests {
 
     @Test("a lease removed and made again under the same name (another holder) is read again")
     func replacedLease() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.sets, in: scratch)
+        try withAllocator(Self.sets, leasedTo: ["c1", "c2"]) { allocator, scratch throws in
             let store = scratch.store()
-            _ = try allocator.allocate(for: attachment("c1"))
-            _ = try allocator.allocate(for: attachment("c2"))
             // The cache now knows 10.9.0.2 as c1's. Someone replaces the file (a new inode: made
             // beside it and renamed over it, so the old inode number cannot be reused).
             try Disk.write("c7\r\neth0", to: store + "/replacement")
@@ -89,11 +79,8 @@ struct HolderCacheTests {
 
     @Test("a cache that is garbage, cut short or lies about holders changes no answer")
     func untrustedCache() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.sets, in: scratch)
+        try withAllocator(Self.sets, leasedTo: ["c1", "c2"]) { allocator, scratch throws in
             let store = scratch.store()
-            _ = try allocator.allocate(for: attachment("c1"))
-            _ = try allocator.allocate(for: attachment("c2"))
             let cache = store + "/" + Disk.holderCache
             let good = try #require(Disk.text(cache))
 

@@ -11,9 +11,7 @@ struct LeaseStoreTests {
 
     @Test("files are byte-compatible with the reference: contents, names and modes")
     func format() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.dualStack, in: scratch)
-            _ = try allocator.allocate(for: attachment("c1"))
+        try withAllocator(Self.dualStack, leasedTo: ["c1"]) { allocator, scratch throws in
             let store = scratch.store()
             #expect(Disk.names(store) == ["lock", "10.9.0.2", "fd00:9::2", "last_reserved_ip.0", "last_reserved_ip.1", Disk.holderCache])
             #expect(Disk.bytes(store + "/10.9.0.2") == Array("c1\r\neth0".utf8))
@@ -49,8 +47,7 @@ struct LeaseStoreTests {
 
     @Test("the container id is trimmed as the reference trims it")
     func trimmedContainerID() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.dualStack, in: scratch)
+        try withAllocator(Self.dualStack) { allocator, scratch throws in
             _ = try allocator.allocate(for: attachment(" c1 \n"))
             #expect(Disk.text(scratch.store() + "/10.9.0.2") == "c1\r\neth0")
             try allocator.check(id("c1"), addresses: [ip("10.9.0.2")])
@@ -63,8 +60,7 @@ struct LeaseStoreTests {
 
     @Test("release is idempotent and creates nothing when there is no store")
     func releaseIdempotent() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.dualStack, in: scratch)
+        try withAllocator(Self.dualStack) { allocator, scratch throws in
             try allocator.release(id("c1"))
             #expect(!Disk.exists(scratch.dataDir))
 
@@ -81,8 +77,7 @@ struct LeaseStoreTests {
 
     @Test("release removes only the matching interface")
     func releaseByInterface() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.dualStack, in: scratch)
+        try withAllocator(Self.dualStack) { allocator, scratch throws in
             _ = try allocator.allocate(for: attachment("c1", "eth0"))
             _ = try allocator.allocate(for: attachment("c1", "eth1"))
             try allocator.release(id("c1", "eth1"))
@@ -92,9 +87,7 @@ struct LeaseStoreTests {
 
     @Test("legacy files (container id only) are released when nothing matches the pair")
     func releaseLegacy() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.dualStack, in: scratch)
-            _ = try allocator.allocate(for: attachment("c2"))
+        try withAllocator(Self.dualStack, leasedTo: ["c2"]) { allocator, scratch throws in
             let store = scratch.store()
             try Disk.write("c1", to: store + "/10.9.0.5")
             try Disk.write("c1\n", to: store + "/fd00:9::5")
@@ -110,9 +103,7 @@ struct LeaseStoreTests {
 
     @Test("an empty lease (its writer killed between creating and filling it) goes with any release")
     func releaseAbandoned() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.dualStack, in: scratch)
-            _ = try allocator.allocate(for: attachment("c2"))
+        try withAllocator(Self.dualStack, leasedTo: ["c2"]) { allocator, scratch throws in
             let store = scratch.store()
             try Disk.write("", to: store + "/10.9.0.5")
             try allocator.release(id("c1"))
@@ -122,9 +113,7 @@ struct LeaseStoreTests {
 
     @Test("files that are not leases are never touched, even when their contents match")
     func releaseIgnoresOtherFiles() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.dualStack, in: scratch)
-            _ = try allocator.allocate(for: attachment("c1"))
+        try withAllocator(Self.dualStack, leasedTo: ["c1"]) { allocator, scratch throws in
             let store = scratch.store()
             try Disk.write("c1\r\neth0", to: store + "/notes")
             try Disk.write("c1", to: store + "/last_reserved_ip.7")
@@ -138,8 +127,7 @@ struct LeaseStoreTests {
 
     @Test("GC removes leases of attachments not kept, keeps legacy files of kept containers")
     func garbageCollect() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal([[range("10.9.0.0/24")]], in: scratch)
+        try withAllocator([[range("10.9.0.0/24")]]) { allocator, scratch throws in
             let store = scratch.store()
             for (cid, ifName) in [("c1", "eth0"), ("c2", "eth0"), ("c1", "eth1"), ("c3", "eth0")] {
                 _ = try allocator.allocate(for: attachment(cid, ifName))
@@ -161,8 +149,7 @@ struct LeaseStoreTests {
 
     @Test("GC with nothing kept empties the store but keeps lock and last_reserved_ip; no store is fine")
     func garbageCollectEverything() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.dualStack, in: scratch)
+        try withAllocator(Self.dualStack) { allocator, scratch throws in
             try allocator.garbageCollect(keeping: [])
             #expect(!Disk.exists(scratch.dataDir))
             _ = try allocator.allocate(for: attachment("c1"))
@@ -175,8 +162,7 @@ struct LeaseStoreTests {
 
     @Test("check passes for the holder, fails precisely otherwise")
     func check() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.dualStack, in: scratch)
+        try withAllocator(Self.dualStack) { allocator, scratch throws in
 
             var error = #expect(throws: PontoonError.self) { try allocator.check(id("c1"), addresses: []) }
             #expect(error?.kind == .checkFailed)
@@ -212,8 +198,7 @@ struct LeaseStoreTests {
 
     @Test("leases() lists holders; empty without a store")
     func listing() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.dualStack, in: scratch)
+        try withAllocator(Self.dualStack) { allocator, scratch throws in
             #expect(try allocator.leases().isEmpty)
             _ = try allocator.allocate(for: attachment("c1"))
             try Disk.write("old", to: scratch.store() + "/10.9.0.6")

@@ -32,9 +32,7 @@ struct ReferenceInteropTests {
 
     @Test("the reference reads, checks and releases leases Pontoon wrote, and continues its round-robin")
     func referenceReadsOurLeases() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal(Self.sets, in: scratch)
-            _ = try allocator.allocate(for: attachment("c1"))
+        try withAllocator(Self.sets, leasedTo: ["c1"]) { allocator, scratch throws in
             let config = ReferenceHostLocal.config(Self.ipam, dataDir: scratch.dataDir)
 
             let check = try ReferenceHostLocal.run("CHECK", containerID: "c1", config: config)

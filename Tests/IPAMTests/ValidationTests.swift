@@ -100,8 +100,7 @@ struct ValidationTests {
 
     @Test("a /30 leaves one address once the gateway is skipped")
     func smallestSubnet() throws {
-        try withScratch { scratch throws in
-            let allocator = hostLocal([[range("10.1.0.0/30")]], in: scratch)
+        try withAllocator([[range("10.1.0.0/30")]]) { allocator, scratch throws in
             #expect(try allocator.allocate(for: attachment("c1")).cidrs == ["10.1.0.2/30"])
             let error = #expect(throws: PontoonError.self) { try allocator.allocate(for: attachment("c2")) }
             #expect(error?.kind == .addressesExhausted)

@@ -40,11 +40,9 @@ struct BridgePortTests {
         }
     }
 
-    @Test("hairpinMode and portIsolation set the port flags")
+    @Test("hairpinMode and portIsolation set the port flags", .privateHost("flags"))
     func portFlags() throws {
-        let host = try PrivateHost("flags")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let add = try host.attach(container, config: networkConfig(host, ["hairpinMode": true, "portIsolation": true]))
         let port = try hostPort(add)
         let link = try #require(try host.json(host.name, "ip -j -d link show dev \(port)").first)
@@ -56,10 +54,9 @@ struct BridgePortTests {
         #expect(link["master"] as? String == "pt0")
     }
 
-    @Test("without hairpinMode the port does not hairpin")
+    @Test("without hairpinMode the port does not hairpin", .privateHost("nohair"))
     func noHairpin() throws {
-        let host = try PrivateHost("nohair")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         let add = try host.attach(try host.container("c"), config: networkConfig(host))
         let link = try #require(try host.json(host.name, "ip -j -d link show dev \(try hostPort(add))").first)
         let slave = (link["linkinfo"] as? [String: Any])?["info_slave_data"] as? [String: Any] ?? [:]
@@ -121,11 +118,9 @@ struct BridgePortTests {
         #expect(host.leases().isEmpty && host.records().isEmpty)
     }
 
-    @Test("mtu applies to the bridge and both veth ends; promiscMode sets the bridge promiscuous")
+    @Test("mtu applies to the bridge and both veth ends; promiscMode sets the bridge promiscuous", .privateHost("mtu"))
     func mtuAndPromisc() throws {
-        let host = try PrivateHost("mtu")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let add = try host.attach(container, config: networkConfig(host, version: "1.1.0", ["mtu": 1400, "promiscMode": true]))
         #expect(add.interfaces.compactMap { $0["mtu"] as? Int } == [1400, 1400, 1400])
         let inside = try #require(try host.json(container, "ip -j link show dev eth0").first)
@@ -134,10 +129,9 @@ struct BridgePortTests {
         #expect((bridge["promiscuity"] as? Int ?? 0) > 0)
     }
 
-    @Test("a layer-2 network (no ipam) attaches without addresses; disableContainerInterface leaves the link down")
+    @Test("a layer-2 network (no ipam) attaches without addresses; disableContainerInterface leaves the link down", .privateHost("l2"))
     func layerTwo() throws {
-        let host = try PrivateHost("l2")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         let up = try host.container("up"), down = try host.container("down")
         var config = networkConfig(host, ["isGateway": false])
         config["ipam"] = nil

@@ -4,10 +4,9 @@ import TestSupport
 
 @Suite("Concurrent ADDs, delegated IPAM, logging", needsRoot)
 struct ConcurrencyAndDelegationTests {
-    @Test("eight ADDs racing on a network whose bridge does not exist yet all succeed with distinct addresses")
+    @Test("eight ADDs racing on a network whose bridge does not exist yet all succeed with distinct addresses", .privateHost("race"))
     func concurrentCreators() throws {
-        let host = try PrivateHost("race")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         let containers = try (0..<8).map { try host.container("c\($0)") }
         let config = networkConfig(host)
         let stdin = try JSONSerialization.data(withJSONObject: config, options: [.withoutEscapingSlashes])
@@ -24,11 +23,9 @@ struct ConcurrencyAndDelegationTests {
         #expect(try host.pings(from: containers[0], bare(results[7].addresses[0])))
     }
 
-    @Test("an ipam type other than host-local is run from CNI_PATH with the same config (reference 'static')")
+    @Test("an ipam type other than host-local is run from CNI_PATH with the same config (reference 'static')", .privateHost("static"))
     func delegatedIPAM() throws {
-        let host = try PrivateHost("static")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         var config = networkConfig(host)
         config["ipam"] = ["type": "static", "addresses": [["address": "10.99.0.42/24", "gateway": "10.99.0.1"]],
                           "routes": [["dst": "0.0.0.0/0"]]]
@@ -39,11 +36,9 @@ struct ConcurrencyAndDelegationTests {
         #expect(try host.linkNames(container) == ["lo"])
     }
 
-    @Test("an ipam plugin missing from CNI_PATH is a config error (7) and nothing is made")
+    @Test("an ipam plugin missing from CNI_PATH is a config error (7) and nothing is made", .privateHost("nodelegate"))
     func missingDelegate() throws {
-        let host = try PrivateHost("nodelegate")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         var config = networkConfig(host)
         config["ipam"] = ["type": "no-such-ipam"]
         let add = try host.cni("ADD", container: container, config: config)
@@ -52,11 +47,9 @@ struct ConcurrencyAndDelegationTests {
         #expect(try host.linkNames(host.name) == ["lo"])
     }
 
-    @Test("logFile gets diagnostics; stdout carries only the Result and stderr stays empty")
+    @Test("logFile gets diagnostics; stdout carries only the Result and stderr stays empty", .privateHost("log"))
     func logging() throws {
-        let host = try PrivateHost("log")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let logFile = host.scratch.file("pontoon.log")
         let config = networkConfig(host, ["logFile": logFile, "logLevel": "debug"])
         let add = try host.attach(container, config: config)

@@ -4,10 +4,9 @@ import TestSupport
 
 @Suite("Connectivity", needsRoot)
 struct ConnectivityTests {
-    @Test("two containers on one network ping each other and the gateway")
+    @Test("two containers on one network ping each other and the gateway", .privateHost("ping"))
     func twoContainers() throws {
-        let host = try PrivateHost("ping")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         let a = try host.container("a"), b = try host.container("b")
         let config = networkConfig(host)
         let addA = try host.attach(a, config: config)
@@ -21,11 +20,9 @@ struct ConnectivityTests {
         #expect(try host.pings(from: host.name, ipA), "the host reaches the container through the bridge")
     }
 
-    @Test("with isGateway and no masquerading, containers reach an outside network routed through the host")
+    @Test("with isGateway and no masquerading, containers reach an outside network routed through the host", .privateHost("out"))
     func routedToOutside() throws {
-        let host = try PrivateHost("out")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let outside = try host.container("outside")
         // The outside world: a veth from the private host to a third namespace, routing back to the containers.
         try host.exec(host.name, """
@@ -39,10 +36,9 @@ struct ConnectivityTests {
         #expect(try host.pings(from: outside, bare(add.addresses[0])))
     }
 
-    @Test("dual-stack: both families configured, pingable, IPv6 usable at once (no DAD wait)")
+    @Test("dual-stack: both families configured, pingable, IPv6 usable at once (no DAD wait)", .privateHost("dual"))
     func dualStack() throws {
-        let host = try PrivateHost("dual")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         let a = try host.container("a"), b = try host.container("b")
         let config = networkConfig(host, subnets: ["10.99.0.0/24", "fd99::/64"], routes: ["0.0.0.0/0", "::/0"])
         _ = try host.attach(a, config: config)
@@ -60,10 +56,9 @@ struct ConnectivityTests {
         #expect(routes.contains("via fd99::1"), "default route: \(routes)")
     }
 
-    @Test("IPv6-only network")
+    @Test("IPv6-only network", .privateHost("v6"))
     func ipv6Only() throws {
-        let host = try PrivateHost("v6")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         let a = try host.container("a"), b = try host.container("b")
         let config = networkConfig(host, subnets: ["fd98::/64"], routes: ["::/0"])
         _ = try host.attach(a, config: config)

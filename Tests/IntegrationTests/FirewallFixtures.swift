@@ -2,10 +2,12 @@ import Foundation
 import Testing
 import TestSupport
 
+typealias Lab = FirewallLab
+
 /// A private host with an "outside" namespace wired to it (`up0` on the host, `eth0` outside) that
 /// has no route to the container subnets: only masqueraded traffic can be answered. The host has
 /// two addresses per family on that link, to tell mappings bound to one host IP apart.
-struct FirewallLab {
+struct FirewallLab: TestFixture {
     let host: PrivateHost
     let outside: String
 
@@ -55,6 +57,54 @@ struct FirewallLab {
     }
 
     func cleanup() { host.cleanup() }
+}
+
+extension FirewallLab {
+    /// The lab `.firewallLab(label)` made for the running test case.
+    static func scoped() throws -> FirewallLab { try FixtureScope.current(".firewallLab") }
+}
+
+extension Trait where Self == FixtureScope {
+    static func firewallLab(_ label: String) -> Self { FixtureScope { try FirewallLab(label) } }
+}
+
+/// The firewall drivers that write rules, for tests written once and run over each. Where the
+/// drivers' rules differ in text, the case knows how each one reads.
+enum FirewallDriverCase: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case nftables, iptables
+
+    var testDescription: String { rawValue }
+
+    /// The lab's network config on this driver. nftables is the default, so it is not named: the
+    /// nftables cases send the config a user who never chose a driver sends.
+    func config(_ lab: FirewallLab, mappings: [[String: Any]] = [], _ extra: [String: Any] = [:]) -> [String: Any] {
+        let choice: [String: Any] = self == .nftables ? [:] : ["firewall": rawValue]
+        return lab.config(mappings: mappings, choice.merging(extra) { _, new in new })
+    }
+
+    /// Every rule the driver wrote, as text (iptables' without the save tool's timestamp comments).
+    func rules(_ lab: FirewallLab) throws -> String {
+        switch self {
+        case .nftables:
+            return try lab.ruleset()
+        case .iptables:
+            let text = try lab.host.exec(lab.host.name, "iptables-save && ip6tables-save").stdoutText
+            return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+        }
+    }
+
+    /// How the rules mark the port mappings of `container`'s eth0.
+    func mappingMark(_ container: String) -> String {
+        self == .nftables ? "comment \"\(container)/eth0\"" : "--comment \"\(container)/eth0\" -j DNAT"
+    }
+
+    /// Whether `rules` hold nothing of the test network, as after its last DEL.
+    func nothingOfNetwork(_ rules: String) -> Bool {
+        switch self {
+        case .nftables: return !rules.contains("itnet") && !rules.contains("elements")
+        case .iptables: return !rules.contains("PONTOON") && !rules.contains("pontoon")
+        }
+    }
 }
 
 /// The host-port claim files of both drivers, as `<family>-<protocol>-<address>-<port>`; an

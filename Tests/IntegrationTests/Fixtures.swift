@@ -5,6 +5,49 @@ import TestSupport
 /// Integration tests need root to make namespaces; without it they are reported as skipped.
 let needsRoot = Testing.ConditionTrait.enabled(if: PrivateHost.isRoot, "integration tests need root to create network namespaces")
 
+/// What a test makes and must take down however it ends: namespaces, servers, scratch files.
+protocol TestFixture: Sendable { func cleanup() }
+
+extension PrivateHost: TestFixture {}
+
+/// A fixture made for each test case and cleaned up after it however it ends (a failed `#require`
+/// included): `@Test(.privateHost("label"))`, then `PrivateHost.scoped()` in the test. A trait
+/// rather than a closure around the test's body: with Swift 6.3 an `#expect` holding a closure,
+/// inside a closure, can make a later closure of that body run the wrong code.
+struct FixtureScope: TestTrait, TestScoping {
+    let make: @Sendable () throws -> any TestFixture
+    @TaskLocal static var fixture: (any TestFixture)?
+
+    func scopeProvider(for test: Test, testCase: Test.Case?) -> Self? { testCase == nil ? nil : self }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        let fixture = try make()
+        defer { fixture.cleanup() }
+        try await Self.$fixture.withValue(fixture, operation: function)
+    }
+
+    /// The running test's fixture, which the test's trait must have made as a `Fixture`.
+    static func current<Fixture: TestFixture>(_ trait: String) throws -> Fixture {
+        try #require(fixture as? Fixture, "the test has no \(trait) trait")
+    }
+}
+
+extension Trait where Self == FixtureScope {
+    /// A private host named after `label` (names are unique anyway: the label is for reading).
+    static func privateHost(_ label: String) -> Self { FixtureScope { try PrivateHost(label) } }
+}
+
+extension PrivateHost {
+    /// The private host `.privateHost(label)` made for the running test.
+    static func scoped() throws -> PrivateHost { try FixtureScope.current(".privateHost") }
+
+    /// The running test's private host and a container, `c`, in it.
+    static func scopedWithContainer() throws -> (PrivateHost, String) {
+        let host = try scoped()
+        return (host, try host.container("c"))
+    }
+}
+
 /// A pontoon network config for a test's private host: its own lease store and record directory.
 func networkConfig(_ host: PrivateHost, version: String = "1.0.0", subnets: [String] = ["10.99.0.0/24"],
                    routes: [String] = ["0.0.0.0/0"], _ extra: [String: Any] = [:]) -> [String: Any] {

@@ -4,11 +4,9 @@ import TestSupport
 
 @Suite("DEL, CHECK, GC, STATUS", needsRoot)
 struct LifecycleTests {
-    @Test("DEL after the runtime deleted the netns frees the lease and leaves no host veth; a second DEL is a no-op")
+    @Test("DEL after the runtime deleted the netns frees the lease and leaves no host veth; a second DEL is a no-op", .privateHost("del"))
     func deleteAfterNetnsGone() throws {
-        let host = try PrivateHost("del")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let config = networkConfig(host)
         let add = try host.attach(container, config: config)
         let port = try #require(add.interfaces[1]["name"] as? String)
@@ -27,11 +25,9 @@ struct LifecycleTests {
         #expect(withoutNetns.status == 0, "DEL without CNI_NETNS: \(withoutNetns.stdoutText)")
     }
 
-    @Test("DEL with the netns alive removes the interface inside it")
+    @Test("DEL with the netns alive removes the interface inside it", .privateHost("dellive"))
     func deleteLive() throws {
-        let host = try PrivateHost("dellive")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let config = networkConfig(host)
         _ = try host.attach(container, config: config)
         let del = try host.cni("DEL", container: container, config: config)
@@ -41,11 +37,9 @@ struct LifecycleTests {
         #expect(host.leases().isEmpty && host.records().isEmpty)
     }
 
-    @Test("DEL uses the record when the host veth outlives the netns file (prevResult absent)")
+    @Test("DEL uses the record when the host veth outlives the netns file (prevResult absent)", .privateHost("delrec"))
     func deleteFromRecord() throws {
-        let host = try PrivateHost("delrec")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let config = networkConfig(host)
         let add = try host.attach(container, config: config)
         let port = try #require(add.interfaces[1]["name"] as? String)
@@ -65,14 +59,18 @@ struct LifecycleTests {
         #expect(host.leases().isEmpty && host.records().isEmpty)
     }
 
-    @Test("CHECK passes after ADD and names the address someone deleted")
-    func check() throws {
-        let host = try PrivateHost("check")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+    /// `container` attached, and the config CHECK gets for it: the ADD's answer as prevResult.
+    func attachedForCheck(_ host: PrivateHost, _ container: String) throws -> (config: [String: Any], add: RunResult) {
         var config = networkConfig(host)
         let add = try host.attach(container, config: config)
         config["prevResult"] = add.json
+        return (config, add)
+    }
+
+    @Test("CHECK passes after ADD and names the address someone deleted", .privateHost("check"))
+    func check() throws {
+        let (host, container) = try PrivateHost.scopedWithContainer()
+        let (config, add) = try attachedForCheck(host, container)
         let ok = try host.cni("CHECK", container: container, config: config)
         #expect(ok.status == 0, "\(ok.stdoutText)")
         #expect(ok.stdout.isEmpty)
@@ -85,14 +83,10 @@ struct LifecycleTests {
         #expect(broken.errorMessage == "address \(address) is missing on eth0 in \(PrivateHost.path(container))", "\(broken.stdoutText)")
     }
 
-    @Test("CHECK notices a deleted route and a changed MAC")
+    @Test("CHECK notices a deleted route and a changed MAC", .privateHost("check2"))
     func checkRouteAndMAC() throws {
-        let host = try PrivateHost("check2")
-        defer { host.cleanup() }
-        let container = try host.container("c")
-        var config = networkConfig(host)
-        let add = try host.attach(container, config: config)
-        config["prevResult"] = add.json
+        let (host, container) = try PrivateHost.scopedWithContainer()
+        let config = try attachedForCheck(host, container).config
         try host.exec(container, "ip route del default")
         let noRoute = try host.cni("CHECK", container: container, config: config)
         #expect(noRoute.errorMessage.contains("route 0.0.0.0/0 via 10.99.0.1 is missing"), "\(noRoute.stdoutText)")
@@ -101,10 +95,9 @@ struct LifecycleTests {
         #expect(newMAC.errorMessage.contains("has MAC 02:00:00:00:00:42"), "\(newMAC.stdoutText)")
     }
 
-    @Test("GC removes the host veth, record and lease of attachments not listed as valid")
+    @Test("GC removes the host veth, record and lease of attachments not listed as valid", .privateHost("gc"))
     func garbageCollect() throws {
-        let host = try PrivateHost("gc")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         let keep = try host.container("keep"), drop = try host.container("drop")
         var config = networkConfig(host, version: "1.1.0")
         let kept = try host.attach(keep, config: config)
@@ -120,10 +113,9 @@ struct LifecycleTests {
         #expect(try host.pings(from: keep, "10.99.0.1"), "the kept attachment still works")
     }
 
-    @Test("STATUS answers ready, and 50 with a reason when the lease store cannot be written")
+    @Test("STATUS answers ready, and 50 with a reason when the lease store cannot be written", .privateHost("status"))
     func status() throws {
-        let host = try PrivateHost("status")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         var config = networkConfig(host, version: "1.1.0")
         let ready = try host.cni("STATUS", container: nil, config: config)
         #expect(ready.status == 0, "\(ready.stdoutText)")

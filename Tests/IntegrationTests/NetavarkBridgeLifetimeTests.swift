@@ -57,10 +57,9 @@ struct NetavarkBridgeLifetimeTests {
         #expect(try host.linkNames(host.name).contains("podman0"), "a foreign port keeps the bridge")
     }
 
-    @Test("a setup failing after it made the bridge (host port taken, 106) leaves no bridge behind")
+    @Test("a setup failing after it made the bridge (host port taken, 106) leaves no bridge behind", .privateHost("nvlifefail"))
     func failedSetupRemovesBridge() throws {
-        let host = try PrivateHost("nvlifefail")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         let a = try host.container("a"), b = try host.container("b")
         var stdin = try Self.options(routed: true, host: host)
         stdin["port_mappings"] = [["host_ip": "", "container_port": 80, "host_port": 8080, "range": 1, "protocol": "tcp"]]

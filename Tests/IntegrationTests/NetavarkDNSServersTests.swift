@@ -128,11 +128,9 @@ struct NetavarkDNSServersTests {
         #expect(!FileManager.default.fileExists(atPath: config))
     }
 
-    @Test("without DNS on the network, the container's dns_servers are the StatusBlock's dns_server_ips (as netavark answers)")
+    @Test("without DNS on the network, the container's dns_servers are the StatusBlock's dns_server_ips (as netavark answers)", .privateHost("nvdnsoff"))
     func containerServersWithoutDNS() throws {
-        let host = try PrivateHost("nvdnsoff")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         var stdin = try NetavarkModeTests.capture("podman-netavark-setup.json", host: host, dns: false)
         stdin["dns_servers"] = ["192.0.2.53", "2001:db8::53"]
         let setup = try host.netavark(["setup", PrivateHost.path(container)], stdin)

@@ -23,11 +23,9 @@ struct NetavarkModeTests {
         return stdin
     }
 
-    @Test("podman's setup capture: a StatusBlock of the reference's shape, traffic, then teardown leaves nothing")
+    @Test("podman's setup capture: a StatusBlock of the reference's shape, traffic, then teardown leaves nothing", .privateHost("nvone"))
     func setupAndTeardown() throws {
-        let host = try PrivateHost("nvone")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let stdin = try Self.capture("podman-netavark-setup.json", host: host)
         let setup = try host.netavark(["setup", PrivateHost.path(container)], stdin)
         #expect(setup.status == 0, "\(setup.stdoutText)")
@@ -50,11 +48,9 @@ struct NetavarkModeTests {
         #expect(try host.netavark(["teardown", PrivateHost.path(container)], stdin).status == 0, "a second teardown is fine")
     }
 
-    @Test("two networks with podman's static MACs; the second failing takes the first down too")
+    @Test("two networks with podman's static MACs; the second failing takes the first down too", .privateHost("nvtwo"))
     func twoNetworks() throws {
-        let host = try PrivateHost("nvtwo")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let stdin = try Self.capture("podman-netavark-multi-dns.json", "reload_setup_again_with_static_mac", host: host)
         let setup = try host.netavark(["setup", PrivateHost.path(container)], stdin)
         #expect(setup.status == 0, "\(setup.stdoutText)")
@@ -82,10 +78,9 @@ struct NetavarkModeTests {
         #expect(try host.linkNames(host.name) == before)
     }
 
-    @Test("without static_ips pontoon allocates from the subnet, and teardown releases it")
+    @Test("without static_ips pontoon allocates from the subnet, and teardown releases it", .privateHost("nvipam"))
     func ownAllocation() throws {
-        let host = try PrivateHost("nvipam")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         let a = try host.container("a"), b = try host.container("b")
         var stdin = try Self.capture("podman-netavark-setup.json", host: host)
         var networks = stdin["networks"] as! [String: [String: Any]]
@@ -108,11 +103,9 @@ struct NetavarkModeTests {
         #expect(leases.filter { $0.hasPrefix("10.") } == ["10.88.0.3"])
     }
 
-    @Test("teardown after the namespace is gone removes the host side")
+    @Test("teardown after the namespace is gone removes the host side", .privateHost("nvgone"))
     func teardownWithoutNamespace() throws {
-        let host = try PrivateHost("nvgone")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let stdin = try Self.capture("podman-netavark-setup.json", host: host)
         #expect(try host.netavark(["setup", PrivateHost.path(container)], stdin).status == 0)
         try host.delete(container)
@@ -201,10 +194,9 @@ extension PrivateHost {
 
 @Suite("netavark mode with the firewall", needsRoot)
 struct NetavarkFirewallTests {
-    @Test("a container on two routed networks with one port mapping (podman's two-network capture as sent): the port goes to the first network")
+    @Test("a container on two routed networks with one port mapping (podman's two-network capture as sent): the port goes to the first network", .firewallLab("nvfw2"))
     func twoRoutedNetworksOnePort() throws {
-        let lab = try FirewallLab("nvfw2")
-        defer { lab.cleanup() }
+        let lab = try Lab.scoped()
         let host = lab.host
         let container = try host.container("c")
         let data = try Data(contentsOf: URL(fileURLWithPath: Repository.testdata + "/podman/podman-netavark-multi-dns.json"))
@@ -221,11 +213,10 @@ struct NetavarkFirewallTests {
         #expect(!(try lab.ruleset().contains("10.91.0")), "nothing of the networks is left")
     }
 
-    @Test("podman's capture as sent (masquerade, 8080/tcp and 8053/udp): ports answer from outside and 127.0.0.1, teardown leaves no rules",
+    @Test("podman's capture as sent (masquerade, 8080/tcp and 8053/udp): ports answer from outside and 127.0.0.1, teardown leaves no rules", .firewallLab("nvfw"),
           arguments: ["nftables", "iptables"])
     func masqueradeAndPorts(_ driver: String) throws {
-        let lab = try FirewallLab("nvfw")
-        defer { lab.cleanup() }
+        let lab = try Lab.scoped()
         let host = lab.host
         let container = try host.container("c")
         let data = try Data(contentsOf: URL(fileURLWithPath: Repository.testdata + "/podman/podman-netavark-setup.json"))

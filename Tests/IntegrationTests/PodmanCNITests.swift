@@ -5,83 +5,11 @@ import TestSupport
 // Real podman 4.3.1 (Debian) running real containers, inside a private host and a private
 // mount/PID sandbox (see PodmanHost). podman starts slowly: each test runs only a few containers.
 
-/// A pontoon plugin entry for a conflist: the reference `bridge` keys plus pontoon's own
-/// `stateDir`, with leases in the test's directory.
-private func pontoonPlugin(_ podman: PodmanHost, bridge: String, subnet: String, gateway: String,
-                           _ extra: [String: Any] = [:]) -> [String: Any] {
-    var plugin: [String: Any] = [
-        "type": "pontoon", "bridge": bridge, "isGateway": true, "ipMasq": false, "hairpinMode": true,
-        "capabilities": ["ips": true, "mac": true],
-        "stateDir": podman.stateDir,
-        "ipam": ["type": "host-local", "dataDir": podman.dataDir,
-                 "ranges": [[["subnet": subnet, "gateway": gateway]]],
-                 "routes": [["dst": "0.0.0.0/0"]]] as [String: Any],
-    ]
-    plugin.merge(extra) { _, new in new }
-    return plugin
-}
-
-private func fileNames(_ directory: String) -> Set<String> {
-    Set((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-}
-
-extension PodmanHost {
-    /// The outside world: a namespace wired to the private host (192.0.2.1 there, 192.0.2.2
-    /// outside) with no route back to container subnets, so only masqueraded traffic is answered.
-    /// The test deletes the host end (`up<token>`) before its leftover checks.
-    func outsideWorld() throws -> String {
-        let outside = try host.container("outside")
-        try host.exec(host.name, """
-            ip link add up\(token) type veth peer name eth0 netns \(outside) && \
-            ip addr add 192.0.2.1/24 dev up\(token) && ip link set up\(token) up
-            """)
-        try host.exec(outside, "ip addr add 192.0.2.2/24 dev eth0 && ip link set eth0 up && ip link set lo up")
-        return outside
-    }
-
-    /// Link names in the private host.
-    func hostLinks() throws -> Set<String> {
-        Set(try host.json(host.name, "ip -j link show").compactMap { $0["ifname"] as? String })
-    }
-
-    /// Ports enslaved to a bridge in the private host.
-    func bridgePorts(_ bridge: String) throws -> [String] {
-        try host.json(host.name, "ip -j link show master \(bridge)").compactMap { $0["ifname"] as? String }
-    }
-
-    /// Leases of a network in pontoon's host-local store (without the lock and round-robin files).
-    func leases(_ network: String) -> Set<String> {
-        withoutHolderCache(fileNames(dataDir + "/" + network).filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip.") })
-    }
-
-    func records(_ network: String) -> Set<String> { fileNames(stateDir + "/" + network) }
-
-    /// Everything a removed container could have left behind, as readable lines (empty: nothing).
-    func leftovers(network: String, bridge: String?) throws -> [String] {
-        var left: [String] = []
-        if !eventually(5, { processes().isEmpty }) { left += processes().map { "process: \($0)" } }
-        left += try sandboxNetns().map { "netns in the sandbox: \($0)" }
-        left += sandboxKeysOnRealHost().map { "netns on the real host: \($0)" }
-        left += try cniCache().map { "libcni cache: \($0)" }
-        left += leases(network).map { "lease: \($0)" }
-        left += records(network).map { "pontoon record: \($0)" }
-        if let bridge {
-            left += try bridgePorts(bridge).map { "bridge port: \($0)" }
-            left += try hostLinks().subtracting(["lo", bridge]).map { "host link: \($0)" }
-        }
-        left += cgroupDirectories.flatMap { directory in
-            fileNames(directory).filter { $0.hasPrefix("libpod-") }.map { "cgroup: \(directory)/\($0)" }
-        }
-        return left
-    }
-}
-
 @Suite("podman 4.3.1, CNI backend, pontoon as the only plugin", needsRoot)
 struct PodmanCNITests {
-    @Test("two containers ping each other; inspect shows pontoon's addresses; --ip/--mac-address honoured; rm -f leaves nothing")
+    @Test("two containers ping each other; inspect shows pontoon's addresses; --ip/--mac-address honoured; rm -f leaves nothing", .podman("pmcni", backend: .cni))
     func twoContainers() throws {
-        let podman = try PodmanHost("pmcni", backend: .cni)
-        defer { podman.cleanup() }
+        let podman = try PodmanHost.scoped()
         let network = "pnet\(podman.token)", bridge = "ptb\(podman.token)"
         try podman.addCNINetwork(network, plugin: pontoonPlugin(podman, bridge: bridge, subnet: "10.99.20.0/24", gateway: "10.99.20.1"))
 
@@ -156,91 +84,45 @@ struct PodmanCNITests {
 
 @Suite("podman 4.3.1, CNI backend: masquerade and port mappings on pontoon's firewall", needsRoot)
 struct PodmanCNIFirewallTests {
-    @Test("ipMasq and -p 8080:80: the container reaches the outside masqueraded; the port answers from outside and from 127.0.0.1")
+    @Test("ipMasq and -p 8080:80: the container reaches the outside masqueraded; the port answers from outside and from 127.0.0.1", .podman("pmfw", backend: .cni))
     func masqueradeAndPortMapping() throws {
-        let podman = try PodmanHost("pmfw", backend: .cni)
-        defer { podman.cleanup() }
-        let host = podman.host
-        let network = "pnet\(podman.token)", bridge = "ptb\(podman.token)"
-        let outside = try podman.outsideWorld()
-        try podman.addCNINetwork(network, plugin: pontoonPlugin(
-            podman, bridge: bridge, subnet: "10.99.22.0/24", gateway: "10.99.22.1",
-            ["ipMasq": true, "capabilities": ["portMappings": true, "ips": true, "mac": true]]))
+        let podman = try PodmanHost.scoped()
+        let web = try MappedWeb(podman, subnet: "10.99.22")
+        #expect(try eventually { try podman.answers(podman.host.name, "\(web.ip):80") }, "httpd answers in the container")
 
-        let run = try podman.run("web", network: network, options: ["-p", "8080:80"], command: ["httpd", "-f", "-p", "80", "-h", "/www"])
-        try #require(run.status == 0, """
-            podman run with ipMasq and -p 8080:80 on pontoon failed: \(run.stderrText)
-            """)
-        let id = run.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-        let ip = try #require(try podman.networkSettings("web", network: network)["IPAddress"] as? String)
-        // curl, not busybox wget: the static busybox's wget crashes on this distribution.
-        let page = "curl -s -m 3 http://%@/index.html"
-        #expect(try eventually { try host.exec(host.name, String(format: page, "\(ip):80")).stdoutText.contains(PodmanHost.indexPage) },
-                "httpd answers in the container")
-
-        let fromOutside = try host.exec(outside, String(format: page, "192.0.2.1:8080"))
+        let fromOutside = try podman.fetch(web.outside, "192.0.2.1:8080")
         #expect(fromOutside.stdoutText.contains(PodmanHost.indexPage), "from outside: \(fromOutside.stdoutText)\(fromOutside.stderrText)")
-        let fromLocalhost = try host.exec(host.name, String(format: page, "127.0.0.1:8080"))
+        let fromLocalhost = try podman.fetch(podman.host.name, "127.0.0.1:8080")
         #expect(fromLocalhost.stdoutText.contains(PodmanHost.indexPage), "from 127.0.0.1: \(fromLocalhost.stdoutText)\(fromLocalhost.stderrText)")
         let masqueraded = try podman.exec("web", "ping -c 1 -W 2 192.0.2.2")
         #expect(masqueraded.status == 0, "container → outside (masqueraded): \(masqueraded.stdoutText)")
-
-        try podman.podmanOK(["rm", "--force", "--time", "0", "web"])
-        #expect(try host.exec(outside, String(format: page, "192.0.2.1:8080")).stdoutText.isEmpty, "the port no longer answers")
-        // The outside link is the test's own, not a leftover.
-        try host.exec(host.name, "ip link delete up\(podman.token)")
-        let left = try podman.leftovers(network: network, bridge: bridge)
-        #expect(left.isEmpty, "left after podman rm -f: \(left)")
-        let ruleset = try host.exec(host.name, "nft list ruleset").stdoutText
-        #expect(!ruleset.contains(ip) && !ruleset.contains(id) && !ruleset.contains("10.99.22."),
-                "no rule or element of the container or its network remains: \(ruleset)")
+        try web.removeLeavesNothing()
     }
-}
 
-extension PodmanCNIFirewallTests {
-    @Test("podman network reload after nft flush ruleset: the -p mapping answers again, from outside and 127.0.0.1, same address")
+    @Test("podman network reload after nft flush ruleset: the -p mapping answers again, from outside and 127.0.0.1, same address", .podman("pmrl", backend: .cni))
     func reloadAfterFlush() throws {
-        let podman = try PodmanHost("pmrl", backend: .cni)
-        defer { podman.cleanup() }
+        let podman = try PodmanHost.scoped()
         let host = podman.host
-        let network = "pnet\(podman.token)", bridge = "ptb\(podman.token)"
-        let outside = try podman.outsideWorld()
-        try podman.addCNINetwork(network, plugin: pontoonPlugin(
-            podman, bridge: bridge, subnet: "10.99.24.0/24", gateway: "10.99.24.1",
-            ["ipMasq": true, "capabilities": ["portMappings": true, "ips": true, "mac": true]]))
-        let run = try podman.run("web", network: network, options: ["-p", "8080:80"], command: ["httpd", "-f", "-p", "80", "-h", "/www"])
-        try #require(run.status == 0, "podman run -p 8080:80: \(run.stderrText)")
-        let ip = try #require(try podman.networkSettings("web", network: network)["IPAddress"] as? String)
-        let page = "curl -s -m 3 http://%@/index.html"
-        func answers(_ namespace: String, _ address: String) throws -> Bool {
-            try host.exec(namespace, String(format: page, address)).stdoutText.contains(PodmanHost.indexPage)
-        }
-        #expect(try eventually { try answers(outside, "192.0.2.1:8080") }, "mapped before the flush")
+        let web = try MappedWeb(podman, subnet: "10.99.24")
+        #expect(try eventually { try podman.answers(web.outside, "192.0.2.1:8080") }, "mapped before the flush")
 
         try host.exec(host.name, "nft flush ruleset")
-        #expect(try !answers(outside, "192.0.2.1:8080"), "the flush removed the mapping")
+        #expect(try !podman.answers(web.outside, "192.0.2.1:8080"), "the flush removed the mapping")
         let reload = try podman.podmanOK(["network", "reload", "web"])
         #expect(reload.status == 0, "\(reload.stderrText)")
-        #expect(try eventually { try answers(outside, "192.0.2.1:8080") }, "from outside after reload")
-        #expect(try answers(host.name, "127.0.0.1:8080"), "from 127.0.0.1 after reload")
-        #expect(try podman.networkSettings("web", network: network)["IPAddress"] as? String == ip, "same address")
-        #expect(podman.leases(network) == [ip] && podman.records(network).count == 1)
-
-        try podman.podmanOK(["rm", "--force", "--time", "0", "web"])
-        try host.exec(host.name, "ip link delete up\(podman.token)")
-        let left = try podman.leftovers(network: network, bridge: bridge)
-        #expect(left.isEmpty, "left after podman rm -f: \(left)")
-        let ruleset = try host.exec(host.name, "nft list ruleset").stdoutText
-        #expect(!ruleset.contains(ip) && !ruleset.contains("10.99.24."), "\(ruleset)")
+        #expect(try eventually { try podman.answers(web.outside, "192.0.2.1:8080") }, "from outside after reload")
+        #expect(try podman.answers(host.name, "127.0.0.1:8080"), "from 127.0.0.1 after reload")
+        #expect(try podman.networkSettings("web", network: web.network)["IPAddress"] as? String == web.ip, "same address")
+        #expect(podman.leases(web.network) == [web.ip] && podman.records(web.network).count == 1)
+        try web.removeLeavesNothing()
     }
 }
 
 @Suite("podman harness self-test: netavark backend with Debian's netavark 1.4.0", needsRoot)
 struct PodmanNetavarkHarnessTests {
-    @Test("network create, two containers ping by address and by name, rm and network rm leave nothing")
+    @Test("network create, two containers ping by address and by name, rm and network rm leave nothing", .podman("pmnv", backend: .netavark(.debian)))
     func debianNetavark() throws {
-        let podman = try PodmanHost("pmnv", backend: .netavark(.debian))
-        defer { podman.cleanup() }
+        let podman = try PodmanHost.scoped()
         let network = "pnv\(podman.token)"
         // podman 4.3 has no --interface-name: netavark's bridge is podmanN, in the private host.
         try podman.podmanOK(["network", "create", "--subnet", "10.99.23.0/24", network])
@@ -273,10 +155,9 @@ struct PodmanNetavarkHarnessTests {
 }
 
 extension PodmanCNIFirewallTests {
-    @Test("-p on a container with two networks: podman sends the ports with both ADDs; they map once and answer; disconnect of the first hands them to the second")
+    @Test("-p on a container with two networks: podman sends the ports with both ADDs; they map once and answer; disconnect of the first hands them to the second", .podman("pm2n", backend: .cni))
     func portsOnTwoNetworks() throws {
-        let podman = try PodmanHost("pm2n", backend: .cni)
-        defer { podman.cleanup() }
+        let podman = try PodmanHost.scoped()
         let host = podman.host
         let first = "pa\(podman.token)", second = "pb\(podman.token)"
         let outside = try podman.outsideWorld()
@@ -288,15 +169,11 @@ extension PodmanCNIFirewallTests {
         let run = try podman.run("web", network: "\(first),\(second)", options: ["-p", "8080:80"],
                                  command: ["httpd", "-f", "-p", "80", "-h", "/www"])
         try #require(run.status == 0, "podman run on two networks with -p 8080:80: \(run.stderrText)")
-        let page = "curl -s -m 3 http://%@/index.html"
-        func answers(_ namespace: String, _ address: String) throws -> Bool {
-            try host.exec(namespace, String(format: page, address)).stdoutText.contains(PodmanHost.indexPage)
-        }
-        #expect(try eventually { try answers(outside, "192.0.2.1:8080") }, "from outside")
-        #expect(try answers(host.name, "127.0.0.1:8080"), "from 127.0.0.1")
+        #expect(try eventually { try podman.answers(outside, "192.0.2.1:8080") }, "from outside")
+        #expect(try podman.answers(host.name, "127.0.0.1:8080"), "from 127.0.0.1")
 
         try podman.podmanOK(["network", "disconnect", first, "web"])
-        #expect(try eventually { try answers(outside, "192.0.2.1:8080") }, "from outside after the first network left")
+        #expect(try eventually { try podman.answers(outside, "192.0.2.1:8080") }, "from outside after the first network left")
         #expect(podman.records(first).isEmpty && podman.records(second).count == 1)
 
         try podman.podmanOK(["rm", "--force", "--time", "0", "web"])

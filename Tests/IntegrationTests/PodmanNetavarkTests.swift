@@ -8,10 +8,10 @@ import TestSupport
 
 @Suite("podman 4.3.1, netavark backend on pontoon", needsRoot)
 struct PodmanNetavarkTests {
-    @Test("internal DNS networks: run, names and aliases resolve, static IP and MAC, connect and disconnect live, rm leaves nothing")
+    @Test("internal DNS networks: run, names and aliases resolve, static IP and MAC, connect and disconnect live, rm leaves nothing",
+          .podman("pmpt", backend: .netavark(.pontoon)))
     func internalNetworks() throws {
-        let podman = try PodmanHost("pmpt", backend: .netavark(.pontoon))
-        defer { podman.cleanup() }
+        let podman = try PodmanHost.scoped()
         let network = "pi\(podman.token)", second = "pj\(podman.token)"
         try podman.podmanOK(["network", "create", "--internal", "--subnet", "10.99.24.0/24", network])
         try podman.podmanOK(["network", "create", "--internal", "--subnet", "10.99.25.0/24", "--ipv6", "--subnet", "fd99:25::/64", second])
@@ -65,10 +65,9 @@ struct PodmanNetavarkFirewallTests {
         run -p 8080:80 answers from outside and 127.0.0.1; after nft flush ruleset, network reload restores it; \
         connect and disconnect of a second routed network keep it, disconnect of the first hands it over; \
         rm of the last container removes the bridge
-        """)
+        """, .podman("pmnvfw", backend: .netavark(.pontoon)))
     func portsReloadConnectAndBridgeLifetime() throws {
-        let podman = try PodmanHost("pmnvfw", backend: .netavark(.pontoon))
-        defer { podman.cleanup() }
+        let podman = try PodmanHost.scoped()
         let host = podman.host
         // The outside world: a namespace wired to the private host, with no route to the containers.
         let outside = try host.container("outside")

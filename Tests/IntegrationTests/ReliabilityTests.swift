@@ -5,11 +5,9 @@ import TestSupport
 /// Regression tests for defects found by adversarial use: each one failed before its fix.
 @Suite("Reliability regressions", needsRoot)
 struct ReliabilityTests {
-    @Test("a container on two networks gets a usable default route through each (IPv4 and IPv6)")
+    @Test("a container on two networks gets a usable default route through each (IPv4 and IPv6)", .privateHost("tworoutes"))
     func twoNetworksWithDefaultRoutes() throws {
-        let host = try PrivateHost("tworoutes")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         var a = networkConfig(host, subnets: ["10.99.0.0/24", "fd99:a::/64"], routes: ["0.0.0.0/0", "::/0"])
         a["name"] = "neta"
         var b = networkConfig(host, subnets: ["10.98.0.0/24", "fd99:b::/64"], routes: ["0.0.0.0/0", "::/0"])
@@ -33,11 +31,9 @@ struct ReliabilityTests {
         #expect(host.leases(network: "neta").isEmpty && host.leases(network: "netb").isEmpty)
     }
 
-    @Test("an ADD whose result cannot be written fails and undoes everything, the bridge it made included")
+    @Test("an ADD whose result cannot be written fails and undoes everything, the bridge it made included", .privateHost("devfull"))
     func undeliverableResult() throws {
-        let host = try PrivateHost("devfull")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let run = try host.shellADD(container, id: "full1", config: networkConfig(host), redirect: "> /dev/full; echo status=$?")
         #expect(run.stdoutText.contains("status=1"), "\(run.stdoutText)")
         #expect(run.stderr.isEmpty)
@@ -46,11 +42,9 @@ struct ReliabilityTests {
         #expect(host.leases().isEmpty && host.records().isEmpty)
     }
 
-    @Test("a record's temporary file left by a killed ADD is removed by DEL, and by GC for dead writers")
+    @Test("a record's temporary file left by a killed ADD is removed by DEL, and by GC for dead writers", .privateHost("tmprec"))
     func temporaryRecordLeftovers() throws {
-        let host = try PrivateHost("tmprec")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let config = networkConfig(host, version: "1.1.0")
         // A real kill -9 between writing the temporary record and renaming it (the third rename:
         // the firewall's member file and, for a network's first member, its network.json come first).
@@ -93,11 +87,9 @@ struct ReliabilityTests {
         #expect(try host.linkNames(container) == ["lo"])
     }
 
-    @Test("IPv6 works in a container whose namespace disables IPv6 by default")
+    @Test("IPv6 works in a container whose namespace disables IPv6 by default", .privateHost("v6off"))
     func ipv6DisabledByDefault() throws {
-        let host = try PrivateHost("v6off")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         try host.exec(container, "sysctl -qw net.ipv6.conf.default.disable_ipv6=1")
         let config = networkConfig(host, subnets: ["10.99.0.0/24", "fd99::/64"], routes: ["0.0.0.0/0", "::/0"])
         let add = try host.cni("ADD", container: container, config: config)
@@ -107,11 +99,9 @@ struct ReliabilityTests {
                 "only the interface pontoon made changes")
     }
 
-    @Test("a hung holder of the lease store lock makes ADD answer 11 naming the lock, leaving nothing")
+    @Test("a hung holder of the lease store lock makes ADD answer 11 naming the lock, leaving nothing", .privateHost("lock"))
     func lockTimeout() throws {
-        let host = try PrivateHost("lock")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let store = host.dataDir + "/itnet"
         try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
         let holder = try TestRun.start("/usr/bin/flock", ["--no-fork", store + "/lock", "sleep", "60"])
@@ -128,11 +118,9 @@ struct ReliabilityTests {
         #expect(host.leases().isEmpty && host.records().isEmpty)
     }
 
-    @Test("a resolvConf that is a FIFO is refused (7) at once instead of hanging")
+    @Test("a resolvConf that is a FIFO is refused (7) at once instead of hanging", .privateHost("fifo"))
     func fifoResolvConf() throws {
-        let host = try PrivateHost("fifo")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let fifo = host.scratch.file("resolv.fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
         var config = networkConfig(host)
@@ -146,11 +134,9 @@ struct ReliabilityTests {
         #expect(host.leases().isEmpty && host.records().isEmpty)
     }
 
-    @Test("DEL naming the bridge as interface in the host's own namespace deletes nothing; ADD there is refused (4)")
+    @Test("DEL naming the bridge as interface in the host's own namespace deletes nothing; ADD there is refused (4)", .privateHost("hostns"))
     func hostNamespaceAsContainer() throws {
-        let host = try PrivateHost("hostns")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let config = networkConfig(host)
         _ = try host.attach(container, config: config)
         let hostNetns = PrivateHost.path(host.name)
@@ -167,11 +153,9 @@ struct ReliabilityTests {
         #expect(host.leases().count == 1)
     }
 
-    @Test("failing the return from the container namespace answers JSON, exits 1 and leaves nothing")
+    @Test("failing the return from the container namespace answers JSON, exits 1 and leaves nothing", .privateHost("setns"))
     func namespaceReturnFails() throws {
-        let host = try PrivateHost("setns")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         let config = networkConfig(host)
         // Every setns after the first (the way back) fails: retrying cannot help.
         let failing = try host.shellADD(container, id: "setns1", config: config, wrapper: "strace -f -o /dev/null -e trace=setns -e inject=setns:error=EIO:when=2+",
@@ -210,10 +194,9 @@ private func deadPID() -> Int32 {
 
 @Suite("Reliability regressions: the firewall", needsRoot)
 struct FirewallReliabilityTests {
-    @Test("an ADD killed after its host ports were mapped but before its record: DEL without prevResult removes them")
+    @Test("an ADD killed after its host ports were mapped but before its record: DEL without prevResult removes them", .firewallLab("killfw"))
     func killedBeforeRecord() throws {
-        let lab = try FirewallLab("killfw")
-        defer { lab.cleanup() }
+        let lab = try Lab.scoped()
         let host = lab.host
         let container = try host.container("c")
         let config = lab.config(mappings: [mapping(8080, 80)])

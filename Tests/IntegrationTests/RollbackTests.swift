@@ -5,10 +5,9 @@ import TestSupport
 /// An ADD that fails part-way must leave nothing behind: no link, no lease, no record.
 @Suite("Rollback", needsRoot)
 struct RollbackTests {
-    @Test("a requested IP that is taken fails with 101 and leaves nothing")
+    @Test("a requested IP that is taken fails with 101 and leaves nothing", .privateHost("taken"))
     func requestedIPTaken() throws {
-        let host = try PrivateHost("taken")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         let first = try host.container("first"), second = try host.container("second")
         let config = networkConfig(host)
         _ = try host.attach(first, args: "IP=10.99.0.50", config: config)
@@ -23,11 +22,9 @@ struct RollbackTests {
         #expect(host.records() == ["\(first)@eth0.json"])
     }
 
-    @Test("an interface name already present in the container fails with 103 and leaves nothing")
+    @Test("an interface name already present in the container fails with 103 and leaves nothing", .privateHost("exists"))
     func interfaceExists() throws {
-        let host = try PrivateHost("exists")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         try host.exec(container, "ip link add eth0 type veth peer name eth1")
         let add = try host.cni("ADD", container: container, config: networkConfig(host))
         #expect(add.errorCode == 103, "\(add.stdoutText)")
@@ -37,11 +34,9 @@ struct RollbackTests {
         #expect(host.leases().isEmpty && host.records().isEmpty)
     }
 
-    @Test("a failure after the veth exists (a route the kernel refuses) undoes veth, lease and new bridge")
+    @Test("a failure after the veth exists (a route the kernel refuses) undoes veth, lease and new bridge", .privateHost("late"))
     func lateFailure() throws {
-        let host = try PrivateHost("late")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         // A gateway outside every on-link subnet: the kernel refuses the route, after everything else was made.
         var config = networkConfig(host)
         config["ipam"] = ["type": "host-local", "dataDir": host.dataDir, "ranges": [[["subnet": "10.99.0.0/24"]]],
@@ -55,11 +50,9 @@ struct RollbackTests {
         #expect(host.leases().isEmpty && host.records().isEmpty)
     }
 
-    @Test("a bridge name taken by another kind of device is a conflict (104) and nothing is made")
+    @Test("a bridge name taken by another kind of device is a conflict (104) and nothing is made", .privateHost("kind"))
     func bridgeNameTaken() throws {
-        let host = try PrivateHost("kind")
-        defer { host.cleanup() }
-        let container = try host.container("c")
+        let (host, container) = try PrivateHost.scopedWithContainer()
         try host.exec(host.name, "ip link add pt0 type veth peer name pt1")
         let add = try host.cni("ADD", container: container, config: networkConfig(host))
         #expect(add.errorCode == 104, "\(add.stdoutText)")
@@ -69,10 +62,9 @@ struct RollbackTests {
         #expect(host.leases().isEmpty)
     }
 
-    @Test("a missing netns is 'unknown container' (3)")
+    @Test("a missing netns is 'unknown container' (3)", .privateHost("nons"))
     func missingNetns() throws {
-        let host = try PrivateHost("nons")
-        defer { host.cleanup() }
+        let host = try PrivateHost.scoped()
         let add = try host.cni("ADD", container: "\(host.name)-never-made", config: networkConfig(host))
         #expect(add.errorCode == 3, "\(add.stdoutText)")
         #expect(host.leases().isEmpty)

@@ -20,6 +20,17 @@ func withScratch(_ body: (Scratch) throws -> Void) throws {
     try body(Scratch(path: directory.path))
 }
 
+/// `body` with a host-local allocator for network net1 over `sets`, in a scratch directory of its
+/// own, once it has leased addresses to the containers `holders` (eth0), in that order.
+func withAllocator(_ sets: [[AddressRange]], leasedTo holders: [String] = [],
+                   _ body: (HostLocalAllocator, Scratch) throws -> Void) throws {
+    try withScratch { scratch in
+        let allocator = hostLocal(sets, in: scratch)
+        for holder in holders { _ = try allocator.allocate(for: attachment(holder)) }
+        try body(allocator, scratch)
+    }
+}
+
 // MARK: Building configs and attachments
 
 func ip(_ text: String) -> IPAddress { IPAddress(text)! }
