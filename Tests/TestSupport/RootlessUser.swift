@@ -13,6 +13,7 @@ public final class RootlessUser: @unchecked Sendable {
     public let subordinate: ClosedRange<UInt32>?
     /// Binaries copied where the user can run them (a checkout may not be readable by others).
     private let binaries: TemporaryDirectory
+    private var removed = false
 
     public var runtimeDirectory: String { "/run/user/\(uid)" }
     public static let path = "/usr/local/bin:/usr/bin:/bin"
@@ -21,17 +22,29 @@ public final class RootlessUser: @unchecked Sendable {
         name = "ptu" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         home = "/home/" + name
         binaries = try TemporaryDirectory("pontoon-rootless")
-        // Debian's useradd gives new users a subordinate range itself: switched off, so a test decides.
-        try Self.shadow("useradd", ["--create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin", "--user-group",
-                                    "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", name])
-        guard let entry = getpwnam(name) else {
+        // A random uid above useradd's own range: a uid reused by the next test's user would make
+        // one test see (and kill) another's. Debian's useradd gives new users a subordinate range
+        // itself: switched off, so a test decides.
+        var made: UInt32?
+        for _ in 0..<20 where made == nil {
+            let candidate = UInt32.random(in: 200_000..<250_000)
+            guard getpwuid(candidate) == nil else { continue }
+            do {
+                try Self.shadow("useradd", ["--uid", String(candidate), "--create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin",
+                                            "--user-group", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", name])
+                made = candidate
+            } catch where getpwnam(name) == nil && getpwuid(candidate) != nil {
+                continue
+            }
+        }
+        guard let entry = getpwnam(name), made != nil else {
             binaries.remove()
             throw GoldenError("useradd \(name) made no password entry")
         }
         uid = entry.pointee.pw_uid
         gid = entry.pointee.pw_gid
-        // Above login.defs' SUB_UID_MAX (600100000), where useradd never allocates, one range per uid.
-        let start = 700_000_000 + (uid % 50_000) * 65_536
+        // Above login.defs' SUB_UID_MAX (600100000), where useradd never allocates: one range per uid.
+        let start = 700_000_000 + (uid - 200_000) * 65_536
         subordinate = subordinateIDs ? start...(start + 65_535) : nil
         do {
             chmod(binaries.path, 0o755)
@@ -90,6 +103,9 @@ public final class RootlessUser: @unchecked Sendable {
     /// Kills everything the user runs, unmounts what is under its runtime directory and removes the
     /// directory, its subordinate ranges, its home and the user. Safe to call twice.
     public func remove() {
+        // Once the user is gone its uid may be another test's: never act on it twice.
+        guard !removed else { return }
+        removed = true
         let uidText = String(uid)
         for _ in 0..<50 {
             _ = try? TestRun.run("/usr/bin/pkill", ["-KILL", "-U", uidText])
