@@ -32,6 +32,8 @@ public struct RootlessHost: Sendable {
     public var newuidmap: String
     public var newgidmap: String
     public var slirp4netns: String
+    /// The pause process holding the rootless network namespace's user and mount namespaces.
+    public var catatonit: String
 }
 
 extension RootlessEnvironment {
@@ -50,8 +52,9 @@ extension RootlessEnvironment {
         let newgidmap = try tool("newgidmap", package: "uidmap")
         if let problem = Self.tunProblem(tunDevice, openError: Self.openError(tunDevice), uid: uid) { throw problem }
         let slirp = try tool("slirp4netns", package: "slirp4netns")
+        let catatonit = try tool("catatonit", package: "catatonit")
         return RootlessHost(runtimeDirectory: runtime, uidRanges: uids, gidRanges: gids, newuidmap: newuidmap,
-                            newgidmap: newgidmap, slirp4netns: slirp)
+                            newgidmap: newgidmap, slirp4netns: slirp, catatonit: catatonit)
     }
 
     private func ranges(_ file: String, kind: String) throws(CtlError) -> [SubordinateRange] {

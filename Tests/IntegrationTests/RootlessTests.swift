@@ -2,50 +2,50 @@ import Foundation
 import Testing
 import TestSupport
 
+/// The user, pontoonctl copied where it can run it, and a private host for its netlink look-ups.
+final class RootlessSession {
+    let user: RootlessUser
+    let host: PrivateHost
+    let pontoonctl: String
+
+    init(subordinateIDs: Bool = true) throws {
+        host = try PrivateHost("rootless")
+        do {
+            user = try RootlessUser(subordinateIDs: subordinateIDs)
+            pontoonctl = try user.install(Binaries.directory + "/pontoonctl")
+        } catch {
+            host.cleanup()
+            throw error
+        }
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], environment: [String: String?] = [:],
+             binds: [(source: String, target: String)] = []) throws -> RunResult {
+        try user.run(pontoonctl, arguments, environment: environment, netns: PrivateHost.path(host.name), binds: binds)
+    }
+
+    /// What the user's pontoonctl may have made in the places it writes to.
+    func made() -> [String] {
+        let fm = FileManager.default
+        let runtime = ((try? fm.contentsOfDirectory(atPath: user.runtimeDirectory)) ?? []).map { user.runtimeDirectory + "/" + $0 }
+        return runtime + [user.home + "/.config/pontoon"].filter { fm.fileExists(atPath: $0) }
+    }
+
+    /// Removes the user and the host, and checks the user left nothing behind.
+    func finish(sourceLocation: SourceLocation = #_sourceLocation) {
+        user.remove()
+        host.cleanup()
+        #expect(user.traces().isEmpty, "left by \(user.name): \(user.traces())", sourceLocation: sourceLocation)
+    }
+}
+
 /// pontoonctl run by an unprivileged user (made by the test, removed after it) inside a private host:
 /// its rootless defaults and the checks that stop a rootless `create` before anything is made.
 @Suite("pontoonctl rootless", needsRoot, .serialized)
 struct RootlessTests {
-    /// The user, pontoonctl copied where it can run it, and a private host for its netlink look-ups.
-    final class Session {
-        let user: RootlessUser
-        let host: PrivateHost
-        let pontoonctl: String
-
-        init(subordinateIDs: Bool = true) throws {
-            host = try PrivateHost("rootless")
-            do {
-                user = try RootlessUser(subordinateIDs: subordinateIDs)
-                pontoonctl = try user.install(Binaries.directory + "/pontoonctl")
-            } catch {
-                host.cleanup()
-                throw error
-            }
-        }
-
-        @discardableResult
-        func run(_ arguments: [String], environment: [String: String?] = [:],
-                 binds: [(source: String, target: String)] = []) throws -> RunResult {
-            try user.run(pontoonctl, arguments, environment: environment, netns: PrivateHost.path(host.name), binds: binds)
-        }
-
-        /// What the user's pontoonctl may have made in the places it writes to.
-        func made() -> [String] {
-            let fm = FileManager.default
-            let runtime = ((try? fm.contentsOfDirectory(atPath: user.runtimeDirectory)) ?? []).map { user.runtimeDirectory + "/" + $0 }
-            return runtime + [user.home + "/.config/pontoon"].filter { fm.fileExists(atPath: $0) }
-        }
-
-        /// Removes the user and the host, and checks the user left nothing behind.
-        func finish(sourceLocation: SourceLocation = #_sourceLocation) {
-            user.remove()
-            host.cleanup()
-            #expect(user.traces().isEmpty, "left by \(user.name): \(user.traces())", sourceLocation: sourceLocation)
-        }
-    }
-
     /// A preflight failure: one line naming the problem, exit 125, nothing made.
-    func expectRefused(_ session: Session, _ message: String, environment: [String: String?] = [:],
+    func expectRefused(_ session: RootlessSession, _ message: String, environment: [String: String?] = [:],
                        binds: [(source: String, target: String)] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let result = try session.run(["create", "web"], environment: environment, binds: binds)
         #expect(result.status == 125, "exit \(result.status): \(result.stderrText)", sourceLocation: sourceLocation)
@@ -57,14 +57,14 @@ struct RootlessTests {
 
     @Test("a user without XDG_RUNTIME_DIR is told to set it")
     func runtimeDirectoryMissing() throws {
-        let session = try Session()
+        let session = try RootlessSession()
         defer { session.finish() }
         try expectRefused(session, "XDG_RUNTIME_DIR is not set", environment: ["XDG_RUNTIME_DIR": nil])
     }
 
     @Test("an XDG_RUNTIME_DIR of another user's is refused, and nothing is written there")
     func runtimeDirectoryForeign() throws {
-        let session = try Session()
+        let session = try RootlessSession()
         defer { session.finish() }
         let foreign = session.host.scratch.path
         let before = try FileManager.default.contentsOfDirectory(atPath: foreign)
@@ -75,7 +75,7 @@ struct RootlessTests {
 
     @Test("a user without a subordinate uid range is told how to add one")
     func noSubordinateRange() throws {
-        let session = try Session(subordinateIDs: false)
+        let session = try RootlessSession(subordinateIDs: false)
         defer { session.finish() }
         try expectRefused(session, "no subordinate uid range for user \(session.user.name) (uid \(session.user.uid)) in /etc/subuid: "
                           + "as root, usermod --add-subuids")
@@ -83,7 +83,7 @@ struct RootlessTests {
 
     @Test("a /dev/net/tun users cannot open is named with the chmod that fixes it")
     func tunClosed() throws {
-        let session = try Session()
+        let session = try RootlessSession()
         defer { session.finish() }
         // A root-only file over the device in the command's own mount namespace: the host's device is never changed.
         let closed = session.host.scratch.file("tun")
@@ -92,19 +92,20 @@ struct RootlessTests {
                           + "needs it: as root, chmod 0666 /dev/net/tun", binds: [(closed, "/dev/net/tun")])
     }
 
-    @Test("missing slirp4netns, newuidmap or newgidmap names the package", arguments: [
+    @Test("missing slirp4netns, newuidmap, newgidmap or catatonit names the package", arguments: [
         ("slirp4netns", "install Debian's slirp4netns package"),
+        ("catatonit", "install Debian's catatonit package"),
         ("newuidmap", "install Debian's uidmap package"),
         ("newgidmap", "install Debian's uidmap package"),
     ])
     func toolMissing(tool: String, fix: String) throws {
-        let session = try Session()
+        let session = try RootlessSession()
         defer { session.finish() }
         // A PATH holding every tool but the one hidden.
         let bin = session.host.scratch.file("bin")
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         chmod(session.host.scratch.path, 0o755)
-        for other in ["slirp4netns", "newuidmap", "newgidmap"] where other != tool {
+        for other in ["slirp4netns", "newuidmap", "newgidmap", "catatonit"] where other != tool {
             try FileManager.default.createSymbolicLink(atPath: bin + "/" + other, withDestinationPath: "/usr/bin/" + other)
         }
         try expectRefused(session, "\(tool) is not in PATH (\(bin)): \(fix)", environment: ["PATH": bin])
@@ -112,14 +113,14 @@ struct RootlessTests {
 
     @Test("past the checks, create says rootless containers are not supported yet and makes nothing")
     func notSupportedYet() throws {
-        let session = try Session()
+        let session = try RootlessSession()
         defer { session.finish() }
         try expectRefused(session, "rootless containers are not supported yet")
     }
 
     @Test("network create, ls and rm work rootless, in ~/.config/pontoon/networks with state under $XDG_RUNTIME_DIR/pontoon")
     func networks() throws {
-        let session = try Session()
+        let session = try RootlessSession()
         defer { session.finish() }
         let create = try session.run(["network", "create", "front"])
         #expect(create.status == 0, "\(create.stderrText)")
@@ -140,7 +141,7 @@ struct RootlessTests {
 
     @Test("teardown kills the user's processes, unmounts its runtime directory and leaves no trace")
     func teardownLeavesNothing() throws {
-        let session = try Session()
+        let session = try RootlessSession()
         defer { session.finish() }
         _ = try session.user.start("/bin/sleep", ["600"])
         let mount = session.user.runtimeDirectory + "/held"

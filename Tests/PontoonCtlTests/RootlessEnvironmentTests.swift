@@ -71,7 +71,7 @@ struct RootlessEnvironmentTests {
         var subuid: String { root + "/subuid" }
         var subgid: String { root + "/subgid" }
 
-        init(tools: [String] = ["newuidmap", "newgidmap", "slirp4netns"], subuid: String = "alice:100000:65536\n",
+        init(tools: [String] = ["newuidmap", "newgidmap", "slirp4netns", "catatonit"], subuid: String = "alice:100000:65536\n",
              subgid: String = "alice:100000:65536\n") throws {
             root = FileManager.default.temporaryDirectory.path + "/pontoonctl-rootless-\(UInt32.random(in: 0...UInt32.max))"
             try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
@@ -99,7 +99,7 @@ struct RootlessEnvironmentTests {
         #expect(found.runtimeDirectory == host.root)
         #expect(found.uidRanges == [SubordinateRange(start: 100_000, count: 65_536)])
         #expect(found.gidRanges == found.uidRanges)
-        #expect(found.slirp4netns == host.tools + "/slirp4netns")
+        #expect(found.slirp4netns == host.tools + "/slirp4netns" && found.catatonit == host.tools + "/catatonit")
         #expect(found.newuidmap == host.tools + "/newuidmap" && found.newgidmap == host.tools + "/newgidmap")
     }
 
@@ -110,14 +110,32 @@ struct RootlessEnvironmentTests {
         ("newgidmap", "newgidmap is not in PATH"),
         ("tun", "is missing, and slirp4netns needs it"),
         ("slirp4netns", "slirp4netns is not in PATH"),
+        ("catatonit", "catatonit is not in PATH"),
     ])
     func preflightFails(missing: String, message: String) throws {
-        let host = try FakeHost(tools: ["newuidmap", "newgidmap", "slirp4netns"].filter { $0 != missing },
+        let host = try FakeHost(tools: ["newuidmap", "newgidmap", "slirp4netns", "catatonit"].filter { $0 != missing },
                                 subuid: missing == "subuid" ? "bob:1:2\n" : "alice:100000:65536\n",
                                 subgid: missing == "subgid" ? "" : "alice:100000:65536\n")
         defer { host.remove() }
         #expect { try host.preflight(tun: missing == "tun" ? host.root + "/no-tun" : "/dev/null") } throws: {
             ($0 as? CtlError)?.description.contains(message) == true && ($0 as? CtlError)?.exitStatus == 125
         }
+    }
+}
+
+@Suite("pontoonctl rootless network namespace paths")
+struct RootlessNetNSPathTests {
+    func netns(_ state: String) -> RootlessNetNS {
+        RootlessNetNS(host: RootlessHost(runtimeDirectory: "/run/user/1000", uidRanges: [], gidRanges: [], newuidmap: "", newgidmap: "",
+                                         slirp4netns: "", catatonit: ""),
+                      stateDirectory: state)
+    }
+
+    @Test("one namespace per state directory, under $XDG_RUNTIME_DIR/netns, named the same every time")
+    func path() {
+        let first = netns("/run/user/1000/pontoon").path
+        #expect(first.hasPrefix("/run/user/1000/netns/rootless-netns-"))
+        #expect(first == netns("/run/user/1000/pontoon").path)
+        #expect(first != netns("/run/user/1000/other").path)
     }
 }
