@@ -9,7 +9,7 @@ struct PontoonCtlCommand: ParsableCommand {
         commandName: "pontoonctl",
         abstract: "Container networking as a container engine does it: namespaces, plugins, status.",
         subcommands: [NetworkCommand.self, Create.self, Remove.self, Reload.self, Connect.self, Disconnect.self,
-                      Inspect.self, Stats.self, List.self, Exec.self])
+                      Inspect.self, Stats.self, List.self, Exec.self, RootlessNetNSCommand.self])
 
     @OptionGroup var global: GlobalOptions
 }

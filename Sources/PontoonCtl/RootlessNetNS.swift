@@ -1,0 +1,163 @@
+import Foundation
+import HostSystem
+
+/// The rootless network namespace, as podman's RootlessNetNS keeps it: a pause process holds a user
+/// namespace (the user as root, then its subordinate ids) and a mount namespace; the network
+/// namespace is bind-mounted inside that mount namespace, so only commands that join the pause
+/// process see it; slirp4netns connects it to the host. Everything is made and removed under a lock.
+public struct RootlessNetNS {
+    public let host: RootlessHost
+    /// Where the pid files, the lock and slirp4netns' log live (pontoonctl's state directory).
+    public let stateDirectory: String
+
+    public init(host: RootlessHost, stateDirectory: String) {
+        self.host = host
+        self.stateDirectory = stateDirectory
+    }
+
+    static let readyTimeout = 5.0
+
+    var pausePidFile: String { stateDirectory + "/rootless-netns-pause.pid" }
+    var slirpPidFile: String { stateDirectory + "/rootless-netns-slirp4netns.pid" }
+    var slirpLog: String { stateDirectory + "/rootless-netns-slirp4netns.log" }
+    var readyFile: String { stateDirectory + "/rootless-netns-slirp4netns.ready" }
+    var lockPath: String { stateDirectory + "/rootless-netns.lock" }
+
+    /// `rootless-netns-<hash of the state directory>`, so two state directories never share one.
+    public var path: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in stateDirectory.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return host.runtimeDirectory + "/netns/rootless-netns-" + String(hash, radix: 16)
+    }
+
+    /// Makes what is missing of the pause process, the namespace and slirp4netns; returns the namespace's path.
+    @discardableResult
+    public func up() throws(CtlError) -> String {
+        try Store.makeDirectory(stateDirectory)
+        let lock = try FileLock(lockPath)
+        defer { lock.unlock() }
+        let pause = try pauseProcess()
+        if Self.alive(Self.pid(slirpPidFile)) { return path }
+        try Store.makeDirectory(host.runtimeDirectory + "/netns")
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        let ip = ChildProcess.find("ip", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) ?? "/sbin/ip"
+        _ = try? joined(pause, ["umount", path])
+        try expect(joined(pause, ["unshare", "--net=" + path, ip, "link", "set", "lo", "up"]), "cannot make the rootless network namespace")
+        try startSlirp(pause)
+        return path
+    }
+
+    /// Stops slirp4netns and the pause process and removes the namespace and the files.
+    public func down() throws(CtlError) {
+        guard FileManager.default.fileExists(atPath: stateDirectory) else { return }
+        let lock = try FileLock(lockPath)
+        defer { lock.unlock() }
+        Self.stop(Self.pid(slirpPidFile), signal: SIGTERM)
+        if let pause = Self.pid(pausePidFile), Self.alive(pause) { _ = try? joined(pause, ["umount", path]) }
+        Self.stop(Self.pid(pausePidFile), signal: SIGKILL)
+        // The lock file goes too (held, it vanishes safely: see FileLock).
+        for file in [path, slirpPidFile, pausePidFile, slirpLog, readyFile, lockPath] { try? FileManager.default.removeItem(atPath: file) }
+    }
+
+    /// A command inside the rootless network namespace (and the pause process's namespaces).
+    public func run(_ command: [String]) throws(CtlError) -> (status: Int32, stdout: Data, stderr: Data) {
+        guard let pause = Self.pid(pausePidFile), Self.alive(pause), Self.alive(Self.pid(slirpPidFile)) else {
+            throw CtlError(.notFound, "the rootless network namespace is not up")
+        }
+        let run = try joined(pause, ["nsenter", "--net=" + path, "--"] + command)
+        return (run.status, run.stdout, run.stderr)
+    }
+
+    // MARK: pieces
+
+    /// nsenter joins the user namespace by re-executing: setns into a user namespace needs a single-threaded process.
+    func joined(_ pause: Int32, _ command: [String]) throws(CtlError) -> PluginRun {
+        try PluginRun.run("/usr/bin/nsenter", ["--preserve-credentials", "-U", "-m", "-t", String(pause), "--"] + command,
+                          environment: [:], stdin: Data())
+    }
+
+    private func expect(_ run: PluginRun, _ what: String) throws(CtlError) {
+        guard run.status == 0 else {
+            throw CtlError(.failed, "\(what): \(String(decoding: run.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+    }
+
+    /// The pause process's pid, started when it is not running: root in its user namespace is the
+    /// user, ids from 1 are the subordinate range (as podman maps them).
+    private func pauseProcess() throws(CtlError) -> Int32 {
+        if let pid = Self.pid(pausePidFile), Self.alive(pid) { return pid }
+        guard let uids = host.uidRanges.first, let gids = host.gidRanges.first else {
+            throw CtlError(.usage, "no subordinate id range for the rootless network namespace")
+        }
+        let unshare = "/usr/bin/unshare --user --map-root-user --map-users=\(uids.start),1,\(uids.count) "
+            + "--map-groups=\(gids.start),1,\(gids.count) --mount --fork --kill-child \"$2\" -P"
+        try detach(unshare + " & echo $! >\"$1\"", pausePidFile, host.catatonit)
+        guard let pid = Self.pid(pausePidFile) else { throw CtlError(.failed, "the pause process wrote no pid") }
+        // unshare maps the ids (through newuidmap) just after it made the namespaces: joining earlier finds no map.
+        let mapped = Self.waitFor(Self.readyTimeout) {
+            ((try? String(contentsOfFile: "/proc/\(pid)/uid_map", encoding: .utf8)) ?? "").split(separator: "\n").count >= 2
+        }
+        guard mapped else {
+            Self.stop(pid, signal: SIGKILL)
+            throw CtlError(.failed, "the pause process's user namespace got no id map in \(Int(Self.readyTimeout)) s "
+                           + "(newuidmap with the ranges of /etc/subuid and /etc/subgid)")
+        }
+        return pid
+    }
+
+    private func startSlirp(_ pause: Int32) throws(CtlError) {
+        try? FileManager.default.removeItem(atPath: readyFile)
+        let slirp = "exec 3>\"$2\"; /usr/bin/nsenter --preserve-credentials -U -m -t \(pause) -- \"$5\" --disable-host-loopback "
+            + "--mtu=65520 --enable-sandbox --enable-seccomp --enable-ipv6 -c -r 3 --netns-type=path \"$3\" tap0 >\"$4\" 2>&1 & "
+            + "echo $! >\"$1\""
+        try detach(slirp, slirpPidFile, readyFile, path, slirpLog, host.slirp4netns)
+        let pid = Self.pid(slirpPidFile)
+        let ready = Self.waitFor(Self.readyTimeout) {
+            FileManager.default.contents(atPath: readyFile)?.first == UInt8(ascii: "1") || !Self.alive(pid)
+        } && FileManager.default.contents(atPath: readyFile)?.first == UInt8(ascii: "1")
+        guard ready else {
+            Self.stop(pid, signal: SIGKILL)
+            let log = ((try? String(contentsOfFile: slirpLog, encoding: .utf8)) ?? "").split(separator: "\n").joined(separator: "; ")
+            throw CtlError(.failed, "slirp4netns did not connect the rootless network namespace in \(Int(Self.readyTimeout)) s: "
+                           + (log.isEmpty ? "no output" : log))
+        }
+    }
+
+    /// A shell line that starts a daemon in the background and records its pid, run to its end.
+    private func detach(_ line: String, _ arguments: String...) throws(CtlError) {
+        let status: Int32
+        do throws(SystemError) {
+            status = try ChildProcess.launchDetached("/bin/sh", arguments: ["-c", line, "sh"] + arguments,
+                                                     environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw CtlError(.failed, "cannot start /bin/sh: \(error.reason)")
+        }
+        guard status == 0 else { throw CtlError(.failed, "cannot start \(line.prefix(40))…: exit \(status)") }
+    }
+
+    static func pid(_ file: String) -> Int32? {
+        (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    static func alive(_ pid: Int32?) -> Bool {
+        guard let pid, pid > 0 else { return false }
+        // A zombie still answers kill(0): /proc tells a running process from a dead one not yet reaped.
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return kill(pid, 0) == 0 && !stat.contains(") Z ")
+    }
+
+    static func stop(_ pid: Int32?, signal: Int32) {
+        guard let pid, alive(pid) else { return }
+        kill(pid, signal)
+        if !waitFor(2, { !alive(pid) }) { kill(pid, SIGKILL) }
+    }
+
+    static func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return condition()
+    }
+}

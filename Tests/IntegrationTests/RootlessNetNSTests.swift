@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The rootless network namespace on its own (`pontoonctl rootless-netns`), run by a test user inside
+/// a private host with an outside namespace behind it: slirp4netns must carry traffic out.
+@Suite("pontoonctl rootless network namespace", needsRoot, .serialized)
+struct RootlessNetNSTests {
+    @Test("up: a pause process, the namespace and slirp4netns carry TCP to the outside, a killed slirp4netns is restarted; down leaves nothing")
+    func upTrafficDown() throws {
+        let session = try RootlessSession()
+        defer { session.finish() }
+        let outside = try session.host.container("out")
+        let wired = try session.host.exec(session.host.name, """
+            ip link add uplink type veth peer name world netns \(outside) && ip addr add 198.51.100.1/24 dev uplink && \
+            ip link set uplink up && ip netns exec \(outside) sh -c 'ip link set lo up && ip link set world up && \
+            ip addr add 198.51.100.2/24 dev world'
+            """)
+        try #require(wired.status == 0, "outside: \(wired.stderrText)")
+        try session.host.serve(in: outside, port: 8080)
+        let probe = try session.user.install(try session.host.probeScript())
+
+        let up = try session.run(["rootless-netns", "up"])
+        try #require(up.status == 0, "up: \(up.stderrText)")
+        let netns = up.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(netns.hasPrefix(session.user.runtimeDirectory + "/netns/rootless-netns-"))
+        // A second up finds everything running and makes nothing new.
+        let pids = session.user.runtimeDirectory + "/pontoon/rootless-netns-slirp4netns.pid"
+        let slirp = try String(contentsOfFile: pids, encoding: .utf8)
+        #expect(try session.run(["rootless-netns", "up"]).status == 0)
+        #expect(try String(contentsOfFile: pids, encoding: .utf8) == slirp)
+
+        // A killed slirp4netns is noticed by the next up, which makes the namespace and connector anew.
+        kill(try #require(Int32(slirp.trimmingCharacters(in: .whitespacesAndNewlines))), SIGKILL)
+        #expect(try session.run(["rootless-netns", "up"]).status == 0)
+        #expect(try String(contentsOfFile: pids, encoding: .utf8) != slirp)
+
+        let addresses = try session.run(["rootless-netns", "exec", "--", "/sbin/ip", "-o", "-4", "addr", "show", "tap0"])
+        #expect(addresses.stdoutText.contains("10.0.2.100/24"), "\(addresses.stdoutText) \(addresses.stderrText)")
+        // slirp4netns opens the connection from the private host: the outside sees the host's address.
+        let answer = try session.run(["rootless-netns", "exec", "--", "/usr/bin/python3", probe, "tcp", "198.51.100.2", "8080", "0"])
+        #expect(answer.stdoutText.hasPrefix("tcp4 198.51.100.1 port "), "\(answer.stdoutText) \(answer.stderrText)")
+
+        let down = try session.run(["rootless-netns", "down"])
+        #expect(down.status == 0, "down: \(down.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: netns))
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: session.user.runtimeDirectory + "/pontoon")) ?? []
+        #expect(left.filter { $0.hasPrefix("rootless-netns") }.isEmpty, "left: \(left)")
+        let running = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="])
+        #expect(running.stdoutText.split(separator: "\n").filter { !$0.hasPrefix("Z") }.isEmpty, "still running: \(running.stdoutText)")
+        #expect(try session.run(["rootless-netns", "exec", "--", "true"]).stderrText.contains("the rootless network namespace is not up"))
+    }
+}
