@@ -36,8 +36,10 @@ public struct RootlessNetNS {
         try Store.makeDirectory(stateDirectory)
         let lock = try FileLock(lockPath)
         defer { lock.unlock() }
-        let pause = try pauseProcess()
-        if Self.alive(Self.pid(slirpPidFile)) { return path }
+        let (pause, fresh) = try pauseProcess()
+        if !fresh, running(slirpPidFile, "slirp4netns") != nil { return path }
+        // A connector left by a pause process that died serves a namespace no one can join any more.
+        Self.stop(running(slirpPidFile, "slirp4netns"), signal: SIGTERM)
         try Store.makeDirectory(host.runtimeDirectory + "/netns")
         if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
         let ip = ChildProcess.find("ip", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) ?? "/sbin/ip"
@@ -52,16 +54,16 @@ public struct RootlessNetNS {
         guard FileManager.default.fileExists(atPath: stateDirectory) else { return }
         let lock = try FileLock(lockPath)
         defer { lock.unlock() }
-        Self.stop(Self.pid(slirpPidFile), signal: SIGTERM)
-        if let pause = Self.pid(pausePidFile), Self.alive(pause) { _ = try? joined(pause, ["umount", path]) }
-        Self.stop(Self.pid(pausePidFile), signal: SIGKILL)
+        Self.stop(running(slirpPidFile, "slirp4netns"), signal: SIGTERM)
+        if let pause = running(pausePidFile, "unshare") { _ = try? joined(pause, ["umount", path]) }
+        Self.stop(running(pausePidFile, "unshare"), signal: SIGKILL)
         // The lock file goes too (held, it vanishes safely: see FileLock).
         for file in [path, slirpPidFile, pausePidFile, slirpLog, readyFile, lockPath] { try? FileManager.default.removeItem(atPath: file) }
     }
 
     /// A command inside the rootless network namespace (and the pause process's namespaces).
     public func run(_ command: [String]) throws(CtlError) -> (status: Int32, stdout: Data, stderr: Data) {
-        guard let pause = Self.pid(pausePidFile), Self.alive(pause), Self.alive(Self.pid(slirpPidFile)) else {
+        guard let pause = running(pausePidFile, "unshare"), running(slirpPidFile, "slirp4netns") != nil else {
             throw CtlError(.notFound, "the rootless network namespace is not up")
         }
         let run = try joined(pause, ["nsenter", "--net=" + path, "--"] + command)
@@ -84,8 +86,8 @@ public struct RootlessNetNS {
 
     /// The pause process's pid, started when it is not running: root in its user namespace is the
     /// user, ids from 1 are the subordinate range (as podman maps them).
-    private func pauseProcess() throws(CtlError) -> Int32 {
-        if let pid = Self.pid(pausePidFile), Self.alive(pid) { return pid }
+    private func pauseProcess() throws(CtlError) -> (pid: Int32, fresh: Bool) {
+        if let pid = running(pausePidFile, "unshare") { return (pid, false) }
         guard let uids = host.uidRanges.first, let gids = host.gidRanges.first else {
             throw CtlError(.usage, "no subordinate id range for the rootless network namespace")
         }
@@ -102,7 +104,7 @@ public struct RootlessNetNS {
             throw CtlError(.failed, "the pause process's user namespace got no id map in \(Int(Self.readyTimeout)) s "
                            + "(newuidmap with the ranges of /etc/subuid and /etc/subgid)")
         }
-        return pid
+        return (pid, true)
     }
 
     private func startSlirp(_ pause: Int32) throws(CtlError) {
@@ -133,6 +135,13 @@ public struct RootlessNetNS {
             throw CtlError(.failed, "cannot start /bin/sh: \(error.reason)")
         }
         guard status == 0 else { throw CtlError(.failed, "cannot start \(line.prefix(40))…: exit \(status)") }
+    }
+
+    /// The pid in a pid file while that process runs and is the one named (a pid is reused once it ends).
+    func running(_ file: String, _ command: String) -> Int32? {
+        guard let pid = Self.pid(file), Self.alive(pid),
+              (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix(command) == true else { return nil }
+        return pid
     }
 
     static func pid(_ file: String) -> Int32? {

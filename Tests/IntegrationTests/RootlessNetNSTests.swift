@@ -6,7 +6,17 @@ import TestSupport
 /// a private host with an outside namespace behind it: slirp4netns must carry traffic out.
 @Suite("pontoonctl rootless network namespace", needsRoot, .serialized)
 struct RootlessNetNSTests {
-    @Test("up: a pause process, the namespace and slirp4netns carry TCP to the outside, a killed slirp4netns is restarted; down leaves nothing")
+    /// SIGKILL to the pid in a pid file's text, returning once it has died (a zombie or reaped).
+    func killAndWait(_ pidText: String) throws {
+        let pid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGKILL)
+        #expect(eventually {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            return stat.isEmpty || stat.contains(") Z ")
+        })
+    }
+
+    @Test("up: a pause process, the namespace and slirp4netns carry TCP to the outside, a killed slirp4netns or pause process is restarted; down leaves nothing")
     func upTrafficDown() throws {
         let session = try RootlessSession()
         defer { session.finish() }
@@ -31,9 +41,15 @@ struct RootlessNetNSTests {
         #expect(try String(contentsOfFile: pids, encoding: .utf8) == slirp)
 
         // A killed slirp4netns is noticed by the next up, which makes the namespace and connector anew.
-        kill(try #require(Int32(slirp.trimmingCharacters(in: .whitespacesAndNewlines))), SIGKILL)
+        try killAndWait(slirp)
         #expect(try session.run(["rootless-netns", "up"]).status == 0)
         #expect(try String(contentsOfFile: pids, encoding: .utf8) != slirp)
+        // So is a killed pause process: its namespace is gone, so the connector is replaced too.
+        let restarted = try String(contentsOfFile: pids, encoding: .utf8)
+        let pause = try String(contentsOfFile: session.user.runtimeDirectory + "/pontoon/rootless-netns-pause.pid", encoding: .utf8)
+        try killAndWait(pause)
+        #expect(try session.run(["rootless-netns", "up"]).status == 0)
+        #expect(try String(contentsOfFile: pids, encoding: .utf8) != restarted)
 
         let addresses = try session.run(["rootless-netns", "exec", "--", "/sbin/ip", "-o", "-4", "addr", "show", "tap0"])
         #expect(addresses.stdoutText.contains("10.0.2.100/24"), "\(addresses.stdoutText) \(addresses.stderrText)")
