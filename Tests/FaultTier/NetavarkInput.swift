@@ -6,7 +6,7 @@ struct NetavarkFuzzInput {
     var mutations: [String]
     var allowed: AllowedPaths
     /// The capture it started from.
-    var origin: String
+    var origin: String?
 }
 
 /// What podman really sent netavark (`testdata/podman/podman-netavark-*.json`): every setup and
