@@ -97,7 +97,7 @@ extension Door {
     func part(_ name: String) -> String { partPrefix + name }
 }
 
-/// The doors, in the order their parts run.
+/// The doors the driver serves: a part name on its command line picks the door whose prefix it has.
 let doors: [any Door] = [CNIDoor(), NetavarkDoor()]
 
 /// A network the kill trials attach to: its requests, and what is said of it in the report.
