@@ -1,7 +1,7 @@
 import Foundation
 
 /// One plugin invocation: the `CNI_*` environment (raw bytes, ordered) and stdin.
-struct CNICall {
+struct CNICall: DoorCall {
     var environment: [(String, [UInt8])]
     var stdin: [UInt8]
 
@@ -12,7 +12,10 @@ struct CNICall {
         stdin = config
     }
 
-    var command: String? { self["CNI_COMMAND"].map { String(decoding: $0, as: UTF8.self) } }
+    /// CNI_COMMAND.
+    var verb: String? { self["CNI_COMMAND"].map { String(decoding: $0, as: UTF8.self) } }
+
+    var size: Int { stdin.count }
 
     subscript(key: String) -> [UInt8]? {
         get { environment.last { $0.0 == key }?.1 }
@@ -22,7 +25,7 @@ struct CNICall {
         }
     }
 
-    func with(command: String) -> CNICall {
+    func with(verb command: String) -> CNICall {
         var copy = self
         copy["CNI_COMMAND"] = Array(command.utf8)
         return copy
@@ -43,60 +46,41 @@ struct CNICall {
 
 /// What a runtime may rely on in any answer: never a signal, never stderr, exactly one JSON
 /// document; on failure exit 1 with an integer `code` and a `msg`; on success the command's output.
-enum Answer {
-    case success(Any?)
-    case error(code: Int, message: String)
-
-    var succeeded: Bool { if case .success = self { true } else { false } }
-    var code: Int? { if case .error(let code, _) = self { code } else { nil } }
-}
-
-func judge(_ outcome: Outcome, command: String?) -> Result<Answer, Problem> {
-    if outcome.timedOut { return .failure(Problem("hung: no answer within the time limit; \(outcome.summary)")) }
-    if let signal = outcome.signal { return .failure(Problem("died by signal \(signal); \(outcome.summary)")) }
-    if !outcome.stderr.isEmpty { return .failure(Problem("wrote to stderr; \(outcome.summary)")) }
-    let document = try? JSONSerialization.jsonObject(with: Data(outcome.stdout), options: [.fragmentsAllowed])
-    if outcome.exitStatus == 0 {
-        switch command {
-        case "ADD":
-            guard let object = document as? [String: Any], object["cniVersion"] is String else {
-                return .failure(Problem("ADD exited 0 without a Result; \(outcome.summary)"))
+extension CNICall {
+    static func judge(_ outcome: Outcome, verb command: String?) -> Result<Answer, Problem> {
+        judgeAnswer(outcome, success: { document in
+            switch command {
+            case "ADD":
+                guard let object = document as? [String: Any], object["cniVersion"] is String else {
+                    return .failure(Problem("ADD exited 0 without a Result; \(outcome.summary)"))
+                }
+                return .success(.success(object))
+            case "VERSION":
+                guard let object = document as? [String: Any], object["supportedVersions"] is [Any] else {
+                    return .failure(Problem("VERSION exited 0 without version info; \(outcome.summary)"))
+                }
+                return .success(.success(object))
+            case "DEL", "CHECK", "GC", "STATUS":
+                guard outcome.printedNothing else {
+                    return .failure(Problem("\(command!) exited 0 but printed something; \(outcome.summary)"))
+                }
+                return .success(.success(nil))
+            default:
+                return .failure(Problem("an unknown command exited 0; \(outcome.summary)"))
             }
-            return .success(.success(object))
-        case "VERSION":
-            guard let object = document as? [String: Any], object["supportedVersions"] is [Any] else {
-                return .failure(Problem("VERSION exited 0 without version info; \(outcome.summary)"))
+        }, error: { object in
+            guard object["code"] != nil, let decoded = try? JSONDecoder().decode(ErrorDocument.self, from: Data(outcome.stdout)) else {
+                return .failure(Problem("error document without an integer code; \(outcome.summary)"))
             }
-            return .success(.success(object))
-        case "DEL", "CHECK", "GC", "STATUS":
-            guard outcome.stdout.allSatisfy({ $0 == 0x0a || $0 == 0x20 }) else {
-                return .failure(Problem("\(command!) exited 0 but printed something; \(outcome.summary)"))
+            guard let message = decoded.msg, !message.isEmpty else {
+                return .failure(Problem("error document without a msg; \(outcome.summary)"))
             }
-            return .success(.success(nil))
-        default:
-            return .failure(Problem("an unknown command exited 0; \(outcome.summary)"))
-        }
+            return .success(.error(code: decoded.code, message: message))
+        })
     }
-    guard outcome.exitStatus == 1 else { return .failure(Problem("failed with an exit status other than 1; \(outcome.summary)")) }
-    guard let object = document as? [String: Any] else {
-        return .failure(Problem("failed without one JSON error document on stdout; \(outcome.summary)"))
-    }
-    guard object["code"] != nil, let decoded = try? JSONDecoder().decode(ErrorDocument.self, from: Data(outcome.stdout)) else {
-        return .failure(Problem("error document without an integer code; \(outcome.summary)"))
-    }
-    let code = decoded.code, message = decoded.msg ?? ""
-    guard !message.isEmpty else {
-        return .failure(Problem("error document without a msg; \(outcome.summary)"))
-    }
-    return .success(.error(code: code, message: message))
 }
 
 private struct ErrorDocument: Decodable {
     var code: Int
     var msg: String?
-}
-
-struct Problem: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

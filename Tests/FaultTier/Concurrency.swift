@@ -23,7 +23,7 @@ struct Concurrency {
             var addresses: [String] = []
             for (index, outcome) in adds.enumerated() {
                 report.count("ADDs")
-                switch judge(outcome, command: "ADD") {
+                switch CNICall.judge(outcome, verb: "ADD") {
                 case .success(.success(let result as [String: Any])):
                     let ips = (result["ips"] as? [[String: Any]] ?? []).compactMap { $0["address"] as? String }
                     if ips.count != subnets.count { problems.append("ADD \(ids[index]) returned \(ips) for \(subnets.count) subnets") }
@@ -42,7 +42,7 @@ struct Concurrency {
             let dels = world.spawner.runAll(zip(ids, containers).map { network.call("DEL", id: $0, container: $1).invocation(plugin: plugin) })
             for (index, outcome) in dels.enumerated() {
                 report.count("DELs")
-                if case .success(.success) = judge(outcome, command: "DEL") { continue }
+                if case .success(.success) = CNICall.judge(outcome, verb: "DEL") { continue }
                 report.count("failed DELs")
                 problems.append("DEL \(ids[index]): \(outcome.summary)")
             }

@@ -6,7 +6,7 @@ import Glibc
 /// One invocation of the netavark door as podman makes it: global options and a verb on the
 /// command line (raw bytes, so invalid UTF-8 reaches the plugin unchanged), NetworkOptions on stdin
 /// or in a `--file`, no `CNI_*` environment.
-struct NetavarkCall {
+struct NetavarkCall: DoorCall {
     var arguments: [[UInt8]]
     var stdin: [UInt8]
     /// Written to `inputFilePath` before the run when the command line says `--file` (the driver's own path).
@@ -45,6 +45,8 @@ struct NetavarkCall {
         return copy
     }
 
+    var size: Int { stdin.count + (inputFile?.count ?? 0) }
+
     func invocation(plugin: String) -> Invocation {
         if let inputFile { writeFile(Self.inputFilePath, inputFile) }
         var invocation = Invocation([plugin], environment: [Array("PATH=/usr/sbin:/usr/bin:/sbin:/bin".utf8)], stdin: stdin)
@@ -62,41 +64,36 @@ struct NetavarkCall {
 /// What podman may rely on in any answer of the netavark door: never a signal, never stderr; on
 /// failure exit 1 and exactly one `{"error": "<non-empty>"}` on stdout; on success the verb's
 /// output — a StatusBlock map for setup, nothing for teardown, the version document for version.
-func judgeNetavark(_ outcome: Outcome, verb: String?) -> Result<Answer, Problem> {
-    if outcome.timedOut { return .failure(Problem("hung: no answer within the time limit; \(outcome.summary)")) }
-    if let signal = outcome.signal { return .failure(Problem("died by signal \(signal); \(outcome.summary)")) }
-    if !outcome.stderr.isEmpty { return .failure(Problem("wrote to stderr; \(outcome.summary)")) }
-    let document = try? JSONSerialization.jsonObject(with: Data(outcome.stdout), options: [.fragmentsAllowed])
-    if outcome.exitStatus == 0 {
-        switch verb {
-        case "setup":
-            guard let statuses = document as? [String: Any], !statuses.isEmpty,
-                  statuses.values.allSatisfy(isStatusBlock) else {
-                return .failure(Problem("setup exited 0 without a StatusBlock map; \(outcome.summary)"))
+extension NetavarkCall {
+    static func judge(_ outcome: Outcome, verb: String?) -> Result<Answer, Problem> {
+        judgeAnswer(outcome, success: { document in
+            switch verb {
+            case "setup":
+                guard let statuses = document as? [String: Any], !statuses.isEmpty,
+                      statuses.values.allSatisfy(isStatusBlock) else {
+                    return .failure(Problem("setup exited 0 without a StatusBlock map; \(outcome.summary)"))
+                }
+                return .success(.success(statuses))
+            case "teardown":
+                guard outcome.printedNothing else {
+                    return .failure(Problem("teardown exited 0 but printed something; \(outcome.summary)"))
+                }
+                return .success(.success(nil))
+            case "version":
+                guard let object = document as? [String: Any], object["version"] is String else {
+                    return .failure(Problem("version exited 0 without the version document; \(outcome.summary)"))
+                }
+                return .success(.success(object))
+            default:
+                return .failure(Problem("a command line that names no known verb exited 0; \(outcome.summary)"))
             }
-            return .success(.success(statuses))
-        case "teardown":
-            guard outcome.stdout.allSatisfy({ $0 == 0x0a || $0 == 0x20 }) else {
-                return .failure(Problem("teardown exited 0 but printed something; \(outcome.summary)"))
+        }, error: { object in
+            guard let message = object["error"] as? String, !message.isEmpty else {
+                return .failure(Problem("error document without a non-empty \"error\" string; \(outcome.summary)"))
             }
-            return .success(.success(nil))
-        case "version":
-            guard let object = document as? [String: Any], object["version"] is String else {
-                return .failure(Problem("version exited 0 without the version document; \(outcome.summary)"))
-            }
-            return .success(.success(object))
-        default:
-            return .failure(Problem("a command line that names no known verb exited 0; \(outcome.summary)"))
-        }
+            return .success(.error(code: 1, message: message))
+        })
     }
-    guard outcome.exitStatus == 1 else { return .failure(Problem("failed with an exit status other than 1; \(outcome.summary)")) }
-    guard let object = document as? [String: Any] else {
-        return .failure(Problem("failed without one JSON error document on stdout; \(outcome.summary)"))
-    }
-    guard let message = object["error"] as? String, !message.isEmpty else {
-        return .failure(Problem("error document without a non-empty \"error\" string; \(outcome.summary)"))
-    }
-    return .success(.error(code: 1, message: message))
 }
 
 /// `{"interfaces": {<name>: {"mac_address": …, "subnets": [{"ipnet": …}]}}, "dns_server_ips": […], "dns_search_domains": […]}`
@@ -140,15 +137,5 @@ extension PrivateWorld {
 
     func killAardvark() {
         for pid in aardvarkProcesses() { kill(pid_t(pid)!, SIGKILL) }
-    }
-
-    /// Runs a netavark call that must succeed; the problem otherwise.
-    func mustSucceed(_ call: NetavarkCall, plugin: String, _ what: String) -> String? {
-        let outcome = spawner.run(call.invocation(plugin: plugin))
-        switch judgeNetavark(outcome, verb: call.verb) {
-        case .failure(let problem): return "\(what): \(problem)"
-        case .success(let answer) where !answer.succeeded: return "\(what) failed: \(outcome.summary)"
-        default: return nil
-        }
     }
 }

@@ -6,92 +6,7 @@ struct NetavarkFuzzInput {
     var mutations: [String]
     var allowed: AllowedPaths
     /// The capture it started from.
-    var origin: String
-}
-
-/// What podman really sent netavark (`testdata/podman/podman-netavark-*.json`): every setup and
-/// teardown stdin of the captures, the starting points of the netavark fuzz.
-enum NetavarkCaptures {
-    /// Workers run from a copy of the driver in the sandbox, where the checkout may be hidden: the
-    /// parent hands them the captures in this variable, one `<label>\t<stdin JSON>` per line.
-    static let variable = "PONTOON_NETAVARK_CAPTURES"
-
-    static func load() -> [(String, JSON)] {
-        if let given = ProcessInfo.processInfo.environment[variable] {
-            return given.split(separator: "\n").compactMap { line in
-                let parts = line.split(separator: "\t", maxSplits: 1)
-                guard parts.count == 2, let value = try? JSONSerialization.jsonObject(with: Data(parts[1].utf8)) else { return nil }
-                return (String(parts[0]), JSON(capture: value))
-            }
-        }
-        return read()
-    }
-
-    /// The captures as the variable carries them.
-    static func encoded() -> String {
-        read().map { "\($0.0)\t\(String(decoding: $0.1.bytes, as: UTF8.self))" }.joined(separator: "\n")
-    }
-
-    private static func read() -> [(String, JSON)] {
-        guard let directory = locate() else { return [] }
-        var found: [(String, JSON)] = []
-        for file in ["podman-netavark-setup.json", "podman-netavark-teardown.json", "podman-netavark-multi-dns.json"] {
-            guard let data = FileManager.default.contents(atPath: directory + "/" + file),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
-            if let stdin = object["stdin"] { found.append((file, JSON(capture: stdin))) }
-            for (step, value) in object.sorted(by: { $0.key < $1.key }) {
-                if let stdin = (value as? [String: Any])?["stdin"] { found.append(("\(file) \(step)", JSON(capture: stdin))) }
-            }
-        }
-        return found
-    }
-
-    /// `testdata/podman` of the repository the driver was built in (it lives in `.build/<config>/`).
-    private static func locate() -> String? {
-        if let given = ProcessInfo.processInfo.environment["PONTOON_TESTDATA"] { return given + "/podman" }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var directory = (executable as NSString).deletingLastPathComponent
-        while directory.count > 1 {
-            let candidate = directory + "/testdata/podman"
-            if FileManager.default.fileExists(atPath: candidate + "/podman-netavark-setup.json") { return candidate }
-            directory = (directory as NSString).deletingLastPathComponent
-        }
-        return nil
-    }
-}
-
-extension JSON {
-    /// A capture's value as a tree; booleans stay booleans (JSONSerialization hands them out as NSNumber).
-    init(capture value: Any) {
-        switch value {
-        case let text as String: self = .string(text)
-        case let array as [Any]: self = .array(array.map(JSON.init(capture:)))
-        case let object as [String: Any]: self = .object(object.sorted { $0.key < $1.key }.map { ($0.key, JSON(capture: $0.value)) })
-        case let number as NSNumber:
-            if String(cString: number.objCType) == "c" { self = .bool(number.boolValue) } else { self = .number(number.stringValue) }
-        default: self = .null
-        }
-    }
-
-    /// The tree with the member at a path of object keys changed (`nil` from `change` removes it;
-    /// a missing member is added). Duplicated keys: the last one is changed.
-    func updating(_ keys: [String], _ change: (JSON?) -> JSON?) -> JSON {
-        guard let key = keys.first, case .object(var members) = self else { return self }
-        let index = members.lastIndex { $0.0 == key }
-        let current = index.map { members[$0].1 }
-        let replacement = keys.count == 1 ? change(current) : (current ?? .object([])).updating(Array(keys.dropFirst()), change)
-        switch (index, replacement) {
-        case (let i?, let value?): members[i].1 = value
-        case (let i?, nil): members.remove(at: i)
-        case (nil, let value?): members.append((key, value))
-        case (nil, nil): break
-        }
-        return .object(members)
-    }
-
-    func setting(_ keys: [String], _ value: JSON?) -> JSON { updating(keys) { _ in value } }
-
-    var keys: [String] { if case .object(let members) = self { members.map(\.0) } else { [] } }
+    var origin: String?
 }
 
 /// Builds netavark input number `index` from (seed, index) alone, so any failure can be replayed.
@@ -140,7 +55,9 @@ struct NetavarkFuzzGenerator {
             case 35..<39: mutations.append(generic.deepNesting(&tree, &random))
             case 39..<64: mutations.append(field(&tree, &random))
             case 64..<80: mutations.append(commandLine(&call, &random, index: index))
-            case 80..<88: mutations.append(addKey(&tree, &random))
+            case 80..<88:
+                mutations.append(generic.addKey(&tree, &random, keys: ["container_hostname", "dns_servers", "unknown_key", "", "ü", "networks", "network_info", "port_mappings"],
+                                                values: FuzzGenerator.retypes))
             default:
                 let (name, transform) = generic.textMutation(&random)
                 mutations.append(name)
@@ -334,106 +251,5 @@ struct NetavarkFuzzGenerator {
     private func renamed(_ object: JSON?, _ from: String, _ to: String) -> JSON? {
         guard case .object(let members)? = object else { return object }
         return .object(members.map { $0.0 == from ? (to, $0.1) : $0 })
-    }
-
-    private func addKey(_ tree: inout JSON, _ random: inout SeededRandom) -> String {
-        guard case .object(var members) = tree else { return "add (not an object)" }
-        if random.chance(0.5), let existing = members.indices.randomElement(using: &random) {
-            let value = random.pick(FuzzGenerator.retypes)
-            members.append((members[existing].0, value))
-            tree = .object(members)
-            return "duplicate \(members[existing].0)=\(String(decoding: value.bytes, as: UTF8.self))"
-        }
-        let key = random.pick(["container_hostname", "dns_servers", "unknown_key", "", "ü", "networks", "network_info", "port_mappings"])
-        let value = random.pick(FuzzGenerator.retypes)
-        members.append((key, value))
-        tree = .object(members)
-        return "add \(key)=\(String(decoding: value.bytes, as: UTF8.self))"
-    }
-
-    // MARK: the command line
-
-    private func commandLine(_ call: inout NetavarkCall, _ random: inout SeededRandom, index: Int) -> String {
-        func setOption(_ name: String, _ value: [UInt8]?) {
-            // Replace every spelling of the option (`--name v`, `--name=v`), then put the new one first.
-            var kept: [[UInt8]] = [], i = 0
-            let options = max(0, call.arguments.count - 2)
-            while i < options {
-                let argument = String(decoding: call.arguments[i], as: UTF8.self)
-                if argument == name { i += 2; continue }
-                if argument.hasPrefix(name + "=") { i += 1; continue }
-                kept.append(call.arguments[i]); i += 1
-            }
-            call.arguments = (value.map { [Array(name.utf8), $0] } ?? []) + kept + call.arguments.suffix(2)
-        }
-        switch Int.random(in: 0..<9, using: &random) {
-        case 0:
-            var choices = ["", "/run/netns/missing", Self.scratch + "/other/plain-file", Self.scratch + "/other", "/dev/null", "relative/ns",
-                           "/proc/self/ns/net", "/proc/1/ns/net", "/proc/self/ns/mnt", "/run/netns/../netns/" + containers[0],
-                           Self.scratch + "/" + String(repeating: "p", count: 5000), "/run/netns/" + containers[1]]
-            if index % 997 == 3 { choices = [Self.scratch + "/other/fifo"] }
-            let value = random.pick(choices)
-            call.arguments[call.arguments.count - 1] = Array(value.utf8)
-            return "netns \(value.debugDescription.prefix(60))"
-        case 1:
-            let value = random.pick(["", "Setup", "setup ", "version", "update", "bogus", "-h"])
-            call.arguments[call.arguments.count - 2] = Array(value.utf8)
-            return "verb \(value.debugDescription)"
-        case 2:
-            let how = Int.random(in: 0..<4, using: &random)
-            switch how {
-            case 0: call.arguments.append(Array("extra".utf8))
-            case 1: call.arguments.removeLast()
-            case 2: call.arguments += ["--network-dns-servers", "1.1.1.1"].map { Array($0.utf8) }
-            default: call.arguments.insert(Array(random.pick(["--bogus", "-x", "--config", "--rootless=maybe", "--rootless", "--"]).utf8), at: 0)
-            }
-            return ["an extra argument", "no netns", "update's option after the netns", "an odd option first"][how]
-        case 3:
-            let value: [UInt8]? = random.pick(["", "relative", "../up", "/", Self.scratch + "/other/plain-file", Self.scratch + "/other/plain-file/sub",
-                                               "/dev/null", Self.scratch + "/" + String(repeating: "d/", count: 2500), Self.scratch + "/other/ünï",
-                                               Self.configDirectory + "/../escape", Self.scratch + "/other/sub", "/tmp/nv/config/"].map { Array($0.utf8) }
-                                              + [nil, [0x2f, 0x74, 0x6d, 0x70, 0x2f, 0xff]])
-            setOption("--config", value)
-            return "--config \(value.map { String(decoding: $0, as: UTF8.self).debugDescription.prefix(60) } ?? "(default)")"
-        case 4:
-            let value = random.pick(["true", "false", "maybe", "", "TRUE"])
-            setOption("--rootless", Array(value.utf8))
-            return "--rootless \(value.debugDescription)"
-        case 5:
-            let value = random.pick(["", "relative", "/nonexistent/aardvark", Self.scratch + "/other", Self.scratch + "/other/plain-file", "/bin/false", Self.aardvark])
-            setOption("--aardvark-binary", Array(value.utf8))
-            return "--aardvark-binary \(value.debugDescription)"
-        case 6:
-            let value = random.pick(["nftables", "iptables", "none", "bogus", ""])
-            setOption("--firewall-driver", Array(value.utf8))
-            return "--firewall-driver \(value.debugDescription)"
-        case 7:
-            var values = ["/nonexistent/options.json", Self.scratch + "/other", "/dev/zero", "/dev/null", "", "relative.json"]
-            if index % 997 == 500 { values = [Self.scratch + "/other/fifo"] }
-            let value = random.pick(values)
-            setOption(random.chance(0.5) ? "--file" : "-f", Array(value.utf8))
-            return "--file \(value.debugDescription)"
-        default:
-            setOption("--config", Array((Self.configDirectory + "-first").utf8))
-            call.arguments.insert(contentsOf: ["--config", Self.configDirectory].map { Array($0.utf8) }, at: 2)
-            return "--config given twice"
-        }
-    }
-
-    // MARK: where the input may write
-
-    /// The `--config` directories the command line names (every one, whichever wins), or netavark's default.
-    private func allowed(_ call: NetavarkCall) -> AllowedPaths {
-        var directories: [String] = [], i = 0, sawConfig = false
-        while i < call.arguments.count {
-            let argument = String(decoding: call.arguments[i], as: UTF8.self)
-            if argument == "--config", i + 1 < call.arguments.count {
-                directories.append(String(decoding: call.arguments[i + 1], as: UTF8.self)); sawConfig = true; i += 2; continue
-            }
-            if argument.hasPrefix("--config=") { directories.append(String(argument.dropFirst(9))); sawConfig = true }
-            i += 1
-        }
-        if !sawConfig || directories.contains("") { directories.append(Self.defaultConfigDirectory) }
-        return AllowedPaths(directories: directories.filter { $0.hasPrefix("/") })
     }
 }

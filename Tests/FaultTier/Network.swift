@@ -31,15 +31,3 @@ struct TestNetwork {
 
     var allowed: AllowedPaths { AllowedPaths(directories: ["/tmp/fz/state", "/tmp/fz/data"]) }
 }
-
-extension PrivateWorld {
-    /// Runs a call that must succeed; the problem otherwise.
-    func mustSucceed(_ call: CNICall, plugin: String, _ what: String) -> String? {
-        let outcome = spawner.run(call.invocation(plugin: plugin))
-        switch judge(outcome, command: call.command) {
-        case .failure(let problem): return "\(what): \(problem)"
-        case .success(let answer) where !answer.succeeded: return "\(what) failed: \(outcome.summary)"
-        default: return nil
-        }
-    }
-}

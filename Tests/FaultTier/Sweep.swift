@@ -10,11 +10,10 @@ import Foundation
 /// The dynamic loader and the Swift runtime's start-up come before: nothing can be made there and
 /// no plugin code runs yet, so those positions are counted and reported but not swept.
 struct Sweep {
-    let world: PrivateWorld
-    let report: Report
-    let plugin: String
-    let worker: Int
-    let workers: Int
+    let part: Part
+    var world: PrivateWorld { part.world }
+    var report: Report { part.report }
+    var plugin: String { part.plugin }
 
     struct Position {
         var number: Int      // 1-based, in the whole baseline trace
@@ -24,9 +23,8 @@ struct Sweep {
     }
 
     enum Fault: String, CaseIterable { case eio = "EIO", eintr = "EINTR", kill = "KILL" }
-    enum Operation: String, CaseIterable { case addNewBridge = "ADD (bridge not there yet)", addExisting = "ADD (bridge exists)", del = "DEL" }
 
-    /// One operation to sweep, through whichever door: how to set it up, run it, judge its answer,
+    /// One operation to sweep, through a door: how to set it up, run it, judge its answer,
     /// undo it (DEL, teardown), collect garbage (GC, when the door has it), look for leftovers, and
     /// get back to its starting point.
     struct Subject {
@@ -46,17 +44,14 @@ struct Sweep {
         var finish: () -> Void = {}
     }
 
-    func run(faults: [Fault]) {
-        let network = TestNetwork(name: "sw\(worker)", bridge: "swbr\(worker)", subnets: ["10.\(200 + worker).0.0/24", "fd00:\(200 + worker)::/64"], plugin: plugin)
-        world.addNamespace("s0")
-        world.snapshotBase()
-        sweep(Operation.allCases.map { subject($0, network) }, faults: faults)
+    func run<D: Door>(_ door: D, faults: [Fault]) {
+        sweep(door.sweepSubjects(self), faults: faults)
     }
 
     func sweep(_ subjects: [Subject], faults: [Fault]) {
         for subject in subjects {
             guard let positions = baseline(subject, faults: faults) else { return }
-            for (index, position) in positions.enumerated() where index % workers == worker {
+            for (index, position) in positions.enumerated() where index % part.workers == part.worker {
                 for fault in faults {
                     // brk(2) has no error return: the kernel answers a failure with the old break, and
                     // glibc would take an injected -EIO as the new break. Only the kill applies there.
@@ -69,46 +64,6 @@ struct Sweep {
             }
             subject.finish()
         }
-    }
-
-    /// The CNI door's operations on `network`.
-    private func subject(_ operation: Operation, _ network: TestNetwork) -> Subject {
-        let call = operationCall(operation, network)
-        return Subject(
-            label: operation.rawValue, removes: operation == .del, makesBridge: operation == .addNewBridge,
-            prepare: { prepare(operation, network) },
-            invocation: { call.invocation(plugin: plugin) },
-            judge: { judge($0, command: call.command) },
-            undo: { world.mustSucceed(network.call("DEL", id: "sweep", container: "s0"), plugin: plugin, "DEL afterwards") },
-            collect: { world.mustSucceed(network.garbageCollect(keeping: []), plugin: plugin, "GC afterwards") },
-            findings: { world.findings(allowed: network.allowed, newBridges: $0, containers: ["s0": ["lo"]]) },
-            cleanUp: { cleanUp(operation, network) },
-            finish: { if operation == .addExisting { removeBridge(network) } })
-    }
-
-    private func prepare(_ operation: Operation, _ network: TestNetwork) {
-        switch operation {
-        case .addNewBridge: removeBridge(network)
-        case .addExisting: ensureBridge(network)
-        case .del:
-            ensureBridge(network)
-            _ = world.mustSucceed(network.call("ADD", id: "sweep", container: "s0"), plugin: plugin, "ADD before the DEL")
-        }
-    }
-
-    private func ensureBridge(_ network: TestNetwork) {
-        if world.hostLinks().contains(Array(network.bridge.utf8)) { return }
-        _ = world.mustSucceed(network.call("ADD", id: "bridge", container: "s0"), plugin: plugin, "ADD making the bridge")
-        _ = world.mustSucceed(network.call("DEL", id: "bridge", container: "s0"), plugin: plugin, "DEL after making the bridge")
-        world.removeNewFiles()
-    }
-
-    private func removeBridge(_ network: TestNetwork) {
-        if world.hostLinks().contains(Array(network.bridge.utf8)) { world.deleteLink(Array(network.bridge.utf8)) }
-    }
-
-    private func operationCall(_ operation: Operation, _ network: TestNetwork) -> CNICall {
-        network.call(operation == .del ? "DEL" : "ADD", id: "sweep", container: "s0")
     }
 
     /// The healthy operation's syscalls, as positions.
@@ -137,10 +92,10 @@ struct Sweep {
                 startUp += 1
             }
         }
-        if worker == 0 {
+        if part.worker == 0 {
             report.note("sweep \(subject.label): baseline \(lines.count) syscalls, \(startUp) in start-up (loader, Swift runtime: not swept), \(positions.count) positions swept × \(faults.count) faults")
         }
-        report.count("start-up positions not swept (\(subject.label))", worker == 0 ? startUp : 0)
+        report.count("start-up positions not swept (\(subject.label))", part.worker == 0 ? startUp : 0)
         return positions
     }
 
@@ -196,10 +151,11 @@ struct Sweep {
         subject.cleanUp()
     }
 
-    /// Back to the operation's starting point, whatever happened.
-    private func cleanUp(_ operation: Operation, _ network: TestNetwork) {
-        _ = world.spawner.run(network.call("DEL", id: "sweep", container: "s0").invocation(plugin: plugin))
-        for link in Set(world.hostLinks()).subtracting(world.baseLinks) where link != Array(network.bridge.utf8) { world.deleteLink(link) }
+    /// Back to an operation's starting point, whatever happened: `undo` run, new host links but
+    /// `bridge` deleted, the container namespace `s0` made anew if it has more than `lo`, new files removed.
+    func cleanUp<Call: DoorCall>(undo: Call, keeping bridge: String) {
+        _ = world.spawner.run(undo.invocation(plugin: plugin))
+        for link in Set(world.hostLinks()).subtracting(world.baseLinks) where link != Array(bridge.utf8) { world.deleteLink(link) }
         if world.containerLinks("s0") != ["lo"] {
             world.deleteNamespace("s0")
             world.addNamespace("s0")

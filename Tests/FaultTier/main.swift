@@ -53,47 +53,39 @@ let options = Options(Array(CommandLine.arguments.dropFirst()))
 let plugin = options.values["plugin"] ?? ProcessInfo.processInfo.environment["PONTOON_FAULTS_PLUGIN"]
     ?? ((me as NSString).deletingLastPathComponent + "/pontoon")
 
+/// A worker's share of `door`'s part named on the command line; false when it names none of the door's parts.
+func work<D: Door>(through door: D, _ part: Part) -> Bool {
+    switch options.part {
+    case door.part("fuzz"):
+        let seed = options.seed()!
+        let indices: [Int]
+        if let only = options.values["only"].flatMap({ Int($0) }) {
+            indices = [only]
+        } else {
+            indices = Array(stride(from: options.int("from", 0) + part.worker, to: options.int("to", 0), by: part.workers))
+        }
+        Fuzz(part: part, door: door, seed: seed, seedLabel: options.values["label"] ?? "seed \(String(seed, radix: 16))")
+            .run(indices: indices, replay: options.values["only"] != nil)
+    case door.part("kill"):
+        let trials = Array(stride(from: part.worker, to: options.int("trials", door.killTrials), by: part.workers))
+        Kills(part: part, door: door, seed: options.seed()!).run(trials: trials)
+    case door.part("sweep"):
+        let faults = (options.values["faults"] ?? "EIO,EINTR,KILL").split(separator: ",").compactMap { Sweep.Fault(rawValue: String($0)) }
+        Sweep(part: part).run(door, faults: faults)
+    default:
+        return false
+    }
+    return true
+}
+
 if Sandbox.inside {
     // A worker: one part, one slice of the work, in its own private world.
     let report = Report()
-    let world = PrivateWorld()
-    let worker = options.int("worker-override", options.int("worker", 0)), workers = options.int("workers", 1)
-    switch options.part {
-    case "fuzz":
-        let seed = options.seed()!
-        let indices: [Int]
-        if let only = options.values["only"].flatMap({ Int($0) }) {
-            indices = [only]
-        } else {
-            indices = Array(stride(from: options.int("from", 0) + worker, to: options.int("to", 0), by: workers))
-        }
-        Fuzz(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: seed,
-             seedLabel: options.values["label"] ?? "seed \(String(seed, radix: 16))").run(indices: indices, replay: options.values["only"] != nil)
-    case "nvfuzz":
-        let seed = options.seed()!
-        let indices: [Int]
-        if let only = options.values["only"].flatMap({ Int($0) }) {
-            indices = [only]
-        } else {
-            indices = Array(stride(from: options.int("from", 0) + worker, to: options.int("to", 0), by: workers))
-        }
-        NetavarkFuzz(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: seed,
-                     seedLabel: options.values["label"] ?? "seed \(String(seed, radix: 16))").run(indices: indices, replay: options.values["only"] != nil)
-    case "kill":
-        let trials = Array(stride(from: worker, to: options.int("trials", 400), by: workers))
-        Kills(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: options.seed()!).run(trials: trials)
-    case "nvkill":
-        let trials = Array(stride(from: worker, to: options.int("trials", 200), by: workers))
-        NetavarkKills(world: world, report: report, plugin: plugin, worker: worker, workers: workers, seed: options.seed()!).run(trials: trials)
-    case "nvsweep":
-        let faults = (options.values["faults"] ?? "EIO,EINTR,KILL").split(separator: ",").compactMap { Sweep.Fault(rawValue: String($0)) }
-        Sweep(world: world, report: report, plugin: plugin, worker: worker, workers: workers).runNetavark(faults: faults)
-    case "sweep":
-        let faults = (options.values["faults"] ?? "EIO,EINTR,KILL").split(separator: ",").compactMap { Sweep.Fault(rawValue: String($0)) }
-        Sweep(world: world, report: report, plugin: plugin, worker: worker, workers: workers).run(faults: faults)
-    case "concurrency":
-        Concurrency(world: world, report: report, plugin: plugin, rounds: options.int("rounds", 6)).run()
-    default:
+    let part = Part(world: PrivateWorld(), report: report, plugin: plugin,
+                    worker: options.int("worker-override", options.int("worker", 0)), workers: options.int("workers", 1))
+    if options.part == "concurrency" {
+        Concurrency(world: part.world, report: report, plugin: plugin, rounds: options.int("rounds", 6)).run()
+    } else if !doors.contains(where: { work(through: $0, part) }) {
         report.fail("unknown part \(options.part)")
     }
     report.finish()
@@ -178,68 +170,46 @@ func conclude(_ title: String, _ summary: Summary, seconds: Double, header: [Str
 
 let started = Date()
 let workers = options.int("workers", max(2, ProcessInfo.processInfo.activeProcessorCount))
+
+/// `door`'s part named on the command line, run and concluded: whether it passed; nil when it names none of the door's parts.
+func conduct<D: Door>(_ door: D) -> Bool? {
+    switch options.part {
+    case door.part("fuzz"):
+        let total = options.int("inputs", door.fuzzInputs(of: Int(ProcessInfo.processInfo.environment["PONTOON_FUZZ_INPUTS"] ?? "") ?? 20_000))
+        if let only = options.values["only"], let seed = options.seed() {
+            let worker = (Int(only) ?? 0) % workers
+            let summary = runWorkers(door.part("fuzz"), workers: 1, ["--seed", String(seed, radix: 16), "--only", only, "--worker-override", "\(worker)"])
+            return conclude("\(door.tag)fuzz replay of input #\(only)", summary, seconds: Date().timeIntervalSince(started), header: [], required: [])
+        }
+        // Half from the fixed seed (the same inputs every run), half from a fresh one (printed, replayable).
+        let fixed = door.fixedSeed
+        let fresh = options.seed() ?? UInt64.random(in: 1...UInt64.max)
+        let first = runWorkers(door.part("fuzz"), workers: workers, ["--seed", String(fixed, radix: 16), "--from", "0", "--to", "\(total / 2)", "--label", "fixed seed \(String(fixed, radix: 16))"])
+        let second = runWorkers(door.part("fuzz"), workers: workers, ["--seed", String(fresh, radix: 16), "--from", "\(total / 2)", "--to", "\(total)", "--label", "random seed \(String(fresh, radix: 16))"])
+        return conclude("fuzz of the \(door.name) door", merge(first, second), seconds: Date().timeIntervalSince(started),
+                        header: ["plugin \(plugin)", "\(total) inputs: #0–#\(total / 2 - 1) from the fixed seed \(String(fixed, radix: 16)), #\(total / 2)–#\(total - 1) from the random seed \(String(fresh, radix: 16)); \(workers) workers",
+                                 "replay one input: pontoon-faults \(door.part("fuzz")) --seed <seed> --only <index> --workers \(workers)"],
+                        required: [("inputs", total)])
+    case door.part("kill"):
+        let trials = options.int("trials", door.killTrials)
+        let seed = options.seed() ?? UInt64.random(in: 1...UInt64.max)
+        let summary = runWorkers(door.part("kill"), workers: workers, ["--trials", "\(trials)", "--seed", String(seed, radix: 16)])
+        return conclude("kill -9 during \(door.tag)\(door.add) and \(door.remove)", summary, seconds: Date().timeIntervalSince(started),
+                        header: [door.killHeader(trials: trials, seed: String(seed, radix: 16))],
+                        required: [("\(door.add) trials", trials / 2), ("\(door.remove) trials", trials / 2)])
+    case door.part("sweep"):
+        let faults = options.values["faults"] ?? "EIO,EINTR,KILL"
+        let summary = runWorkers(door.part("sweep"), workers: workers, ["--faults", faults])
+        return conclude(door.sweepTitle, summary, seconds: Date().timeIntervalSince(started),
+                        header: ["every syscall position of \(door.sweepScope), failed with \(faults) in turn via strace -e inject=SYSCALL:…:when=N"],
+                        required: [])
+    default:
+        return nil
+    }
+}
+
 var passed = true
 switch options.part {
-case "fuzz":
-    let total = options.int("inputs", Int(ProcessInfo.processInfo.environment["PONTOON_FUZZ_INPUTS"] ?? "") ?? 20_000)
-    if let only = options.values["only"], let seed = options.seed() {
-        let worker = (Int(only) ?? 0) % workers
-        let summary = runWorkers("fuzz", workers: 1, ["--seed", String(seed, radix: 16), "--only", only, "--worker-override", "\(worker)"])
-        passed = conclude("fuzz replay of input #\(only)", summary, seconds: Date().timeIntervalSince(started), header: [], required: [])
-        break
-    }
-    // Half from the fixed seed (the same inputs every run), half from a fresh one (printed, replayable).
-    let fixed: UInt64 = 0x5EED_0000_CAFE
-    let fresh = options.seed() ?? UInt64.random(in: 1...UInt64.max)
-    let first = runWorkers("fuzz", workers: workers, ["--seed", String(fixed, radix: 16), "--from", "0", "--to", "\(total / 2)", "--label", "fixed seed \(String(fixed, radix: 16))"])
-    let second = runWorkers("fuzz", workers: workers, ["--seed", String(fresh, radix: 16), "--from", "\(total / 2)", "--to", "\(total)", "--label", "random seed \(String(fresh, radix: 16))"])
-    passed = conclude("fuzz of the CNI door", merge(first, second), seconds: Date().timeIntervalSince(started),
-                      header: ["plugin \(plugin)", "\(total) inputs: #0–#\(total / 2 - 1) from the fixed seed \(String(fixed, radix: 16)), #\(total / 2)–#\(total - 1) from the random seed \(String(fresh, radix: 16)); \(workers) workers",
-                               "replay one input: pontoon-faults fuzz --seed <seed> --only <index> --workers \(workers)"],
-                      required: [("inputs", total)])
-case "nvfuzz":
-    // Half the CNI door's count: PONTOON_FUZZ_INPUTS (the long run) scales both doors.
-    let total = options.int("inputs", (Int(ProcessInfo.processInfo.environment["PONTOON_FUZZ_INPUTS"] ?? "") ?? 20_000) / 2)
-    if let only = options.values["only"], let seed = options.seed() {
-        let worker = (Int(only) ?? 0) % workers
-        let summary = runWorkers("nvfuzz", workers: 1, ["--seed", String(seed, radix: 16), "--only", only, "--worker-override", "\(worker)"])
-        passed = conclude("netavark fuzz replay of input #\(only)", summary, seconds: Date().timeIntervalSince(started), header: [], required: [])
-        break
-    }
-    let fixed: UInt64 = 0x5EED_0000_0AAF
-    let fresh = options.seed() ?? UInt64.random(in: 1...UInt64.max)
-    let first = runWorkers("nvfuzz", workers: workers, ["--seed", String(fixed, radix: 16), "--from", "0", "--to", "\(total / 2)", "--label", "fixed seed \(String(fixed, radix: 16))"])
-    let second = runWorkers("nvfuzz", workers: workers, ["--seed", String(fresh, radix: 16), "--from", "\(total / 2)", "--to", "\(total)", "--label", "random seed \(String(fresh, radix: 16))"])
-    passed = conclude("fuzz of the netavark door", merge(first, second), seconds: Date().timeIntervalSince(started),
-                      header: ["plugin \(plugin)", "\(total) inputs: #0–#\(total / 2 - 1) from the fixed seed \(String(fixed, radix: 16)), #\(total / 2)–#\(total - 1) from the random seed \(String(fresh, radix: 16)); \(workers) workers",
-                               "replay one input: pontoon-faults nvfuzz --seed <seed> --only <index> --workers \(workers)"],
-                      required: [("inputs", total)])
-case "kill":
-    let trials = options.int("trials", 400)
-    let seed = options.seed() ?? UInt64.random(in: 1...UInt64.max)
-    let summary = runWorkers("kill", workers: workers, ["--trials", "\(trials)", "--seed", String(seed, radix: 16)])
-    passed = conclude("kill -9 during ADD and DEL", summary, seconds: Date().timeIntervalSince(started),
-                      header: ["\(trials) trials (even: ADD killed, odd: DEL killed), seed \(String(seed, radix: 16)); each followed by DEL, GC (1.1.0, cni.dev/valid-attachments), a leftover check, a fresh ADD and DEL"],
-                      required: [("ADD trials", trials / 2), ("DEL trials", trials / 2)])
-case "nvkill":
-    let trials = options.int("trials", 200)
-    let seed = options.seed() ?? UInt64.random(in: 1...UInt64.max)
-    let summary = runWorkers("nvkill", workers: workers, ["--trials", "\(trials)", "--seed", String(seed, radix: 16)])
-    passed = conclude("kill -9 during netavark setup and teardown", summary, seconds: Date().timeIntervalSince(started),
-                      header: ["\(trials) trials (even: setup killed, odd: teardown killed; DNS with aardvark-dns in every other pair), seed \(String(seed, radix: 16)); each followed by a teardown, a leftover check (links, records, leases, aardvark-dns entries and process), a fresh setup and teardown"],
-                      required: [("setup trials", trials / 2), ("teardown trials", trials / 2)])
-case "nvsweep":
-    let faults = options.values["faults"] ?? "EIO,EINTR,KILL"
-    let summary = runWorkers("nvsweep", workers: workers, ["--faults", faults])
-    passed = conclude("syscall fault sweep of the netavark door", summary, seconds: Date().timeIntervalSince(started),
-                      header: ["every syscall position of a netavark setup (internal network, DNS off) and teardown, failed with \(faults) in turn via strace -e inject=SYSCALL:…:when=N"],
-                      required: [])
-case "sweep":
-    let faults = options.values["faults"] ?? "EIO,EINTR,KILL"
-    let summary = runWorkers("sweep", workers: workers, ["--faults", faults])
-    passed = conclude("syscall fault sweep", summary, seconds: Date().timeIntervalSince(started),
-                      header: ["every syscall position of ADD (without and with the bridge) and DEL, failed with \(faults) in turn via strace -e inject=SYSCALL:…:when=N"],
-                      required: [])
 case "concurrency":
     let rounds = options.int("rounds", 6)
     let summary = runWorkers("concurrency", workers: 1, ["--rounds", "\(rounds)"])
@@ -247,7 +217,12 @@ case "concurrency":
                       header: ["\(rounds) rounds of 16 parallel ADDs (starting without the bridge) then 16 parallel DELs"],
                       required: [("rounds", rounds)])
 default:
-    print("usage: pontoon-faults fuzz|kill|sweep|concurrency|nvfuzz|nvkill|nvsweep [options]")
-    exit(2)
+    var verdict: Bool?
+    for door in doors where verdict == nil { verdict = conduct(door) }
+    guard let verdict else {
+        print("usage: pontoon-faults fuzz|kill|sweep|concurrency|nvfuzz|nvkill|nvsweep [options]")
+        exit(2)
+    }
+    passed = verdict
 }
 exit(passed ? 0 : 1)

@@ -19,23 +19,29 @@ struct FaultTierTests {
         #expect(result.status == 0, "\(verdict)")
     }
 
-    @Test("fuzz: 20,000 mutated configs and environments (PONTOON_FUZZ_INPUTS for more) get clean answers and leave nothing")
-    func fuzz() throws { try part(["fuzz"]) }
+    /// A front door of the plugin: its parts are named with a prefix (`fuzz`, `nvfuzz`).
+    struct Door: CustomTestStringConvertible, Sendable {
+        var name: String
+        var partPrefix: String
+        /// How much each part does there, and from what.
+        var scale: String
+        var testDescription: String { "\(name) door: \(scale)" }
+    }
 
-    @Test("kill -9 at random moments of ADD and DEL (400 trials): DEL and GC leave nothing, a fresh ADD works")
-    func kills() throws { try part(["kill"]) }
+    static let doors = [
+        Door(name: "CNI", partPrefix: "", scale: "20,000 mutated configs and environments; 400 kill trials, each followed by DEL and GC"),
+        Door(name: "netavark", partPrefix: "nv",
+             scale: "10,000 mutated NetworkOptions and command lines from podman's captures; 200 kill trials, aardvark-dns in half"),
+    ]
 
-    @Test("every syscall position of ADD and DEL failed with EIO, EINTR and SIGKILL: JSON answers, nothing left")
-    func sweep() throws { try part(["sweep"]) }
+    @Test("fuzz (PONTOON_FUZZ_INPUTS for more): every mutated input gets one clean answer and leaves nothing", arguments: doors)
+    func fuzz(door: Door) throws { try part([door.partPrefix + "fuzz"]) }
 
-    @Test("netavark fuzz: 10,000 mutated NetworkOptions and command lines from podman's captures get one clean answer and leave nothing")
-    func netavarkFuzz() throws { try part(["nvfuzz"]) }
+    @Test("kill -9 at random moments of an attach and its undo: the undo leaves nothing, a fresh attach works", arguments: doors)
+    func kills(door: Door) throws { try part([door.partPrefix + "kill"]) }
 
-    @Test("kill -9 at random moments of netavark setup and teardown (200 trials, aardvark-dns in half): a teardown leaves nothing")
-    func netavarkKills() throws { try part(["nvkill"]) }
-
-    @Test("every syscall position of a netavark setup and teardown failed with EIO, EINTR and SIGKILL: JSON answers, nothing left")
-    func netavarkSweep() throws { try part(["nvsweep"]) }
+    @Test("every syscall position of an attach and its undo failed with EIO, EINTR and SIGKILL: JSON answers, nothing left", arguments: doors)
+    func sweep(door: Door) throws { try part([door.partPrefix + "sweep"]) }
 
     @Test("16 parallel ADDs then 16 parallel DELs, 6 rounds from no bridge: no duplicates, failures or leftovers")
     func concurrency() throws { try part(["concurrency"]) }
