@@ -5,11 +5,6 @@ public struct SubordinateRange: Equatable, Sendable {
     public var start: UInt32
     public var count: UInt32
 
-    public init(start: UInt32, count: UInt32) {
-        self.start = start
-        self.count = count
-    }
-
     /// The user's ranges in a subordinate id file (`name:start:count`, where the name may also be
     /// the uid, as shadow's tools accept it). Empty, malformed, comment and zero-length lines are skipped.
     public static func parse(_ text: String, user: String, uid: UInt32) -> [SubordinateRange] {
