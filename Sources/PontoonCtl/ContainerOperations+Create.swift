@@ -16,11 +16,34 @@ extension ContainerOperations {
     }
 
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
-        if let rootless = paths.rootless {
-            // Checked before anything is made; what passes still has no rootless network namespace to join.
-            _ = try rootless.preflight()
-            throw RootlessEnvironment.notSupported
+        guard let environment = paths.rootless else { return try createContainer(request) }
+        let netns = RootlessNetNS(host: try environment.preflight(), stateDirectory: paths.stateDirectory)
+        try Names.validate(request.name, what: "container")
+        try refuseUnsupported(request)
+        return try netns.locked { () throws(CtlError) -> ContainerRecord in
+            var rootless = self
+            rootless.rootless = try RootlessAttachment(netns: netns, pause: netns.upLocked())
+            do throws(CtlError) {
+                return try rootless.createContainer(request)
+            } catch {
+                if (try? store.containers().isEmpty) == true { netns.downLocked() }
+                throw error
+            }
         }
+    }
+
+    /// What rootless containers cannot have yet, refused before anything is made.
+    func refuseUnsupported(_ request: CreateRequest) throws(CtlError) {
+        guard request.ports.isEmpty else {
+            throw CtlError(.usage, "published ports (-p) are not supported for rootless containers yet: run pontoonctl as root to publish ports")
+        }
+        for attach in request.networks where try store.network(attach.network).backend.type == .cni {
+            throw CtlError(.usage, "network \(attach.network) is served by a CNI conflist, which rootless containers do not support yet: "
+                           + "use a network served through netavark's protocol (the default), or run pontoonctl as root")
+        }
+    }
+
+    func createContainer(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
         try Names.validate(request.name, what: "container")
         if let mode = request.mode { return try join(request, mode) }
         let lock = try store.lockContainer(request.name)
@@ -53,7 +76,7 @@ extension ContainerOperations {
         var made = false
         func undo() {
             releaseAddresses(record, reserved)
-            if !record.netns.isEmpty { try? NamespaceFiles.remove(record.netns) }
+            if !record.netns.isEmpty { try? removeNamespace(record.netns) }
             if made { store.removeContainer(record.name) }
         }
         do throws(CtlError) {
@@ -62,7 +85,7 @@ extension ContainerOperations {
                 reserved.append(requests[index])
             }
             record.networks = requests
-            record.netns = try NamespaceFiles.create(in: paths.netnsDirectory)
+            record.netns = try makeNamespace()
             made = true
             try store.save(record)   // before any plugin runs: a crash leaves what rm can finish
             record.status = try setUp(record, requests)

@@ -10,6 +10,20 @@ extension ContainerOperations {
     /// which removes the sharers first. A sharer or a joined namespace is only forgotten: its
     /// namespace and networks are not its own.
     public func remove(_ name: String, force: Bool = false) throws(CtlError) -> [CtlError] {
+        guard let environment = paths.rootless else { return try removeContainer(name, force: force) }
+        let netns = RootlessNetNS(host: try environment.preflight(), stateDirectory: paths.stateDirectory)
+        return try netns.locked { () throws(CtlError) -> [CtlError] in
+            var rootless = self
+            // Without the pause process nothing can be torn down inside it: the files still go.
+            rootless.rootless = try RootlessAttachment(netns: netns, pause: netns.pause)
+            let failures = try rootless.removeContainer(name, force: force)
+            // The last container out takes the rootless netns and its connector with it, as podman does.
+            if try store.containers().isEmpty { netns.downLocked() }
+            return failures
+        }
+    }
+
+    func removeContainer(_ name: String, force: Bool) throws(CtlError) -> [CtlError] {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         let record = try store.container(name)
@@ -34,7 +48,7 @@ extension ContainerOperations {
         releaseAddresses(record, record.networks)
         var all = failures
         if !record.netns.isEmpty {
-            do throws(CtlError) { try NamespaceFiles.remove(record.netns) } catch { all.append(error) }
+            do throws(CtlError) { try removeNamespace(record.netns) } catch { all.append(error) }
         }
         store.removeContainer(name)
         return all

@@ -12,7 +12,26 @@ public struct ContainerOperations {
         self.warn = warn
     }
 
-    var paths: ControlPaths { store.paths }
+    /// Set, with the rootless netns' lock held, while a rootless container is created or removed.
+    var rootless: RootlessAttachment?
+
+    var paths: ControlPaths {
+        var paths = store.paths
+        paths.pluginPrefix = rootless?.pluginPrefix ?? []
+        return paths
+    }
+
+    /// The container's own network namespace: inside the rootless user namespace for a rootless container.
+    func makeNamespace() throws(CtlError) -> String {
+        guard let rootless else { return try NamespaceFiles.create(in: paths.netnsDirectory) }
+        guard let pause = rootless.pause else { throw CtlError(.failed, "the rootless network namespace is not up") }
+        return try rootless.netns.makeContainerNamespace(pause, in: paths.netnsDirectory)
+    }
+
+    func removeNamespace(_ path: String) throws(CtlError) {
+        guard let rootless else { return try NamespaceFiles.remove(path) }
+        try rootless.netns.removeContainerNamespace(rootless.pause, path)
+    }
 
     // MARK: running plugins
 

@@ -11,6 +11,9 @@ public struct ControlPaths: Sendable {
     public var selfDirectory: String
     /// Set when a user other than root runs pontoonctl: containers then need the rootless checks.
     public var rootless: RootlessEnvironment?
+    /// The command every plugin runs through: none for root, the rootless netns for a rootless
+    /// container (`RootlessNetNS.pluginPrefix`).
+    var pluginPrefix: [String] = []
 
     public init(stateDirectory: String, configDirectory: String, netnsDirectory: String, pluginDirectories: [String],
                 aardvarkBinary: String, selfDirectory: String, rootless: RootlessEnvironment? = nil) {
@@ -52,5 +55,9 @@ public struct ControlPaths: Sendable {
     var ipamDirectory: String { stateDirectory + "/ipam" }
     var cniCacheDirectory: String { stateDirectory + "/cni-results" }
     /// `--config` of netavark-protocol plugins: their records, leases and aardvark-dns config.
-    var netavarkConfigDirectory: String { stateDirectory + "/netavark" }
+    /// A rootless user's is podman's, in the runtime directory.
+    var netavarkConfigDirectory: String {
+        guard let rootless else { return stateDirectory + "/netavark" }
+        return rootless.runtimeDirectoryValue + "/containers/networks"
+    }
 }

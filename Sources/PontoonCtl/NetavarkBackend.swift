@@ -31,9 +31,9 @@ struct NetavarkBackend: NetworkBackend {
         let executable = try paths.plugin(plugin)
         try Store.makeDirectory(paths.netavarkConfigDirectory)
         let stdin = Store.encode(options(record, networks))
-        let run = try PluginRun.run(executable, ["--config", paths.netavarkConfigDirectory, "--rootless=false",
+        let run = try PluginRun.run(executable, ["--config", paths.netavarkConfigDirectory, "--rootless=\(paths.rootless != nil)",
                                                  "--aardvark-binary=\(paths.aardvarkBinary)", verb, record.netns],
-                                    environment: [:], stdin: stdin)
+                                    environment: [:], stdin: stdin, prefix: paths.pluginPrefix)
         if run.status != 0 {
             let names = networks.map(\.0.network).joined(separator: ", ")
             let reason = (try? JSONDecoder().decode(ErrorDocument.self, from: run.stdout))?.error

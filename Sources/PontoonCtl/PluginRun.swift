@@ -12,7 +12,9 @@ struct PluginRun {
 
     var stdoutText: String { String(decoding: stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String], stdin: Data) throws(CtlError) -> PluginRun {
+    /// `prefix` is a command the plugin runs through (`ControlPaths.pluginPrefix`), which ends by executing it.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String], stdin: Data,
+                    prefix: [String] = []) throws(CtlError) -> PluginRun {
         var env = environment
         let inherited = ProcessInfo.processInfo.environment
         env["PATH"] = inherited["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
@@ -21,7 +23,8 @@ struct PluginRun {
         // gets SIGPIPE's default back.
         signal(SIGPIPE, SIG_IGN)
         do throws(SystemError) {
-            let outcome = try ChildProcess.run(executable, arguments: arguments, environment: env, stdin: [UInt8](stdin),
+            let command = prefix + [executable] + arguments
+            let outcome = try ChildProcess.run(command[0], arguments: Array(command.dropFirst()), environment: env, stdin: [UInt8](stdin),
                                                stderr: .captured, onlyStandardDescriptors: true,
                                                signals: .unblocked(defaulting: [SIGPIPE]), endsWithChild: true)
             return PluginRun(status: outcome.status, stdout: Data(outcome.stdout), stderr: Data(outcome.stderr))

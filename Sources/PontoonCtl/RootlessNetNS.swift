@@ -16,6 +16,8 @@ public struct RootlessNetNS {
     }
 
     static let readyTimeout = 5.0
+    /// slirp4netns' MTU, which rootless bridge networks default to.
+    public static let mtu = 65520
 
     var pausePidFile: String { stateDirectory + "/rootless-netns-pause.pid" }
     var slirpPidFile: String { stateDirectory + "/rootless-netns-slirp4netns.pid" }
@@ -33,11 +35,22 @@ public struct RootlessNetNS {
     /// Makes what is missing of the pause process, the namespace and slirp4netns; returns the namespace's path.
     @discardableResult
     public func up() throws(CtlError) -> String {
+        try locked { () throws(CtlError) in _ = try upLocked() }
+        return path
+    }
+
+    /// `body` under the lock, which every change to the namespace, its connector and the containers in it holds.
+    func locked<T>(_ body: () throws(CtlError) -> T) throws(CtlError) -> T {
         try Store.makeDirectory(stateDirectory)
         let lock = try FileLock(lockPath)
         defer { lock.unlock() }
+        return try body()
+    }
+
+    /// `up` with the lock held; returns the pause process's pid.
+    func upLocked() throws(CtlError) -> Int32 {
         let (pause, fresh) = try pauseProcess()
-        if !fresh, running(slirpPidFile, "slirp4netns") != nil { return path }
+        if !fresh, running(slirpPidFile, "slirp4netns") != nil { return pause }
         // A connector left by a pause process that died serves a namespace no one can join any more.
         Self.stop(running(slirpPidFile, "slirp4netns"), signal: SIGTERM)
         try Store.makeDirectory(host.runtimeDirectory + "/netns")
@@ -46,19 +59,24 @@ public struct RootlessNetNS {
         _ = try? joined(pause, ["umount", path])
         try expect(joined(pause, ["unshare", "--net=" + path, ip, "link", "set", "lo", "up"]), "cannot make the rootless network namespace")
         try startSlirp(pause)
-        return path
+        return pause
     }
 
     /// Stops slirp4netns and the pause process and removes the namespace and the files.
     public func down() throws(CtlError) {
         guard FileManager.default.fileExists(atPath: stateDirectory) else { return }
-        let lock = try FileLock(lockPath)
-        defer { lock.unlock() }
+        try locked { () throws(CtlError) in downLocked() }
+    }
+
+    /// `down` with the lock held.
+    func downLocked() {
         Self.stop(running(slirpPidFile, "slirp4netns"), signal: SIGTERM)
         if let pause = running(pausePidFile, "unshare") { _ = try? joined(pause, ["umount", path]) }
         Self.stop(running(pausePidFile, "unshare"), signal: SIGKILL)
         // The lock file goes too (held, it vanishes safely: see FileLock).
-        for file in [path, slirpPidFile, pausePidFile, slirpLog, readyFile, lockPath] { try? FileManager.default.removeItem(atPath: file) }
+        for file in [path, slirpPidFile, pausePidFile, slirpLog, readyFile, lockPath, pluginDirectory] {
+            try? FileManager.default.removeItem(atPath: file)
+        }
     }
 
     /// A command inside the rootless network namespace (and the pause process's namespaces).
@@ -74,11 +92,15 @@ public struct RootlessNetNS {
 
     /// nsenter joins the user namespace by re-executing: setns into a user namespace needs a single-threaded process.
     func joined(_ pause: Int32, _ command: [String]) throws(CtlError) -> PluginRun {
-        try PluginRun.run("/usr/bin/nsenter", ["--preserve-credentials", "-U", "-m", "-t", String(pause), "--"] + command,
-                          environment: [:], stdin: Data())
+        try PluginRun.run(Self.nsenter, Self.joining(pause) + command, environment: [:], stdin: Data())
     }
 
-    private func expect(_ run: PluginRun, _ what: String) throws(CtlError) {
+    static let nsenter = "/usr/bin/nsenter"
+
+    /// nsenter's arguments that join the pause process's user and mount namespaces, as the user's root there.
+    static func joining(_ pause: Int32) -> [String] { ["--preserve-credentials", "-U", "-m", "-t", String(pause), "--"] }
+
+    func expect(_ run: PluginRun, _ what: String) throws(CtlError) {
         guard run.status == 0 else {
             throw CtlError(.failed, "\(what): \(String(decoding: run.stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
         }
@@ -110,7 +132,7 @@ public struct RootlessNetNS {
     private func startSlirp(_ pause: Int32) throws(CtlError) {
         try? FileManager.default.removeItem(atPath: readyFile)
         let slirp = "exec 3>\"$2\"; /usr/bin/nsenter --preserve-credentials -U -m -t \(pause) -- \"$5\" --disable-host-loopback "
-            + "--mtu=65520 --enable-sandbox --enable-seccomp --enable-ipv6 -c -r 3 --netns-type=path \"$3\" tap0 >\"$4\" 2>&1 & "
+            + "--mtu=\(Self.mtu) --enable-sandbox --enable-seccomp --enable-ipv6 -c -r 3 --netns-type=path \"$3\" tap0 >\"$4\" 2>&1 & "
             + "echo $! >\"$1\""
         try detach(slirp, slirpPidFile, readyFile, path, slirpLog, host.slirp4netns)
         let pid = Self.pid(slirpPidFile)

@@ -20,14 +20,7 @@ struct RootlessNetNSTests {
     func upTrafficDown() throws {
         let session = try RootlessSession()
         defer { session.finish() }
-        let outside = try session.host.container("out")
-        let wired = try session.host.exec(session.host.name, """
-            ip link add uplink type veth peer name world netns \(outside) && ip addr add 198.51.100.1/24 dev uplink && \
-            ip link set uplink up && ip netns exec \(outside) sh -c 'ip link set lo up && ip link set world up && \
-            ip addr add 198.51.100.2/24 dev world'
-            """)
-        try #require(wired.status == 0, "outside: \(wired.stderrText)")
-        try session.host.serve(in: outside, port: 8080)
+        _ = try session.wireOutside()
         let probe = try session.user.install(try session.host.probeScript())
 
         let up = try session.run(["rootless-netns", "up"])

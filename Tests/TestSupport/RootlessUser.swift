@@ -148,7 +148,7 @@ public final class RootlessUser: @unchecked Sendable {
     }
 
     /// Mount points at or below `directory` in the test's mount namespace, parents first.
-    static func mountPoints(under directory: String) -> [String] {
+    public static func mountPoints(under directory: String) -> [String] {
         let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         let points = text.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Rootless containers on a bridge network served by pontoon through netavark's protocol, made by a
+/// test user inside a private host with an outside namespace behind it.
+@Suite("pontoonctl rootless containers", needsRoot, .serialized)
+struct RootlessContainerTests {
+    /// A session whose user can run pontoon beside pontoonctl, with a rootless network `front`.
+    func prepared() throws -> RootlessSession {
+        let session = try RootlessSession()
+        do {
+            _ = try session.user.install(Binaries.pontoon)
+            let made = try session.run(["network", "create", "front"])
+            guard made.status == 0 else { throw GoldenError("network create: \(made.stderrText)") }
+        } catch {
+            session.finish()
+            throw error
+        }
+        return session
+    }
+
+    /// The container's namespace and its address on `front`, from `inspect`.
+    func attachment(_ session: RootlessSession, _ name: String) throws -> (netns: String, ip: String) {
+        let result = try session.run(["inspect", name, "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.stderrText)")
+        let settings = try #require(document["NetworkSettings"] as? [String: Any])
+        let front = try #require((settings["Networks"] as? [String: Any])?["front"] as? [String: Any])
+        return (try #require(settings["SandboxKey"] as? String), try #require(front["IPAddress"] as? String))
+    }
+
+    /// A command inside a container's namespace, reached through the rootless netns as its owner.
+    func inside(_ session: RootlessSession, _ netns: String, _ command: [String]) throws -> RunResult {
+        try session.run(["rootless-netns", "exec", "--", "/usr/bin/nsenter", "--net=" + netns, "--"] + command)
+    }
+
+    /// No process of the user, no namespace file, no container state, no rootless netns file: the
+    /// network's own files (config and lease directories) are all that may persist.
+    func expectNothingLeft(_ session: RootlessSession, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let running = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="])
+        #expect(running.stdoutText.split(separator: "\n").filter { !$0.hasPrefix("Z") }.isEmpty, "still running: \(running.stdoutText)",
+                sourceLocation: sourceLocation)
+        let fm = FileManager.default
+        let runtime = session.user.runtimeDirectory
+        #expect(((try? fm.contentsOfDirectory(atPath: runtime + "/netns")) ?? []).isEmpty, sourceLocation: sourceLocation)
+        #expect(((try? fm.contentsOfDirectory(atPath: runtime + "/pontoon/containers")) ?? []).isEmpty, sourceLocation: sourceLocation)
+        let state = (try? fm.contentsOfDirectory(atPath: runtime + "/pontoon")) ?? []
+        #expect(state.filter { $0.hasPrefix("rootless-netns") }.isEmpty, "left: \(state)", sourceLocation: sourceLocation)
+        #expect(RootlessUser.mountPoints(under: runtime).isEmpty, sourceLocation: sourceLocation)
+    }
+
+    @Test("two containers on a rootless bridge network reach each other and the outside through the connector; rm of both leaves nothing")
+    func twoContainers() throws {
+        let session = try prepared()
+        defer { session.finish() }
+        _ = try session.wireOutside()
+        let probe = try session.user.install(try session.host.probeScript())
+        let file = try Data(contentsOf: URL(fileURLWithPath: session.user.home + "/.config/pontoon/networks/front.json"))
+        let network = (try JSONSerialization.jsonObject(with: file) as? [String: Any])?["network"] as? [String: Any]
+        let options = network?["options"] as? [String: Any]
+        #expect(options?["mtu"] as? String == "65520", "\(String(decoding: file, as: UTF8.self))")
+
+        for name in ["a", "b"] {
+            let made = try session.run(["create", name, "--network", "front"])
+            try #require(made.status == 0, "create \(name): \(made.stderrText)")
+        }
+        let a = try attachment(session, "a"), b = try attachment(session, "b")
+        #expect(a.netns.hasPrefix(session.user.runtimeDirectory + "/netns/netns-"))
+        #expect(a.ip != b.ip)
+        let link = try inside(session, a.netns, ["/sbin/ip", "-o", "link", "show", "eth0"])
+        #expect(link.stdoutText.contains("mtu 65520"), "\(link.stdoutText) \(link.stderrText)")
+        let ping = try inside(session, a.netns, ["/usr/bin/ping", "-c", "1", "-W", "2", b.ip])
+        #expect(ping.status == 0, "ping \(b.ip): \(ping.stdoutText) \(ping.stderrText)")
+        let back = try inside(session, b.netns, ["/usr/bin/ping", "-c", "1", "-W", "2", a.ip])
+        #expect(back.status == 0, "ping \(a.ip): \(back.stdoutText) \(back.stderrText)")
+        // Masqueraded by pontoon into the rootless netns, then by slirp4netns from the private host.
+        let out = try inside(session, a.netns, ["/usr/bin/python3", probe, "tcp", "198.51.100.2", "8080", "0"])
+        #expect(out.stdoutText.hasPrefix("tcp4 198.51.100.1 port "), "\(out.stdoutText) \(out.stderrText)")
+
+        for name in ["a", "b"] {
+            let removed = try session.run(["rm", name])
+            #expect(removed.status == 0, "rm \(name): \(removed.stderrText)")
+        }
+        try expectNothingLeft(session)
+    }
+
+    @Test("8 concurrent creates make one connector and distinct addresses; 8 concurrent rms leave nothing")
+    func concurrent() throws {
+        let session = try prepared()
+        defer { session.finish() }
+        let names = (0..<8).map { "c\($0)" }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: names.count) { index in
+            results.add((try? session.run(["create", names[index], "--network", "front"])).map { "\($0.status) \($0.stderrText)" })
+        }
+        #expect(results.all.allSatisfy { $0?.hasPrefix("0 ") == true }, "\(results.all)")
+        let slirps = try TestRun.run("/usr/bin/pgrep", ["-u", String(session.user.uid), "-x", "slirp4netns"])
+        #expect(slirps.stdoutText.split(separator: "\n").count == 1, "slirp4netns: \(slirps.stdoutText)")
+        let addresses = try names.map { try attachment(session, $0).ip }
+        #expect(Set(addresses).count == names.count, "\(addresses)")
+
+        let removals = Results()
+        DispatchQueue.concurrentPerform(iterations: names.count) { index in
+            removals.add((try? session.run(["rm", names[index]])).map { "\($0.status) \($0.stderrText)" })
+        }
+        #expect(removals.all.allSatisfy { $0?.hasPrefix("0 ") == true }, "\(removals.all)")
+        try expectNothingLeft(session)
+    }
+}
+
+/// What concurrent runs answered, gathered under a lock.
+private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String?] = []
+    func add(_ item: String?) { lock.withLock { items.append(item) } }
+    var all: [String?] { lock.withLock { items } }
+}
