@@ -21,12 +21,13 @@ struct RootlessContainerTests {
     }
 
     /// The container's namespace and its address on `front`, from `inspect`.
-    func attachment(_ session: RootlessSession, _ name: String) throws -> (netns: String, ip: String) {
+    func attachment(_ session: RootlessSession, _ name: String) throws -> (netns: String, ip: String, gateway: String) {
         let result = try session.run(["inspect", name, "--format", "json"])
         let document = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.stderrText)")
         let settings = try #require(document["NetworkSettings"] as? [String: Any])
         let front = try #require((settings["Networks"] as? [String: Any])?["front"] as? [String: Any])
-        return (try #require(settings["SandboxKey"] as? String), try #require(front["IPAddress"] as? String))
+        return (try #require(settings["SandboxKey"] as? String), try #require(front["IPAddress"] as? String),
+                try #require(front["Gateway"] as? String))
     }
 
     /// A command inside a container's namespace, reached through the rootless netns as its owner.
@@ -77,12 +78,26 @@ struct RootlessContainerTests {
         let out = try inside(session, a.netns, ["/usr/bin/python3", probe, "tcp", "198.51.100.2", "8080", "0"])
         #expect(out.stdoutText.hasPrefix("tcp4 198.51.100.1 port "), "\(out.stdoutText) \(out.stderrText)")
 
+        // aardvark-dns, started by pontoon inside the rootless netns, answers for the network's names.
+        let lookup = try inside(session, a.netns, ["/usr/bin/python3", "-c", Self.query, a.gateway, "b"])
+        #expect(lookup.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == b.ip, "\(lookup.stdoutText) \(lookup.stderrText)")
+
         for name in ["a", "b"] {
             let removed = try session.run(["rm", name])
             #expect(removed.status == 0, "rm \(name): \(removed.stderrText)")
         }
         try expectNothingLeft(session)
     }
+
+    /// One A query over UDP (no resolver tool in the image): the answer's last four bytes.
+    static let query = """
+        import socket, struct, sys
+        name = b"".join(bytes([len(p)]) + p.encode() for p in sys.argv[2].split(".")) + b"\\0"
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(2)
+        s.sendto(struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + name + struct.pack(">HH", 1, 1), (sys.argv[1], 53))
+        print(socket.inet_ntoa(s.recv(512)[-4:]))
+        """
 
     @Test("8 concurrent creates make one connector and distinct addresses; 8 concurrent rms leave nothing")
     func concurrent() throws {
