@@ -138,4 +138,28 @@ struct RootlessNetNSPathTests {
         #expect(first == netns("/run/user/1000/pontoon").path)
         #expect(first != netns("/run/user/1000/other").path)
     }
+
+    @Test("the plugins' resolv.conf: slirp's DNS first, then the host's lines but its loopback servers and a second 10.0.2.3")
+    func resolvConf() {
+        let host = """
+            # made by hand
+            search example.org
+            nameserver 127.0.0.53
+            nameserver 192.0.2.53
+            nameserver\t10.0.2.3
+            nameserver ::1
+            nameserver 2001:db8::53
+            options edns0
+            """
+        #expect(RootlessNetNS.resolvConf(host: host) == """
+            nameserver 10.0.2.3
+            # made by hand
+            search example.org
+            nameserver 192.0.2.53
+            nameserver 2001:db8::53
+            options edns0
+
+            """)
+        #expect(RootlessNetNS.resolvConf(host: "") == "nameserver 10.0.2.3\n")
+    }
 }
