@@ -34,9 +34,7 @@ extension ContainerOperations {
 
     /// What rootless containers cannot have yet, refused before anything is made.
     func refuseUnsupported(_ request: CreateRequest) throws(CtlError) {
-        guard request.ports.isEmpty else {
-            throw CtlError(.usage, "published ports (-p) are not supported for rootless containers yet: run pontoonctl as root to publish ports")
-        }
+        _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports))
         for attach in request.networks where try store.network(attach.network).backend.type == .cni {
             throw CtlError(.usage, "network \(attach.network) is served by a CNI conflist, which rootless containers do not support yet: "
                            + "use a network served through netavark's protocol (the default), or run pontoonctl as root")
@@ -89,6 +87,10 @@ extension ContainerOperations {
             made = true
             try store.save(record)   // before any plugin runs: a crash leaves what rm can finish
             record.status = try setUp(record, requests)
+            do throws(CtlError) { try publish(record) } catch {
+                _ = tearDown(record, requests)
+                throw error
+            }
             try store.save(record)
             try ContainerFiles.write(record, paths: paths)
         } catch {

@@ -44,9 +44,9 @@ extension ContainerOperations {
                 warn("removed container \(sharer.name), which shared the network namespace of \(name)")
             }
         }
-        let failures = record.netns.isEmpty ? [] : tearDown(record, record.networks)
+        var all = record.netns.isEmpty ? [] : tearDown(record, record.networks)
         releaseAddresses(record, record.networks)
-        var all = failures
+        do throws(CtlError) { try unpublish(record) } catch { all.append(error) }
         if !record.netns.isEmpty {
             do throws(CtlError) { try removeNamespace(record.netns) } catch { all.append(error) }
         }

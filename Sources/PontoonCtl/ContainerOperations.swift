@@ -33,6 +33,17 @@ public struct ContainerOperations {
         try rootless.netns.removeContainerNamespace(rootless.pause, path)
     }
 
+    /// A rootless container's published ports, through slirp4netns (for root, pontoon's DNAT alone serves them).
+    func publish(_ record: ContainerRecord) throws(CtlError) {
+        guard let rootless, !record.ports.isEmpty else { return }
+        try SlirpForwards(socket: rootless.netns.apiSocket).add(SlirpForwards.forwards(record.ports))
+    }
+
+    func unpublish(_ record: ContainerRecord) throws(CtlError) {
+        guard let rootless, rootless.pause != nil, !record.ports.isEmpty else { return }
+        try SlirpForwards(socket: rootless.netns.apiSocket).remove(SlirpForwards.forwards(record.ports))
+    }
+
     // MARK: running plugins
 
     private func entries(_ requests: [NetworkRequest]) throws(CtlError) -> [NetworkEntry] {

@@ -23,6 +23,8 @@ public struct RootlessNetNS {
     var slirpPidFile: String { stateDirectory + "/rootless-netns-slirp4netns.pid" }
     var slirpLog: String { stateDirectory + "/rootless-netns-slirp4netns.log" }
     var readyFile: String { stateDirectory + "/rootless-netns-slirp4netns.ready" }
+    /// slirp4netns' API socket, which publishes rootless containers' ports (`SlirpForwards`).
+    var apiSocket: String { stateDirectory + "/rootless-netns-slirp4netns.sock" }
     var lockPath: String { stateDirectory + "/rootless-netns.lock" }
 
     /// `rootless-netns-<hash of the state directory>`, so two state directories never share one.
@@ -74,7 +76,7 @@ public struct RootlessNetNS {
         if let pause = running(pausePidFile, "unshare") { _ = try? joined(pause, ["umount", path]) }
         Self.stop(running(pausePidFile, "unshare"), signal: SIGKILL)
         // The lock file goes too (held, it vanishes safely: see FileLock).
-        for file in [path, slirpPidFile, pausePidFile, slirpLog, readyFile, lockPath, pluginDirectory] {
+        for file in [path, slirpPidFile, pausePidFile, slirpLog, readyFile, apiSocket, lockPath, pluginDirectory] {
             try? FileManager.default.removeItem(atPath: file)
         }
     }
@@ -130,11 +132,11 @@ public struct RootlessNetNS {
     }
 
     private func startSlirp(_ pause: Int32) throws(CtlError) {
-        try? FileManager.default.removeItem(atPath: readyFile)
+        for file in [readyFile, apiSocket] { try? FileManager.default.removeItem(atPath: file) }
         let slirp = "exec 3>\"$2\"; /usr/bin/nsenter --preserve-credentials -U -m -t \(pause) -- \"$5\" --disable-host-loopback "
-            + "--mtu=\(Self.mtu) --enable-sandbox --enable-seccomp --enable-ipv6 -c -r 3 --netns-type=path \"$3\" tap0 >\"$4\" 2>&1 & "
-            + "echo $! >\"$1\""
-        try detach(slirp, slirpPidFile, readyFile, path, slirpLog, host.slirp4netns)
+            + "--mtu=\(Self.mtu) --enable-sandbox --enable-seccomp --enable-ipv6 -c -r 3 --api-socket \"$6\" --netns-type=path \"$3\" tap0 "
+            + ">\"$4\" 2>&1 & echo $! >\"$1\""
+        try detach(slirp, slirpPidFile, readyFile, path, slirpLog, host.slirp4netns, apiSocket)
         let pid = Self.pid(slirpPidFile)
         let ready = Self.waitFor(Self.readyTimeout) {
             FileManager.default.contents(atPath: readyFile)?.first == UInt8(ascii: "1") || !Self.alive(pid)

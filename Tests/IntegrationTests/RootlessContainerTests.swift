@@ -89,6 +89,44 @@ struct RootlessContainerTests {
         try expectNothingLeft(session)
     }
 
+    @Test("a published port reaches the container through slirp4netns with the outside client's address; a taken port is refused and leaves nothing")
+    func publishedPort() throws {
+        let session = try prepared()
+        defer { session.finish() }
+        let outside = try session.wireOutside()
+        let probe = try session.user.install(try session.host.probeScript())
+        let made = try session.run(["create", "web", "--network", "front", "-p", "8080:80"])
+        try #require(made.status == 0, "create: \(made.stderrText)")
+        let web = try attachment(session, "web")
+        let server = try inside(session, web.netns, ["/bin/sh", "-c", "/usr/bin/python3 \(probe) serve 80 </dev/null >/dev/null 2>&1 & echo $!"])
+        let pid = try #require(Int32(server.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)), "\(server.stderrText)")
+        defer { kill(pid, SIGKILL) }
+        #expect(eventually { (try? inside(session, web.netns, ["/bin/ss", "-Hltn"]))?.stdoutText.contains(":80 ") == true })
+
+        // slirp4netns hands the peer through and pontoon's DNAT keeps it: the container sees the outside's address.
+        let answer = try session.host.exec(outside, "timeout -s KILL 10 python3 \(probe) tcp 198.51.100.1 8080 0").stdoutText
+        #expect(answer.hasPrefix("tcp4 198.51.100.2 port "), "\(answer)")
+        let local = try session.host.exec(session.host.name, "timeout -s KILL 10 python3 \(probe) tcp 127.0.0.1 8080 0").stdoutText
+        #expect(local.hasPrefix("tcp4 "), "from 127.0.0.1: \(local)")
+
+        // Taken by another container (pontoon refuses it), or by a server of the host (slirp4netns cannot listen).
+        let mapped = try session.run(["create", "again", "--network", "front", "-p", "8080:80"])
+        #expect(mapped.status != 0 && mapped.stderrText.contains("already mapped to another container"), "\(mapped.stderrText)")
+        try session.host.serve(in: session.host.name, port: 8081)
+        let taken = try session.run(["create", "again", "--network", "front", "-p", "8081:80"])
+        #expect(taken.status != 0 && taken.stderrText.contains("cannot publish 0.0.0.0:8081/tcp"), "\(taken.status) \(taken.stderrText)")
+        #expect(try session.run(["inspect", "again"]).status != 0)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: session.user.runtimeDirectory + "/netns")) ?? []
+        #expect(files.filter { $0.hasPrefix("netns-") } == [URL(fileURLWithPath: web.netns).lastPathComponent], "\(files)")
+
+        kill(pid, SIGKILL)
+        let removed = try session.run(["rm", "web"])
+        #expect(removed.status == 0, "rm: \(removed.stderrText)")
+        try expectNothingLeft(session)
+        let listening = try session.host.exec(session.host.name, "ss -Hltnu").stdoutText
+        #expect(!listening.contains(":8080 ") && listening.components(separatedBy: ":8081 ").count == 5, "\(listening)")
+    }
+
     /// One A query over UDP (no resolver tool in the image): the answer's last four bytes.
     static let query = """
         import socket, struct, sys

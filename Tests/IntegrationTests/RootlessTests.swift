@@ -125,12 +125,12 @@ struct RootlessTests {
         try expectRefused(session, "\(tool) is not in PATH (\(bin)): \(fix)", environment: ["PATH": bin])
     }
 
-    @Test("rootless create refuses published ports and CNI conflist networks as not supported yet, and makes nothing")
+    @Test("rootless create refuses sctp ports and CNI conflist networks as not supported, and makes nothing")
     func notSupportedYet() throws {
         let session = try RootlessSession()
         defer { session.finish() }
-        let result = try session.run(["create", "web", "-p", "8080:80"])
-        #expect(result.status == 125 && result.stderrText.contains("published ports (-p) are not supported for rootless containers yet"),
+        let result = try session.run(["create", "web", "-p", "8080:80/sctp"])
+        #expect(result.status == 125 && result.stderrText.contains("publishing sctp ports is not supported for rootless containers"),
                 "exit \(result.status): \(result.stderrText)")
         #expect(session.made().isEmpty, "made: \(session.made())")
         #expect(try session.run(["network", "create", "old", "--backend", "cni"]).status == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Netavark
 @testable import PontoonCtl
 
 @Suite("pontoonctl rootless environment")
@@ -161,5 +162,20 @@ struct RootlessNetNSPathTests {
 
             """)
         #expect(RootlessNetNS.resolvConf(host: "") == "nameserver 10.0.2.3\n")
+    }
+
+    @Test("slirp4netns forwards: one per protocol and port of a range, on the host address or 0.0.0.0; IPv6 and sctp refused")
+    func forwards() throws {
+        let forwards = try SlirpForwards.forwards([
+            PortMapping(containerPort: 80, hostPort: 8080, protocol: "tcp"),
+            PortMapping(hostIP: "127.0.0.1", containerPort: 53, hostPort: 5353, range: 2, protocol: "tcp,udp"),
+        ])
+        #expect(forwards == [
+            .init(proto: "tcp", hostAddress: "0.0.0.0", port: 8080),
+            .init(proto: "tcp", hostAddress: "127.0.0.1", port: 5353), .init(proto: "tcp", hostAddress: "127.0.0.1", port: 5354),
+            .init(proto: "udp", hostAddress: "127.0.0.1", port: 5353), .init(proto: "udp", hostAddress: "127.0.0.1", port: 5354),
+        ])
+        #expect(throws: CtlError.self) { try SlirpForwards.forwards([PortMapping(hostIP: "::1", containerPort: 80, hostPort: 80, protocol: "tcp")]) }
+        #expect(throws: CtlError.self) { try SlirpForwards.forwards([PortMapping(containerPort: 80, hostPort: 80, protocol: "sctp")]) }
     }
 }
