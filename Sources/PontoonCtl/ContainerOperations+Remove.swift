@@ -18,7 +18,10 @@ extension ContainerOperations {
             rootless.rootless = try RootlessAttachment(netns: netns, pause: netns.pause)
             let failures = try rootless.removeContainer(name, force: force)
             // The last container out takes the rootless netns and its connector with it, as podman does.
-            if try store.containers().isEmpty { netns.downLocked() }
+            if try store.containers().isEmpty {
+                if rootless.rootless?.pause == nil { netns.stopStrandedDNS(configDirectory: paths.netavarkConfigDirectory) }
+                netns.downLocked()
+            }
             return failures
         }
     }
@@ -44,7 +47,11 @@ extension ContainerOperations {
                 warn("removed container \(sharer.name), which shared the network namespace of \(name)")
             }
         }
-        var all = record.netns.isEmpty ? [] : tearDown(record, record.networks)
+        // A rootless container whose pause process died lost its namespace with it: nothing inside is left
+        // to tear down, and a plugin run outside it would act on the host.
+        let lost = rootless != nil && rootless?.pause == nil
+        if lost { warn("the rootless network namespace of container \(name) is gone: its networks are only forgotten") }
+        var all = record.netns.isEmpty || lost ? [] : tearDown(record, record.networks)
         releaseAddresses(record, record.networks)
         do throws(CtlError) { try unpublish(record) } catch { all.append(error) }
         if !record.netns.isEmpty {

@@ -112,6 +112,12 @@ extension RootlessNetNS {
         }
     }
 
+    /// aardvark-dns, started by the plugin inside the rootless netns, once that namespace was lost with
+    /// its pause process: no teardown reaches it there, and it would outlive every container.
+    func stopStrandedDNS(configDirectory: String) {
+        Self.stop(running(configDirectory + "/aardvark-dns/aardvark.pid", "aardvark-dns"), signal: SIGTERM)
+    }
+
     /// The pause process while it runs.
     var pause: Int32? { running(pausePidFile, "unshare") }
 }

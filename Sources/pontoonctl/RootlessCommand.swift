@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import PontoonCtl
 
-/// The rootless network namespace on its own (as `podman unshare --rootless-netns` reaches it), until
-/// `create` uses it: `up`, `down`, or `exec -- COMMAND` inside it.
+/// The rootless network namespace by hand (as `podman unshare --rootless-netns` reaches it), which
+/// rootless `create` brings up and the last `rm` takes down: `up`, `down`, or `exec -- COMMAND` inside it.
 struct RootlessNetNSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rootless-netns", shouldDisplay: false)
 

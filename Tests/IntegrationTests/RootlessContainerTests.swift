@@ -127,6 +127,30 @@ struct RootlessContainerTests {
         #expect(!listening.contains(":8080 ") && listening.components(separatedBy: ":8081 ").count == 5, "\(listening)")
     }
 
+    @Test("rm of a container whose pause process died forgets its networks with a warning and leaves nothing")
+    func pauseDied() throws {
+        let session = try prepared()
+        defer { session.finish() }
+        let made = try session.run(["create", "lone", "--network", "front"])
+        try #require(made.status == 0, "create: \(made.stderrText)")
+        let text = try String(contentsOfFile: session.user.runtimeDirectory + "/pontoon/rootless-netns-pause.pid", encoding: .utf8)
+        let pause = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pause, SIGKILL)
+        #expect(eventually { kill(pause, 0) != 0 || ((try? String(contentsOfFile: "/proc/\(pause)/stat", encoding: .utf8)) ?? "").contains(") Z ") })
+        let removed = try session.run(["rm", "lone"])
+        #expect(removed.status == 0 && removed.stderrText.contains("the rootless network namespace of container lone is gone"),
+                "\(removed.status) \(removed.stderrText)")
+        try expectNothingLeft(session)
+        // pontoon's records still hold what the lost namespace had: a new namespace starts anyway.
+        let next = try session.run(["create", "next", "--network", "front"])
+        #expect(next.status == 0, "create after: \(next.stderrText)")
+        let gateway = try attachment(session, "next")
+        let ping = try inside(session, gateway.netns, ["/usr/bin/ping", "-c", "1", "-W", "2", gateway.gateway])
+        #expect(ping.status == 0, "ping \(gateway.gateway): \(ping.stdoutText) \(ping.stderrText)")
+        #expect(try session.run(["rm", "next"]).status == 0)
+        try expectNothingLeft(session)
+    }
+
     /// One A query over UDP (no resolver tool in the image): the answer's last four bytes.
     static let query = """
         import socket, struct, sys
