@@ -55,6 +55,15 @@ extension ContainerOperations {
         }
     }
 
+    /// `reload --all`: every container but those on slirp4netns, which have nothing to reload and
+    /// whose reload by name is refused.
+    public func reloadTargets() -> [String] {
+        store.containerNames().filter { name in
+            guard case .slirp4netns? = (try? store.container(name))?.networkMode else { return true }
+            return false
+        }
+    }
+
     /// What podman 4.3 shows of a slirp4netns container: the namespace and the published ports, no
     /// per-network entry and no address (slirp4netns's are not a network's).
     static func slirp4netnsSettings(_ record: ContainerRecord) -> InspectNetworkSettings {

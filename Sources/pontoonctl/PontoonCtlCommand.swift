@@ -82,7 +82,7 @@ struct Reload: ParsableCommand {
     }
 
     func run() throws {
-        let targets = all ? global.store.containerNames() : names
+        let targets = all ? global.containers.reloadTargets() : names
         var statuses: [String: [String: StatusBlock]] = [:]
         var failed = false
         for name in targets {
