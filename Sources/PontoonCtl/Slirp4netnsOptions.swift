@@ -52,6 +52,12 @@ public struct Slirp4netnsOptions: Codable, Sendable, Equatable {
         return options
     }
 
+    /// slirp4netns's DNS forwarder: the network's address + 3 (10.0.2.3 by default).
+    public var dnsServer: String {
+        let network = IPNetwork(cidr ?? "10.0.2.0/24")?.network ?? IPAddress("10.0.2.0")!
+        return network.advanced(by: 3).map { "\($0)" } ?? "10.0.2.3"
+    }
+
     private static func flag(_ value: String, _ name: String) throws(CtlError) -> Bool {
         switch value {
         case "true": true

@@ -97,6 +97,18 @@ struct Slirp4netnsTests {
         #expect(Slirp4netnsAPI.failure(Data("".utf8))?.hasPrefix("unreadable reply") == true)
     }
 
+    @Test("resolv.conf: slirp4netns's forwarder (network + 3) unless --dns gives servers")
+    func resolvConf() {
+        var options = Slirp4netnsOptions()
+        var record = ContainerRecord(id: "a", name: "n", netns: "/x", networkMode: .slirp4netns(options))
+        #expect(ContainerFiles.resolvConf(record, hostResolvConf: "nameserver 127.0.0.53\n") == "nameserver 10.0.2.3\n")
+        options.cidr = "10.41.0.0/16"
+        record.networkMode = .slirp4netns(options)
+        #expect(ContainerFiles.resolvConf(record, hostResolvConf: "") == "nameserver 10.41.0.3\n")
+        record.dnsServers = ["192.0.2.53"]
+        #expect(ContainerFiles.resolvConf(record, hostResolvConf: "") == "nameserver 192.0.2.53\n")
+    }
+
     @Test("a record without slirp4netns decodes as before and encodes without the key")
     func recordCompatibility() throws {
         let record = ContainerRecord(id: "a", name: "n", netns: "/x")
