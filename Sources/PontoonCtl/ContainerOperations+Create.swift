@@ -22,6 +22,7 @@ extension ContainerOperations {
             throw RootlessEnvironment.notSupported
         }
         try Names.validate(request.name, what: "container")
+        if case .slirp4netns(let options)? = request.mode { return try createSlirp4netns(request, options) }
         if let mode = request.mode { return try join(request, mode) }
         let lock = try store.lockContainer(request.name)
         defer { lock.unlock() }
@@ -126,6 +127,8 @@ extension ContainerOperations {
                 store.removeContainer(record.name)
                 throw error
             }
+        case .slirp4netns:
+            throw CtlError(.failed, "--network slirp4netns makes a namespace of its own: it is not joined")
         }
         return record
     }

@@ -13,7 +13,7 @@ extension ContainerOperations {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         let record = try store.container(name)
-        if record.networkMode != nil {
+        if !record.ownsNamespace {
             store.removeContainer(name)
             return []
         }
@@ -33,6 +33,7 @@ extension ContainerOperations {
         let failures = record.netns.isEmpty ? [] : tearDown(record, record.networks)
         releaseAddresses(record, record.networks)
         var all = failures
+        record.slirp4netns?.stop()
         if !record.netns.isEmpty {
             do throws(CtlError) { try NamespaceFiles.remove(record.netns) } catch { all.append(error) }
         }
