@@ -120,8 +120,9 @@ public enum ChildProcess {
         return waitForExit(pid)
     }
 
-    private static func spawn(_ path: String, _ arguments: [String], _ environment: [String: String],
-                              _ actions: inout posix_spawn_file_actions_t, closingOthers: Bool, signals: Signals) throws(SystemError) -> pid_t {
+    static func spawn(_ path: String, _ arguments: [String], _ environment: [String: String],
+                      _ actions: inout posix_spawn_file_actions_t, closingOthers: Bool, signals: Signals,
+                      newSession: Bool = false) throws(SystemError) -> pid_t {
         if closingOthers {
             // glibc ignores a close of a descriptor closed since the listing (the listing's own, say).
             for entry in (try? Directory.entries("/proc/self/fd")) ?? [] {
@@ -142,11 +143,13 @@ public enum ChildProcess {
         case .pristine:
             sigfillset(&defaults)
         }
+        var flags: Int32 = newSession ? 0x80 : 0   // POSIX_SPAWN_SETSID, hidden behind _GNU_SOURCE
         if case .inherited = signals {} else {
             posix_spawnattr_setsigmask(&attributes, &empty)
             posix_spawnattr_setsigdefault(&attributes, &defaults)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            flags |= POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
         }
+        if flags != 0 { posix_spawnattr_setflags(&attributes, Int16(flags)) }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }

@@ -8,6 +8,8 @@ public enum ContainerFiles {
         let ordered = record.networks.compactMap { record.status[$0.network] }
         var servers = record.dnsServers
         if servers.isEmpty { servers = unique(ordered.flatMap(\.dnsServerIPs)) }
+        // As podman: slirp4netns's forwarder, which reaches the host's servers, loopback ones too.
+        if servers.isEmpty, case .slirp4netns(let options)? = record.networkMode { servers = [options.dnsServer] }
         if servers.isEmpty {
             // podman's fallback: the host's servers, except loopback ones a container cannot reach.
             servers = hostResolvConf.split(separator: "\n").compactMap { line -> String? in

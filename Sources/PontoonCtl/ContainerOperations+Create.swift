@@ -34,6 +34,10 @@ extension ContainerOperations {
 
     /// What rootless containers cannot have yet, refused before anything is made.
     func refuseUnsupported(_ request: CreateRequest) throws(CtlError) {
+        if case .slirp4netns? = request.mode {
+            throw CtlError(.usage, "--network slirp4netns is not supported for rootless containers yet: use a bridge network, "
+                           + "or run pontoonctl as root")
+        }
         _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports))
         for attach in request.networks where try store.network(attach.network).backend.type == .cni {
             throw CtlError(.usage, "network \(attach.network) is served by a CNI conflist, which rootless containers do not support yet: "
@@ -43,6 +47,7 @@ extension ContainerOperations {
 
     func createContainer(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
         try Names.validate(request.name, what: "container")
+        if case .slirp4netns(let options)? = request.mode { return try createSlirp4netns(request, options) }
         if let mode = request.mode { return try join(request, mode) }
         let lock = try store.lockContainer(request.name)
         defer { lock.unlock() }
@@ -151,6 +156,8 @@ extension ContainerOperations {
                 store.removeContainer(record.name)
                 throw error
             }
+        case .slirp4netns:
+            throw CtlError(.failed, "--network slirp4netns makes a namespace of its own: it is not joined")
         }
         return record
     }

@@ -8,6 +8,8 @@ extension ContainerOperations {
             return (record, InspectMapping.settings(try store.container(other)))
         case .path(let path)?:
             return (record, InspectMapping.settings(joined: path, status: try JoinedNamespace.status(netns: path)))
+        case .slirp4netns?:
+            return (record, Self.slirp4netnsSettings(record))
         case nil:
             return (record, InspectMapping.settings(record))
         }

@@ -7,6 +7,7 @@ extension ContainerOperations {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)
+        try refuseSlirp4netns(record)
         if record.networkMode != nil { return record }   // nothing of its own to reload
         for failure in tearDown(record, record.networks) { warn("reload \(name): teardown: \(failure)") }
         let requests = record.networks.map { request in

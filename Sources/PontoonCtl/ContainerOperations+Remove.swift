@@ -30,7 +30,7 @@ extension ContainerOperations {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         let record = try store.container(name)
-        if record.networkMode != nil {
+        if !record.ownsNamespace {
             store.removeContainer(name)
             return []
         }
@@ -54,6 +54,7 @@ extension ContainerOperations {
         var all = record.netns.isEmpty || lost ? [] : tearDown(record, record.networks)
         releaseAddresses(record, record.networks)
         do throws(CtlError) { try unpublish(record) } catch { all.append(error) }
+        record.slirp4netns?.stop()
         if !record.netns.isEmpty {
             do throws(CtlError) { try removeNamespace(record.netns) } catch { all.append(error) }
         }

@@ -111,6 +111,7 @@ public struct ContainerOperations {
     }
 
     func refuseJoined(_ record: ContainerRecord, _ what: String) throws(CtlError) {
+        try refuseSlirp4netns(record)
         guard let mode = record.networkMode else { return }
         let hint = if case .container(let other) = mode { "; \(what) \(other) instead" } else { "" }
         throw CtlError(.usage, "container \(record.name) uses --network \(mode): pontoonctl does not manage its networks\(hint)")

@@ -55,11 +55,15 @@ public enum NetworkMode: Codable, Sendable, Equatable, CustomStringConvertible {
     case container(String)
     /// `--network ns:PATH`: a namespace made by someone else; no plugin is called, nothing is torn down.
     case path(String)
+    /// `--network slirp4netns[:…]`: a namespace of its own, served by one slirp4netns process.
+    case slirp4netns(Slirp4netnsOptions)
 
-    /// `container:NAME` or `ns:PATH`; nil for anything else (a network name).
-    public static func parse(_ text: String) -> NetworkMode? {
+    /// `container:NAME`, `ns:PATH` or `slirp4netns[:OPTIONS]`; nil for anything else (a network name).
+    public static func parse(_ text: String) throws(CtlError) -> NetworkMode? {
         if text.hasPrefix("container:") { return .container(String(text.dropFirst("container:".count))) }
         if text.hasPrefix("ns:") { return .path(String(text.dropFirst("ns:".count))) }
+        if text == "slirp4netns" { return .slirp4netns(Slirp4netnsOptions()) }
+        if text.hasPrefix("slirp4netns:") { return .slirp4netns(try Slirp4netnsOptions.parse(String(text.dropFirst("slirp4netns:".count)))) }
         return nil
     }
 
@@ -67,6 +71,7 @@ public enum NetworkMode: Codable, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .container(let name): "container:" + name
         case .path(let path): "ns:" + path
+        case .slirp4netns: "slirp4netns"
         }
     }
 }
@@ -85,6 +90,8 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var status: [String: StatusBlock]
     /// Set when the namespace is another container's or an existing one (then `networks` is empty).
     public var networkMode: NetworkMode?
+    /// The slirp4netns serving a `--network slirp4netns` container, once started.
+    public var slirp4netns: Slirp4netnsProcess?
 
     public init(id: String, name: String, netns: String, hostname: String? = nil, dnsServers: [String] = [],
                 ports: [PortMapping] = [], networks: [NetworkRequest] = [], status: [String: StatusBlock] = [:],

@@ -31,7 +31,7 @@ struct Create: ParsableCommand {
         let record = try perform { () throws(CtlError) -> ContainerRecord in
             var request = ContainerOperations.CreateRequest(name: name)
             for network in networks {
-                if let mode = NetworkMode.parse(network) {
+                if let mode = try NetworkMode.parse(network) {
                     guard request.mode == nil else { throw CtlError(.usage, "only one --network container:… or ns:… may be given") }
                     request.mode = mode
                 } else {
@@ -82,7 +82,7 @@ struct Reload: ParsableCommand {
     }
 
     func run() throws {
-        let targets = all ? global.store.containerNames() : names
+        let targets = all ? global.containers.reloadTargets() : names
         var statuses: [String: [String: StatusBlock]] = [:]
         var failed = false
         for name in targets {

@@ -205,7 +205,8 @@ struct NetavarkIsolationTests {
         #expect(try host.pings(from: containers["strict"]!.0, FirewallLab.outsideV4), "strict still reaches the outside")
         for (network, _, _) in specs {
             let (container, input) = containers[network]!
-            #expect(try host.netavark(options + ["teardown", PrivateHost.path(container)], input).status == 0)
+            let teardown = try host.netavark(options + ["teardown", PrivateHost.path(container)], input)
+            #expect(teardown.status == 0, "\(network): \(teardown.stdoutText) \(teardown.stderrText)")
         }
         let rules = driver == "nftables" ? try lab.ruleset() : try host.exec(host.name, "iptables-save; ip6tables-save").stdoutText
         #expect(!rules.contains("nvb") && !rules.contains("10.8"), "nothing of the networks is left: \(rules)")

@@ -31,11 +31,11 @@ struct FileLockTests {
 @Suite("pontoonctl network modes")
 struct NetworkModeTests {
     @Test("container: and ns: are modes; anything else is a network name")
-    func parse() {
-        #expect(NetworkMode.parse("container:web") == .container("web"))
-        #expect(NetworkMode.parse("ns:/run/netns/x") == .path("/run/netns/x"))
-        #expect(NetworkMode.parse("front") == nil)
-        #expect(NetworkMode.parse("front:ip=10.0.0.2") == nil)
+    func parse() throws {
+        #expect(try NetworkMode.parse("container:web") == .container("web"))
+        #expect(try NetworkMode.parse("ns:/run/netns/x") == .path("/run/netns/x"))
+        #expect(try NetworkMode.parse("front") == nil)
+        #expect(try NetworkMode.parse("front:ip=10.0.0.2") == nil)
         #expect("\(NetworkMode.container("web"))" == "container:web")
     }
 

@@ -164,16 +164,16 @@ struct RootlessNetNSPathTests {
         #expect(RootlessNetNS.resolvConf(host: "") == "nameserver 10.0.2.3\n")
     }
 
-    @Test("slirp4netns forwards: one per protocol and port of a range, on the host address or 0.0.0.0; IPv6 and sctp refused")
+    @Test("slirp4netns forwards of the rootless netns: to the same port there, one per port of a range, on the host address or 0.0.0.0")
     func forwards() throws {
         let forwards = try SlirpForwards.forwards([
             PortMapping(containerPort: 80, hostPort: 8080, protocol: "tcp"),
-            PortMapping(hostIP: "127.0.0.1", containerPort: 53, hostPort: 5353, range: 2, protocol: "tcp,udp"),
+            PortMapping(hostIP: "127.0.0.1", containerPort: 53, hostPort: 5353, range: 2, protocol: "udp"),
         ])
         #expect(forwards == [
-            .init(proto: "tcp", hostAddress: "0.0.0.0", port: 8080),
-            .init(proto: "tcp", hostAddress: "127.0.0.1", port: 5353), .init(proto: "tcp", hostAddress: "127.0.0.1", port: 5354),
-            .init(proto: "udp", hostAddress: "127.0.0.1", port: 5353), .init(proto: "udp", hostAddress: "127.0.0.1", port: 5354),
+            .init(proto: "tcp", host_addr: "0.0.0.0", host_port: 8080, guest_port: 8080),
+            .init(proto: "udp", host_addr: "127.0.0.1", host_port: 5353, guest_port: 5353),
+            .init(proto: "udp", host_addr: "127.0.0.1", host_port: 5354, guest_port: 5354),
         ])
         #expect(throws: CtlError.self) { try SlirpForwards.forwards([PortMapping(hostIP: "::1", containerPort: 80, hostPort: 80, protocol: "tcp")]) }
         #expect(throws: CtlError.self) { try SlirpForwards.forwards([PortMapping(containerPort: 80, hostPort: 80, protocol: "sctp")]) }

@@ -131,7 +131,8 @@ public struct IptablesFirewall: Firewall {
             let key = "net/ipv4/conf/\(network.bridge)/route_localnet"
             do { try Sysctl.set(key, "1") } catch { Log.warning("cannot set \(key): \(error)") }
         }
-        let outcome = try Locks.serialising(sharedDirectory, createDirectory: true) { () throws in
+        // With createDirectory the lock is always taken and body always runs.
+        _ = try Locks.serialising(sharedDirectory, createDirectory: true) { () throws in
             try FileSystem.makeDirectories(networksDirectory, mode: 0o700)
             try FileSystem.writeFile("\(networksDirectory)/\(network.name)", contents: [], mode: 0o600)
             // Only the network's families: a host without IPv6 may have no working ip6tables.
@@ -151,9 +152,6 @@ public struct IptablesFirewall: Firewall {
                 for jump in jumps where try !networkExists || !tool.exists(jump) { script.append(jump) }
                 try tool.restore(script, what: "set up network \(network.name)")
             }
-        }
-        guard outcome != nil else {
-            throw PontoonError(.io, "cannot lock \(sharedDirectory)")
         }
     }
 
@@ -195,7 +193,8 @@ public struct IptablesFirewall: Firewall {
             }
             return
         }
-        let outcome = try Locks.serialising(sharedDirectory, createDirectory: true) { () throws in
+        // With createDirectory the lock is always taken and body always runs.
+        _ = try Locks.serialising(sharedDirectory, createDirectory: true) { () throws in
             for family in families(network) {
                 var chains = IptablesTool.Script()
                 for (table, chain) in IptablesRules.networkChains(network) {
@@ -212,9 +211,6 @@ public struct IptablesFirewall: Firewall {
                     try removeSharedChains(IptablesTool(family: family))
                 }
             }
-        }
-        guard outcome != nil else {
-            throw PontoonError(.io, "cannot lock \(sharedDirectory)")
         }
     }
 

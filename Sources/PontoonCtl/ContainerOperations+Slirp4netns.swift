@@ -1,0 +1,83 @@
+import Foundation
+import NetAddress
+
+extension ContainerOperations {
+    /// `--network slirp4netns[:…]`: a namespace of its own and one slirp4netns for it, started as
+    /// the calling user (it needs no privilege over a namespace that user owns). Published ports go
+    /// through slirp4netns's API socket with `port_handler=slirp4netns`; rootlesskit's proxy, podman's
+    /// default handler, is not implemented and is refused rather than faked.
+    func createSlirp4netns(_ request: CreateRequest, _ options: Slirp4netnsOptions) throws(CtlError) -> ContainerRecord {
+        guard request.networks.isEmpty else {
+            throw CtlError(.usage, "--network slirp4netns cannot be combined with other networks")
+        }
+        for server in request.dnsServers where IPAddress(server) == nil {
+            throw CtlError(.usage, "--dns \"\(server)\" is not an IP address")
+        }
+        let ports = try PortMappings.normalise(request.ports)
+        if !ports.isEmpty, options.portHandler == .rootlesskit {
+            throw CtlError(.usage, "port_handler=rootlesskit (podman's default for slirp4netns) is not implemented by pontoonctl: "
+                + "publish ports with --network slirp4netns:port_handler=slirp4netns")
+        }
+        let forwards = try Slirp4netnsAPI.forwards(ports)
+        let lock = try store.lockContainer(request.name)
+        defer { lock.unlock() }
+        guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
+            throw CtlError(.conflict, "a container named \(request.name) already exists")
+        }
+        var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
+                                     dnsServers: request.dnsServers, ports: ports, networkMode: .slirp4netns(options))
+        var made = false
+        do throws(CtlError) {
+            record.netns = try NamespaceFiles.create(in: paths.netnsDirectory)
+            made = true
+            try store.save(record)   // before slirp4netns starts: a crash leaves what rm can finish
+            let apiSocket = options.portHandler == .slirp4netns ? paths.stateDirectory + "/" + record.id + ".net" : nil
+            record.slirp4netns = try Slirp4netnsProcess.start(netns: record.netns, options: options,
+                                                              directory: paths.containerDirectory(record.name), apiSocket: apiSocket)
+            try store.save(record)
+            if let apiSocket {
+                for forward in forwards { try Slirp4netnsAPI.add(forward, socket: apiSocket) }
+            }
+            try ContainerFiles.write(record, paths: paths)
+        } catch {
+            record.slirp4netns?.stop()
+            if !record.netns.isEmpty { try? NamespaceFiles.remove(record.netns) }
+            if made { store.removeContainer(record.name) }
+            throw error
+        }
+        return record
+    }
+
+    /// podman's refusal of connect, disconnect and reload on a container not on bridge networks.
+    func refuseSlirp4netns(_ record: ContainerRecord) throws(CtlError) {
+        if case .slirp4netns? = record.networkMode {
+            throw CtlError(.usage, "invalid network mode: network mode \"slirp4netns\" is not supported")
+        }
+    }
+
+    /// `reload --all`: every container but those on slirp4netns, which have nothing to reload and
+    /// whose reload by name is refused.
+    public func reloadTargets() -> [String] {
+        store.containerNames().filter { name in
+            guard case .slirp4netns? = (try? store.container(name))?.networkMode else { return true }
+            return false
+        }
+    }
+
+    /// What podman 4.3 shows of a slirp4netns container: the namespace and the published ports, no
+    /// per-network entry and no address (slirp4netns's are not a network's).
+    static func slirp4netnsSettings(_ record: ContainerRecord) -> InspectNetworkSettings {
+        InspectNetworkSettings(basic: InspectNetworkSettings.Basic(), SandboxKey: record.netns,
+                               Ports: InspectMapping.ports(record.ports), Networks: [:])
+    }
+}
+
+extension ContainerRecord {
+    /// Its namespace is its own to remove: made for its networks or for its slirp4netns.
+    var ownsNamespace: Bool {
+        switch networkMode {
+        case nil, .slirp4netns?: true
+        case .container?, .path?: false
+        }
+    }
+}
