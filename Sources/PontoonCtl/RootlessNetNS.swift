@@ -56,7 +56,8 @@ public struct RootlessNetNS {
         // A connector left by a pause process that died serves a namespace no one can join any more.
         Self.stop(running(slirpPidFile, "slirp4netns"), signal: SIGTERM)
         try Store.makeDirectory(host.runtimeDirectory + "/netns")
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        // The mount point; if it cannot be made, unshare --net= below fails and says so.
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let ip = ChildProcess.find("ip", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) ?? "/sbin/ip"
         _ = try? joined(pause, ["umount", path])
         try expect(joined(pause, ["unshare", "--net=" + path, ip, "link", "set", "lo", "up"]), "cannot make the rootless network namespace")

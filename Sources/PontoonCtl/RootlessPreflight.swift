@@ -87,8 +87,4 @@ extension RootlessEnvironment {
                             + "needs it: as root, chmod 0666 \(device) (Debian's default)")
         }
     }
-
-    /// What `create` answers a rootless user until pontoonctl has a rootless network namespace.
-    public static let notSupported = CtlError(.usage, "rootless containers are not supported yet (no rootless network namespace or "
-                                              + "slirp4netns connector): run pontoonctl as root to create containers")
 }

@@ -77,7 +77,7 @@ struct RootlessEnvironmentTests {
             root = FileManager.default.temporaryDirectory.path + "/pontoonctl-rootless-\(UInt32.random(in: 0...UInt32.max))"
             try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
             for tool in tools {
-                FileManager.default.createFile(atPath: root + "/bin/" + tool, contents: Data("#!/bin/sh\n".utf8),
+                _ = FileManager.default.createFile(atPath: root + "/bin/" + tool, contents: Data("#!/bin/sh\n".utf8),
                                                attributes: [.posixPermissions: 0o755])
             }
             try subuid.write(toFile: root + "/subuid", atomically: true, encoding: .utf8)

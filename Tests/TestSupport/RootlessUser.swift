@@ -51,7 +51,7 @@ public final class RootlessUser: @unchecked Sendable {
             if let range = subordinate {
                 // usermod refuses the flags when the files are missing (a machine that never had a range).
                 for file in ["/etc/subuid", "/etc/subgid"] where !FileManager.default.fileExists(atPath: file) {
-                    FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o644])
+                    _ = FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o644])
                 }
                 let text = "\(range.lowerBound)-\(range.upperBound)"
                 try Self.shadow("usermod", ["--add-subuids", text, "--add-subgids", text, name])
