@@ -42,9 +42,10 @@ public enum TestRun {
 
     /// Runs `body` so that writing to a pipe whose reader has gone (a child that exits before
     /// reading all its stdin, as a failing plugin may) fails with EPIPE instead of killing the
-    /// whole test process with SIGPIPE. Not by ignoring SIGPIPE: children inherit an ignored
-    /// signal through exec, and the plugins under test must start as a runtime starts them. The
-    /// signal is blocked for this thread only, and one our write raised is taken before unblocking.
+    /// whole test process with SIGPIPE. Not by ignoring SIGPIPE here: children inherit an ignored
+    /// signal through exec (code under test that runs plugins in-process may still ignore it for
+    /// the whole process). The signal is blocked for this thread only, and one our write raised is
+    /// taken before unblocking.
     static func withoutSIGPIPE<T>(_ body: () throws -> T) rethrows -> T {
         var pipeSignal = sigset_t(), previous = sigset_t()
         sigemptyset(&pipeSignal)
