@@ -21,8 +21,6 @@ public struct RootlessNetNS {
 
     var pausePidFile: String { stateDirectory + "/rootless-netns-pause.pid" }
     var slirpPidFile: String { stateDirectory + "/rootless-netns-slirp4netns.pid" }
-    var slirpLog: String { stateDirectory + "/rootless-netns-slirp4netns.log" }
-    var readyFile: String { stateDirectory + "/rootless-netns-slirp4netns.ready" }
     /// slirp4netns' API socket, which publishes rootless containers' ports (`SlirpForwards`).
     var apiSocket: String { stateDirectory + "/rootless-netns-slirp4netns.sock" }
     var lockPath: String { stateDirectory + "/rootless-netns.lock" }
@@ -54,7 +52,7 @@ public struct RootlessNetNS {
         let (pause, fresh) = try pauseProcess()
         if !fresh, running(slirpPidFile, "slirp4netns") != nil { return pause }
         // A connector left by a pause process that died serves a namespace no one can join any more.
-        Self.stop(running(slirpPidFile, "slirp4netns"), signal: SIGTERM)
+        connector()?.stop()
         try Store.makeDirectory(host.runtimeDirectory + "/netns")
         // The mount point; if it cannot be made, unshare --net= below fails and says so.
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
@@ -73,11 +71,11 @@ public struct RootlessNetNS {
 
     /// `down` with the lock held.
     func downLocked() {
-        Self.stop(running(slirpPidFile, "slirp4netns"), signal: SIGTERM)
+        connector()?.stop()
         if let pause = running(pausePidFile, "unshare") { _ = try? joined(pause, ["umount", path]) }
         Self.stop(running(pausePidFile, "unshare"), signal: SIGKILL)
         // The lock file goes too (held, it vanishes safely: see FileLock).
-        for file in [path, slirpPidFile, pausePidFile, slirpLog, readyFile, apiSocket, lockPath, pluginDirectory] {
+        for file in [path, slirpPidFile, pausePidFile, stateDirectory + "/\(Self.connectorName).log", apiSocket, lockPath, pluginDirectory] {
             try? FileManager.default.removeItem(atPath: file)
         }
     }
@@ -132,22 +130,29 @@ public struct RootlessNetNS {
         return (pid, true)
     }
 
+    /// The connector's files in the state directory: `<name>.exit` (its exit FIFO) and `<name>.log`.
+    static let connectorName = "rootless-netns-slirp4netns"
+
+    /// slirp4netns as podman runs it for the rootless netns (`--disable-host-loopback --mtu=65520
+    /// --enable-ipv6`, sandboxed, with an API socket for published ports), started inside the pause
+    /// process's user and mount namespaces by the launcher every slirp4netns of ours goes through.
     private func startSlirp(_ pause: Int32) throws(CtlError) {
-        for file in [readyFile, apiSocket] { try? FileManager.default.removeItem(atPath: file) }
-        let slirp = "exec 3>\"$2\"; /usr/bin/nsenter --preserve-credentials -U -m -t \(pause) -- \"$5\" --disable-host-loopback "
-            + "--mtu=\(Self.mtu) --enable-sandbox --enable-seccomp --enable-ipv6 -c -r 3 --api-socket \"$6\" --netns-type=path \"$3\" tap0 "
-            + ">\"$4\" 2>&1 & echo $! >\"$1\""
-        try detach(slirp, slirpPidFile, readyFile, path, slirpLog, host.slirp4netns, apiSocket)
-        let pid = Self.pid(slirpPidFile)
-        let ready = Self.waitFor(Self.readyTimeout) {
-            FileManager.default.contents(atPath: readyFile)?.first == UInt8(ascii: "1") || !Self.alive(pid)
-        } && FileManager.default.contents(atPath: readyFile)?.first == UInt8(ascii: "1")
-        guard ready else {
-            Self.stop(pid, signal: SIGKILL)
-            let log = ((try? String(contentsOfFile: slirpLog, encoding: .utf8)) ?? "").split(separator: "\n").joined(separator: "; ")
-            throw CtlError(.failed, "slirp4netns did not connect the rootless network namespace in \(Int(Self.readyTimeout)) s: "
-                           + (log.isEmpty ? "no output" : log))
+        unlink(apiSocket)
+        var options = Slirp4netnsOptions()
+        options.mtu = Self.mtu
+        let process = try Slirp4netnsProcess.start(netns: path, options: options, directory: stateDirectory, apiSocket: apiSocket,
+                                                   launcher: [Self.nsenter] + Self.joining(pause), name: Self.connectorName)
+        guard FileManager.default.createFile(atPath: slirpPidFile, contents: Data("\(process.pid)\n".utf8)) else {
+            process.stop()
+            throw CtlError(.failed, "cannot write \(slirpPidFile)")
         }
+    }
+
+    /// The running connector, to stop it (its exit FIFO's hangup, then signals; the FIFO and the API socket go).
+    private func connector() -> Slirp4netnsProcess? {
+        guard let pid = running(slirpPidFile, "slirp4netns") else { return nil }
+        return Slirp4netnsProcess(pid: pid, exitFIFO: stateDirectory + "/\(Self.connectorName).exit", apiSocket: apiSocket,
+                                  log: stateDirectory + "/\(Self.connectorName).log")
     }
 
     /// A shell line that starts a daemon in the background and records its pid, run to its end.

@@ -16,8 +16,12 @@ public struct Slirp4netnsProcess: Codable, Sendable, Equatable {
     static let readyTimeout: Int32 = 10_000   // ms; slirp4netns configures tap0 in a few ms
 
     /// Starts it on `netns` with tap0 configured and waits for its ready fd; on failure nothing
-    /// it made is left and the error carries its log.
-    static func start(netns: String, options: Slirp4netnsOptions, directory: String, apiSocket: String?) throws(CtlError) -> Slirp4netnsProcess {
+    /// it made is left and the error carries its log. `launcher`: a command that runs it in other
+    /// namespaces and then execs it (nsenter into the rootless pause process), so the pid is still
+    /// slirp4netns's; its mount namespace must be private. `name` names the FIFO and the log in
+    /// `directory`.
+    static func start(netns: String, options: Slirp4netnsOptions, directory: String, apiSocket: String?,
+                      launcher: [String]? = nil, name: String = "slirp4netns") throws(CtlError) -> Slirp4netnsProcess {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
         guard let binary = ChildProcess.find("slirp4netns", in: path.split(separator: ":").map(String.init)) else {
             throw CtlError(.failed, "--network slirp4netns: slirp4netns is not installed (not found in PATH)")
@@ -26,14 +30,15 @@ public struct Slirp4netnsProcess: Codable, Sendable, Equatable {
         // --enable-sandbox pivots out of a copy of our mount namespace and detaches the old root;
         // where /run is no mount of its own, /run/netns stays shared and that detach unmounts every
         // named network namespace of the host. Run as root, it gets a private mount namespace first
-        // (unshare execs it: the pid stays slirp4netns's); otherwise no sandbox.
-        let unshare = getuid() == 0 ? NamespaceExec.unshare : nil
+        // (unshare execs it: the pid stays slirp4netns's); otherwise no sandbox unless a launcher
+        // gives it one.
+        let prefix = launcher ?? (getuid() == 0 ? NamespaceExec.unshare.map { [$0, "--mount", "--propagation", "private"] } ?? [] : [])
         let flags = try options.arguments(supported: help.stdoutText + String(decoding: help.stderr, as: UTF8.self),
-                                          apiSocket: apiSocket, sandbox: unshare != nil)
+                                          apiSocket: apiSocket, sandbox: !prefix.isEmpty)
         if let apiSocket, apiSocket.utf8.count >= 108 {
             throw CtlError(.failed, "slirp4netns API socket path \(apiSocket) is too long for a unix socket")
         }
-        var process = Slirp4netnsProcess(pid: 0, exitFIFO: directory + "/slirp4netns.exit", apiSocket: apiSocket, log: directory + "/slirp4netns.log")
+        var process = Slirp4netnsProcess(pid: 0, exitFIFO: directory + "/\(name).exit", apiSocket: apiSocket, log: directory + "/\(name).log")
         unlink(process.exitFIFO)
         guard mkfifo(process.exitFIFO, 0o600) == 0 else {
             throw CtlError(.failed, "cannot make \(process.exitFIFO): \(String(cString: strerror(errno)))")
@@ -49,8 +54,8 @@ public struct Slirp4netnsProcess: Codable, Sendable, Equatable {
         defer { close(exitFD); close(ready[0]) }
         do throws(SystemError) {
             let arguments = flags + ["-c", "-e", "3", "-r", "4", "--netns-type=path", netns, "tap0"]
-            process.pid = try ChildProcess.startService(unshare ?? binary, arguments: unshare == nil ? arguments
-                                                            : ["--mount", "--propagation", "private", binary] + arguments,
+            let command = prefix + [binary] + arguments
+            process.pid = try ChildProcess.startService(command[0], arguments: Array(command.dropFirst()),
                                                         environment: ["PATH": path], descriptors: [exitFD, ready[1]], log: process.log)
             close(ready[1])
         } catch {
