@@ -3,7 +3,8 @@ import NetAddress
 import Netavark
 
 /// slirp4netns's API socket: one JSON request per connection, one JSON reply, as libpod's
-/// port forwarder speaks it. Only `add_hostfwd` is used: one forward per host port.
+/// port forwarder speaks it: `add_hostfwd` (one forward per host port), `list_hostfwd` and
+/// `remove_hostfwd`.
 enum Slirp4netnsAPI {
     struct HostForward: Encodable, Equatable {
         var proto: String
@@ -12,15 +13,28 @@ enum Slirp4netnsAPI {
         var guest_port: Int
     }
 
-    struct Request: Encodable {
-        var execute = "add_hostfwd"
-        var arguments: HostForward
+    struct Request<Arguments: Encodable>: Encodable {
+        var execute: String
+        var arguments: Arguments?
+    }
+
+    /// `remove_hostfwd`'s arguments.
+    struct ForwardID: Encodable { var id: Int }
+
+    /// A forward as `list_hostfwd` lists it.
+    struct ListedForward: Decodable {
+        var id: Int
+        var proto: String
+        var host_addr: String
+        var host_port: Int
     }
 
     /// `{"return": {...}}` or `{"error": {"desc": "..."}}`.
     struct Reply: Decodable {
         struct Failure: Decodable { var desc: String? }
+        struct Return: Decodable { var entries: [ListedForward]? }
         var error: Failure?
+        var `return`: Return?
     }
 
     /// The forwards of `-p` mappings, a range port by port; what slirp4netns cannot forward is refused.
@@ -43,18 +57,40 @@ enum Slirp4netnsAPI {
     }
 
     static func encode(_ forward: HostForward) -> Data {
+        encode(Request(execute: "add_hostfwd", arguments: forward))
+    }
+
+    static func encode<Arguments: Encodable>(_ request: Request<Arguments>) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(Request(arguments: forward))) ?? Data()
+        return (try? encoder.encode(request)) ?? Data()
     }
 
     /// nil when slirp4netns accepted it; otherwise its reason.
     static func failure(_ reply: Data) -> String? {
+        decode(reply).failure
+    }
+
+    /// The reply, or why it is a refusal or unreadable.
+    private static func decode(_ reply: Data) -> (reply: Reply?, failure: String?) {
         guard let decoded = try? JSONDecoder().decode(Reply.self, from: reply) else {
-            return "unreadable reply \"\(String(decoding: reply, as: UTF8.self))\""
+            return (nil, "unreadable reply \"\(String(decoding: reply, as: UTF8.self))\"")
         }
-        guard let error = decoded.error else { return nil }
-        return error.desc ?? "an error without a description"
+        if let error = decoded.error { return (nil, error.desc ?? "an error without a description") }
+        return (decoded, nil)
+    }
+
+    /// The forwards slirp4netns has.
+    static func list(socket path: String) throws(CtlError) -> [ListedForward] {
+        let reply = try exchange(encode(Request<ForwardID>(execute: "list_hostfwd", arguments: nil)), socket: path)
+        let decoded = decode(reply)
+        if let reason = decoded.failure { throw CtlError(.failed, "slirp4netns list_hostfwd: \(reason)") }
+        return decoded.reply?.return?.entries ?? []
+    }
+
+    static func remove(_ id: Int, socket path: String) throws(CtlError) {
+        let reply = try exchange(encode(Request(execute: "remove_hostfwd", arguments: ForwardID(id: id))), socket: path)
+        if let reason = failure(reply) { throw CtlError(.failed, "slirp4netns remove_hostfwd: \(reason)") }
     }
 
     static func add(_ forward: HostForward, socket path: String) throws(CtlError) {

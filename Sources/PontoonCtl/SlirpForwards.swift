@@ -33,19 +33,10 @@ struct SlirpForwards {
 
     /// Removes the listeners of `forwards` that slirp4netns has (found by `list_hostfwd`).
     func remove(_ forwards: [Slirp4netnsAPI.HostForward]) throws(CtlError) {
-        let entries = (try request(["execute": "list_hostfwd"])["entries"] as? [[String: Any]]) ?? []
-        for entry in entries {
-            guard let id = entry["id"] as? Int, forwards.contains(where: {
-                $0.proto == entry["proto"] as? String && $0.host_addr == entry["host_addr"] as? String && $0.host_port == entry["host_port"] as? Int
-            }) else { continue }
-            _ = try request(["execute": "remove_hostfwd", "arguments": ["id": id]])
+        for listed in try Slirp4netnsAPI.list(socket: socket) where forwards.contains(where: {
+            $0.proto == listed.proto && $0.host_addr == listed.host_addr && $0.host_port == listed.host_port
+        }) {
+            try Slirp4netnsAPI.remove(listed.id, socket: socket)
         }
-    }
-
-    /// One request on the API socket; its `return` object.
-    private func request(_ message: [String: Any]) throws(CtlError) -> [String: Any] {
-        let reply = try Slirp4netnsAPI.exchange((try? JSONSerialization.data(withJSONObject: message)) ?? Data(), socket: socket)
-        if let reason = Slirp4netnsAPI.failure(reply) { throw CtlError(.failed, "slirp4netns \(message["execute"] ?? ""): \(reason)") }
-        return ((try? JSONSerialization.jsonObject(with: reply)) as? [String: Any])?["return"] as? [String: Any] ?? [:]
     }
 }

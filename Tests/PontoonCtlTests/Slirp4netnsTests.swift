@@ -97,6 +97,18 @@ struct Slirp4netnsTests {
         #expect(Slirp4netnsAPI.failure(Data("".utf8))?.hasPrefix("unreadable reply") == true)
     }
 
+    @Test("list_hostfwd and remove_hostfwd: the requests, and the listed entries read from the reply")
+    func listAndRemove() throws {
+        #expect(String(decoding: Slirp4netnsAPI.encode(Slirp4netnsAPI.Request<Slirp4netnsAPI.ForwardID>(execute: "list_hostfwd", arguments: nil)),
+                       as: UTF8.self) == #"{"execute":"list_hostfwd"}"#)
+        #expect(String(decoding: Slirp4netnsAPI.encode(Slirp4netnsAPI.Request(execute: "remove_hostfwd", arguments: Slirp4netnsAPI.ForwardID(id: 3))),
+                       as: UTF8.self) == #"{"arguments":{"id":3},"execute":"remove_hostfwd"}"#)
+        let reply = #"{"return": {"entries": [{"id": 3, "proto": "tcp", "host_addr": "0.0.0.0", "host_port": 8080, "guest_addr": "10.0.2.100", "guest_port": 8080}]}}"#
+        let decoded = try JSONDecoder().decode(Slirp4netnsAPI.Reply.self, from: Data(reply.utf8))
+        let entry = try #require(decoded.return?.entries?.first)
+        #expect(entry.id == 3 && entry.proto == "tcp" && entry.host_addr == "0.0.0.0" && entry.host_port == 8080)
+    }
+
     @Test("resolv.conf: slirp4netns's forwarder (network + 3) unless --dns gives servers")
     func resolvConf() {
         var options = Slirp4netnsOptions()
