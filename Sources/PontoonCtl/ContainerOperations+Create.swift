@@ -11,6 +11,8 @@ extension ContainerOperations {
         public var hostname: String?
         /// `--network container:OTHER` or `--network ns:PATH` (then no other network and no port).
         public var mode: NetworkMode?
+        /// `--port-handler`: how a rootless bridge container's ports are published (nil: slirp4netns).
+        public var portHandler: Slirp4netnsOptions.PortHandler?
 
         public init(name: String) { self.name = name }
     }
@@ -22,7 +24,10 @@ extension ContainerOperations {
         try refuseUnsupported(request)
         return try netns.locked { () throws(CtlError) -> ContainerRecord in
             var rootless = self
-            rootless.rootless = try RootlessAttachment(netns: netns, pause: netns.upLocked())
+            // A slirp4netns container needs the pause process (its namespace is made in that user
+            // namespace) but not the rootless netns or its connector, as podman starts neither for it.
+            let pause = if case .slirp4netns? = request.mode { try netns.pauseLocked() } else { try netns.upLocked() }
+            rootless.rootless = try RootlessAttachment(netns: netns, pause: pause)
             do throws(CtlError) {
                 return try rootless.createContainer(request)
             } catch {
@@ -34,10 +39,6 @@ extension ContainerOperations {
 
     /// What rootless containers cannot have yet, refused before anything is made.
     func refuseUnsupported(_ request: CreateRequest) throws(CtlError) {
-        if case .slirp4netns? = request.mode {
-            throw CtlError(.usage, "--network slirp4netns is not supported for rootless containers yet: use a bridge network, "
-                           + "or run pontoonctl as root")
-        }
         _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports))
         for attach in request.networks where try store.network(attach.network).backend.type == .cni {
             throw CtlError(.usage, "network \(attach.network) is served by a CNI conflist, which rootless containers do not support yet: "
@@ -47,6 +48,7 @@ extension ContainerOperations {
 
     func createContainer(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
         try Names.validate(request.name, what: "container")
+        try refusePortHandler(request)
         if case .slirp4netns(let options)? = request.mode { return try createSlirp4netns(request, options) }
         if let mode = request.mode { return try join(request, mode) }
         let lock = try store.lockContainer(request.name)
@@ -78,6 +80,7 @@ extension ContainerOperations {
         var reserved: [NetworkRequest] = []
         var made = false
         func undo() {
+            record.portProxy?.stop()
             releaseAddresses(record, reserved)
             if !record.netns.isEmpty { try? removeNamespace(record.netns) }
             if made { store.removeContainer(record.name) }
@@ -92,7 +95,7 @@ extension ContainerOperations {
             made = true
             try store.save(record)   // before any plugin runs: a crash leaves what rm can finish
             record.status = try setUp(record, requests)
-            do throws(CtlError) { try publish(record) } catch {
+            do throws(CtlError) { try publish(&record, handler: request.portHandler) } catch {
                 _ = tearDown(record, requests)
                 throw error
             }

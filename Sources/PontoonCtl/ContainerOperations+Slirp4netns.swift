@@ -4,8 +4,8 @@ import NetAddress
 extension ContainerOperations {
     /// `--network slirp4netns[:…]`: a namespace of its own and one slirp4netns for it, started as
     /// the calling user (it needs no privilege over a namespace that user owns). Published ports go
-    /// through slirp4netns's API socket with `port_handler=slirp4netns`; rootlesskit's proxy, podman's
-    /// default handler, is not implemented and is refused rather than faked.
+    /// through slirp4netns's API socket with `port_handler=slirp4netns`, or through pontoonctl's port
+    /// proxy connecting to the container's tap0 address with `port_handler=rootlesskit` (podman's default).
     func createSlirp4netns(_ request: CreateRequest, _ options: Slirp4netnsOptions) throws(CtlError) -> ContainerRecord {
         guard request.networks.isEmpty else {
             throw CtlError(.usage, "--network slirp4netns cannot be combined with other networks")
@@ -14,11 +14,8 @@ extension ContainerOperations {
             throw CtlError(.usage, "--dns \"\(server)\" is not an IP address")
         }
         let ports = try PortMappings.normalise(request.ports)
-        if !ports.isEmpty, options.portHandler == .rootlesskit {
-            throw CtlError(.usage, "port_handler=rootlesskit (podman's default for slirp4netns) is not implemented by pontoonctl: "
-                + "publish ports with --network slirp4netns:port_handler=slirp4netns")
-        }
-        let forwards = try Slirp4netnsAPI.forwards(ports)
+        let forwards = options.portHandler == .slirp4netns ? try Slirp4netnsAPI.forwards(ports) : []
+        let proxied = options.portHandler == .rootlesskit ? try PortProxySpec.forwards(ports) : []
         let lock = try store.lockContainer(request.name)
         defer { lock.unlock() }
         guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
@@ -28,20 +25,30 @@ extension ContainerOperations {
                                      dnsServers: request.dnsServers, ports: ports, networkMode: .slirp4netns(options))
         var made = false
         do throws(CtlError) {
-            record.netns = try NamespaceFiles.create(in: paths.netnsDirectory)
+            record.netns = try makeNamespace()
             made = true
             try store.save(record)   // before slirp4netns starts: a crash leaves what rm can finish
             let apiSocket = options.portHandler == .slirp4netns ? paths.stateDirectory + "/" + record.id + ".net" : nil
+            // Rootless, the namespace is mounted only in the pause process's mount namespace and owned
+            // by its user namespace: slirp4netns starts inside both (nsenter execs it, the pid stays its own).
+            let launcher = rootless?.pause.map { [RootlessNetNS.nsenter] + RootlessNetNS.joining($0) }
             record.slirp4netns = try Slirp4netnsProcess.start(netns: record.netns, options: options,
-                                                              directory: paths.containerDirectory(record.name), apiSocket: apiSocket)
+                                                              directory: paths.containerDirectory(record.name), apiSocket: apiSocket,
+                                                              launcher: launcher)
             try store.save(record)
             if let apiSocket {
                 for forward in forwards { try Slirp4netnsAPI.add(forward, socket: apiSocket) }
             }
+            if !proxied.isEmpty {
+                let spec = PortProxySpec(netns: record.netns, pause: rootless?.pause, target: options.guestAddress, forwards: proxied)
+                record.portProxy = try PortProxyProcess.start(spec, directory: paths.containerDirectory(record.name))
+                try store.save(record)
+            }
             try ContainerFiles.write(record, paths: paths)
         } catch {
+            record.portProxy?.stop()
             record.slirp4netns?.stop()
-            if !record.netns.isEmpty { try? NamespaceFiles.remove(record.netns) }
+            if !record.netns.isEmpty { try? removeNamespace(record.netns) }
             if made { store.removeContainer(record.name) }
             throw error
         }

@@ -33,14 +33,17 @@ public struct ContainerOperations {
         try rootless.netns.removeContainerNamespace(rootless.pause, path)
     }
 
-    /// A rootless container's published ports, through slirp4netns (for root, pontoon's DNAT alone serves them).
-    func publish(_ record: ContainerRecord) throws(CtlError) {
-        guard let rootless, !record.ports.isEmpty else { return }
+    /// A rootless container's published ports, through slirp4netns (for root, pontoon's DNAT alone serves them),
+    /// or with `--port-handler rootlesskit` through the port proxy, connecting from the rootless netns.
+    func publish(_ record: inout ContainerRecord, handler: Slirp4netnsOptions.PortHandler?) throws(CtlError) {
+        guard let rootless, !record.ports.isEmpty, record.networkMode == nil else { return }
+        if handler == .rootlesskit { return record.portProxy = try startPortProxy(record, rootless) }
         try SlirpForwards(socket: rootless.netns.apiSocket).add(SlirpForwards.forwards(record.ports))
     }
 
     func unpublish(_ record: ContainerRecord) throws(CtlError) {
-        guard let rootless, rootless.pause != nil, !record.ports.isEmpty else { return }
+        if let proxy = record.portProxy { return proxy.stop() }
+        guard let rootless, rootless.pause != nil, !record.ports.isEmpty, record.networkMode == nil else { return }
         try SlirpForwards(socket: rootless.netns.apiSocket).remove(SlirpForwards.forwards(record.ports))
     }
 

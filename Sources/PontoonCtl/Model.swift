@@ -92,6 +92,8 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var networkMode: NetworkMode?
     /// The slirp4netns serving a `--network slirp4netns` container, once started.
     public var slirp4netns: Slirp4netnsProcess?
+    /// The user-space port proxy publishing its ports (`port_handler=rootlesskit`), once started.
+    public var portProxy: PortProxyProcess?
 
     public init(id: String, name: String, netns: String, hostname: String? = nil, dnsServers: [String] = [],
                 ports: [PortMapping] = [], networks: [NetworkRequest] = [], status: [String: StatusBlock] = [:],

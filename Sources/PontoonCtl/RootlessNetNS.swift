@@ -63,6 +63,10 @@ public struct RootlessNetNS {
         return pause
     }
 
+    /// The pause process alone, started when it is not running (with the lock held): what a
+    /// `--network slirp4netns` container needs, whose slirp4netns is its own.
+    func pauseLocked() throws(CtlError) -> Int32 { try pauseProcess().pid }
+
     /// Stops slirp4netns and the pause process and removes the namespace and the files.
     public func down() throws(CtlError) {
         guard FileManager.default.fileExists(atPath: stateDirectory) else { return }

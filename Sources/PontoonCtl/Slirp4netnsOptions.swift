@@ -4,7 +4,7 @@ import NetAddress
 /// `--network slirp4netns[:OPTION=VALUE,…]`, parsed with podman's names, defaults and refusals.
 public struct Slirp4netnsOptions: Codable, Sendable, Equatable {
     /// Who forwards published ports: slirp4netns itself (the client's address is kept) or
-    /// rootlesskit's user-space proxy (podman's default, which pontoonctl does not have).
+    /// a user-space proxy in rootlessport's manner (podman's default: the container sees the proxy's address).
     public enum PortHandler: String, Codable, Sendable { case slirp4netns, rootlesskit }
 
     public var cidr: String?
@@ -56,6 +56,13 @@ public struct Slirp4netnsOptions: Codable, Sendable, Equatable {
     public var dnsServer: String {
         let network = IPNetwork(cidr ?? "10.0.2.0/24")?.network ?? IPAddress("10.0.2.0")!
         return network.advanced(by: 3).map { "\($0)" } ?? "10.0.2.3"
+    }
+
+    /// The container's own address on tap0: the network's address + 100 (10.0.2.100 by default),
+    /// which the port proxy connects to inside the namespace, as rootlessport does.
+    public var guestAddress: String {
+        let network = IPNetwork(cidr ?? "10.0.2.0/24")?.network ?? IPAddress("10.0.2.0")!
+        return network.advanced(by: 100).map { "\($0)" } ?? "10.0.2.100"
     }
 
     private static func flag(_ value: String, _ name: String) throws(CtlError) -> Bool {

@@ -9,7 +9,7 @@ struct PontoonCtlCommand: ParsableCommand {
         commandName: "pontoonctl",
         abstract: "Container networking as a container engine does it: namespaces, plugins, status.",
         subcommands: [NetworkCommand.self, Create.self, Remove.self, Reload.self, Connect.self, Disconnect.self,
-                      Inspect.self, Stats.self, List.self, Exec.self, RootlessNetNSCommand.self])
+                      Inspect.self, Stats.self, List.self, Exec.self, RootlessNetNSCommand.self, PortProxyCommand.self])
 
     @OptionGroup var global: GlobalOptions
 }
@@ -25,11 +25,19 @@ struct Create: ParsableCommand {
     var ports: [String] = []
     @Option(name: .customLong("dns"), help: "A DNS server for resolv.conf; repeatable.") var dns: [String] = []
     @Option var hostname: String?
+    @Option(help: "Rootless bridge containers: slirp4netns (the default; the container sees the client's address) or rootlesskit (a user-space proxy).")
+    var portHandler: String?
     @OptionGroup var format: FormatOption
 
     func run() throws {
         let record = try perform { () throws(CtlError) -> ContainerRecord in
             var request = ContainerOperations.CreateRequest(name: name)
+            if let portHandler {
+                guard let handler = Slirp4netnsOptions.PortHandler(rawValue: portHandler) else {
+                    throw CtlError(.usage, "--port-handler \"\(portHandler)\": use slirp4netns or rootlesskit")
+                }
+                request.portHandler = handler
+            }
             for network in networks {
                 if let mode = try NetworkMode.parse(network) {
                     guard request.mode == nil else { throw CtlError(.usage, "only one --network container:… or ns:… may be given") }
@@ -151,7 +159,7 @@ struct Stats: ParsableCommand {
     @OptionGroup var format: FormatOption
 
     func run() throws {
-        let entries = try perform { () throws(CtlError) in try InterfaceStatistics.read(netns: try global.store.container(name).netns) }
+        let entries = try perform { () throws(CtlError) in try global.containers.statistics(name) }
         let total = InterfaceStatistics.sum(entries)
         if format.format == .json {
             Output.json(["interfaces": AnyEncodable(entries), "total": AnyEncodable(total)])

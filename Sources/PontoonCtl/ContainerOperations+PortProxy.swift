@@ -1,0 +1,30 @@
+import NetAddress
+
+extension ContainerOperations {
+    /// `--port-handler` chooses between the rootless netns' slirp4netns forwards (the client's address
+    /// kept) and the port proxy; it means nothing for root, whose DNAT serves published ports, or for a
+    /// container not on bridge networks (slirp4netns has its own `port_handler=` option).
+    func refusePortHandler(_ request: CreateRequest) throws(CtlError) {
+        guard let handler = request.portHandler else { return }
+        if case .slirp4netns? = request.mode {
+            throw CtlError(.usage, "--port-handler applies to bridge networks: use --network slirp4netns:port_handler=\(handler.rawValue)")
+        }
+        guard request.mode == nil else { throw CtlError(.usage, "--port-handler cannot be combined with --network \(request.mode!)") }
+        guard paths.rootless != nil else {
+            throw CtlError(.usage, "--port-handler applies to rootless containers: as root, published ports are served by the network's DNAT")
+        }
+    }
+
+    /// The proxy for a rootless bridge container: its helper joins the rootless netns and connects to
+    /// the container's first IPv4 address there (the container sees the network's gateway as its peer).
+    func startPortProxy(_ record: ContainerRecord, _ rootless: RootlessAttachment) throws(CtlError) -> PortProxyProcess {
+        guard let pause = rootless.pause else { throw CtlError(.failed, "the rootless network namespace is not up") }
+        let addresses = record.networks.compactMap { record.status[$0.network] }.flatMap { $0.interfaces.values.flatMap(\.subnets) }
+        guard let target = addresses.lazy.compactMap({ IPNetwork($0.ipnet)?.address }).first(where: { $0.family == .v4 }) else {
+            throw CtlError(.usage, "--port-handler rootlesskit: the container has no IPv4 address on its networks to forward to")
+        }
+        let spec = PortProxySpec(netns: rootless.netns.path, pause: pause, target: "\(target)",
+                                 forwards: try PortProxySpec.forwards(record.ports))
+        return try PortProxyProcess.start(spec, directory: paths.containerDirectory(record.name))
+    }
+}

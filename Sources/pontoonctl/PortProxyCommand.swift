@@ -1,0 +1,17 @@
+import ArgumentParser
+import PontoonCtl
+
+/// `pontoonctl port-proxy SPEC` (hidden): the user-space port proxy a container with
+/// `port_handler=rootlesskit` runs, started detached by create with its ready pipe as fd 3.
+/// `--inner`: its helper inside the target namespace, with the channel as fd 3.
+struct PortProxyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "port-proxy", shouldDisplay: false)
+    @Argument var spec: String?
+    @Flag var inner = false
+
+    func run() throws {
+        if inner { PortProxy.serveInner(channel: 3) }
+        guard let spec else { throw ValidationError("port-proxy needs its spec file") }
+        PortProxy.run(specPath: spec, ready: 3)
+    }
+}
