@@ -50,10 +50,9 @@ public enum PortProxy {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let inner = ["nsenter", "--net=" + spec.netns, "--", executable, "port-proxy", "--inner", spec.netns]
         let command = spec.pause.map { [RootlessNetNS.nsenter] + RootlessNetNS.joining($0) + inner } ?? [RootlessNetNS.nsenter] + inner.dropFirst()
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
         let pid: Int32
         do throws(SystemError) {
-            pid = try ChildProcess.startService(command[0], arguments: Array(command.dropFirst()), environment: ["PATH": path],
+            pid = try ChildProcess.startService(command[0], arguments: Array(command.dropFirst()), environment: ProcessInfo.processInfo.environment,
                                                 descriptors: [pair[1]], log: "/dev/stderr")
         } catch {
             fail("cannot start the port proxy's helper: \(error.reason)")

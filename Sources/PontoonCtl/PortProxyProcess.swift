@@ -31,9 +31,10 @@ public struct PortProxyProcess: Codable, Sendable, Equatable {
         }
         for fd in ready { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         defer { close(ready[0]) }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"
+        // pontoonctl's environment as it is: a rootless pontoonctl needs its XDG_RUNTIME_DIR even to start.
         do throws(SystemError) {
-            process.pid = try ChildProcess.startService(executable, arguments: ["port-proxy", process.spec], environment: ["PATH": path],
+            process.pid = try ChildProcess.startService(executable, arguments: ["port-proxy", process.spec],
+                                                        environment: ProcessInfo.processInfo.environment,
                                                         descriptors: [ready[1]], log: process.log)
             close(ready[1])
         } catch {
@@ -43,9 +44,11 @@ public struct PortProxyProcess: Codable, Sendable, Equatable {
         }
         let answer = readLine(ready[0])
         guard answer == "ok" else {
+            let log = (try? String(contentsOfFile: process.log, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             process.stop()
-            let reason = answer ?? "did not report ready within \(readyTimeout / 1000) s"
-            throw CtlError(.failed, "port proxy: \(reason.isEmpty ? "exited before it was ready" : reason)")
+            var reason = answer ?? "did not report ready within \(readyTimeout / 1000) s"
+            if reason.isEmpty { reason = "exited before it was ready" + (log.isEmpty ? "" : ": " + log.replacingOccurrences(of: "\n", with: "; ")) }
+            throw CtlError(.failed, "port proxy: " + reason)
         }
         return process
     }

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A rootless user's `--network slirp4netns` containers (each with its own slirp4netns inside the
+/// pause process's namespaces, no rootless netns connector) and the port proxy (`port_handler=
+/// rootlesskit`), for slirp4netns and for a bridge network; a test user in a private host with an
+/// outside namespace behind it (198.51.100.1 is the private host, .2 the outside).
+@Suite("pontoonctl rootless slirp4netns and port proxy", needsRoot, .serialized,
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/slirp4netns"), "slirp4netns is not installed"))
+struct RootlessSlirp4netnsTests {
+    func state(_ session: RootlessSession) -> String { session.user.runtimeDirectory + "/pontoon" }
+
+    /// The container's namespace path, from `inspect`, and its settings.
+    func settings(_ session: RootlessSession, _ name: String) throws -> [String: Any] {
+        let result = try session.run(["inspect", name, "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any], "\(result.stderrText)")
+        return try #require(document["NetworkSettings"] as? [String: Any])
+    }
+
+    func pause(_ session: RootlessSession) throws -> Int32 {
+        let text = try String(contentsOfFile: state(session) + "/rootless-netns-pause.pid", encoding: .utf8)
+        return try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    /// A shell command (as root) in a rootless container's namespace, which only the pause process's mount namespace holds.
+    func inside(_ session: RootlessSession, _ netns: String, _ command: String) throws -> RunResult {
+        try TestRun.run("/usr/bin/nsenter", ["-t", String(try pause(session)), "-m", "--", "/usr/bin/nsenter", "--net=" + netns, "--",
+                                             "/bin/sh", "-c", command], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+    }
+
+    /// The probe's TCP and UDP servers on `port` in the container; returns their pid (killed by the caller).
+    func serve(_ session: RootlessSession, _ netns: String, port: Int) throws -> Int32 {
+        let probe = try session.host.probeScript()
+        let started = try inside(session, netns, "python3 \(probe) serve \(port) </dev/null >/dev/null 2>&1 & echo $!")
+        let pid = try #require(Int32(started.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)), "\(started.stderrText)")
+        #expect(eventually { (try? inside(session, netns, "ss -Hlnt"))?.stdoutText.contains(":\(port) ") == true })
+        return pid
+    }
+
+    /// The user's processes named `name` (`slirp4netns`), or whose command line has `name` in it (`port-proxy`).
+    func processes(_ session: RootlessSession, _ name: String) throws -> [String] {
+        let match = name == "slirp4netns" ? ["-x", name] : ["-f", name]
+        return try TestRun.run("/usr/bin/pgrep", ["-u", String(session.user.uid), "-a"] + match).stdoutText.split(separator: "\n").map(String.init)
+    }
+
+    /// No process of the user, no namespace file, no container state, no rootless netns file, no API
+    /// socket, none of `ports` listening in the private host.
+    func expectNothingLeft(_ session: RootlessSession, ports: [Int], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let alive = eventually {
+            ((try? TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="]))?.stdoutText ?? "x")
+                .split(separator: "\n").allSatisfy { $0.hasPrefix("Z") }
+        }
+        let running = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="]).stdoutText
+        #expect(alive, "still running: \(running)", sourceLocation: sourceLocation)
+        let fm = FileManager.default
+        let runtime = session.user.runtimeDirectory
+        #expect(((try? fm.contentsOfDirectory(atPath: runtime + "/netns")) ?? []).isEmpty, sourceLocation: sourceLocation)
+        #expect(((try? fm.contentsOfDirectory(atPath: runtime + "/pontoon/containers")) ?? []).isEmpty, sourceLocation: sourceLocation)
+        let files = (try? fm.contentsOfDirectory(atPath: state(session))) ?? []
+        #expect(files.filter { $0.hasPrefix("rootless-netns") || $0.hasSuffix(".net") }.isEmpty, "left: \(files)", sourceLocation: sourceLocation)
+        #expect(RootlessUser.mountPoints(under: runtime).isEmpty, sourceLocation: sourceLocation)
+        let listening = try session.host.exec(session.host.name, "ss -Hlntu").stdoutText
+        for port in ports { #expect(!listening.contains(":\(port) "), "\(port) still listens: \(listening)", sourceLocation: sourceLocation) }
+    }
+
+    @Test("port_handler=slirp4netns: outbound TCP, a published port seen from the real client, inspect and stats of tap0; rm leaves nothing")
+    func slirpHandler() throws {
+        let session = try RootlessSession()
+        defer { session.finish() }
+        let outside = try session.wireOutside()
+        let probe = try session.host.probeScript()
+        let made = try session.run(["create", "s", "--network", "slirp4netns:port_handler=slirp4netns,enable_ipv6=false", "-p", "8080:80"])
+        try #require(made.status == 0, "create: \(made.stderrText)")
+        // Its own slirp4netns, and the pause process; no rootless netns and no connector.
+        #expect(try processes(session, "slirp4netns").count == 1)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: state(session))) ?? []
+        #expect(files.contains("rootless-netns-pause.pid") && !files.contains("rootless-netns-slirp4netns.pid"), "\(files)")
+        let netns = try #require(try settings(session, "s")["SandboxKey"] as? String)
+        #expect(netns.hasPrefix(session.user.runtimeDirectory + "/netns/netns-"))
+        #expect(try inside(session, netns, "ip -br addr show tap0").stdoutText.contains("10.0.2.100/24"))
+
+        let out = try inside(session, netns, "timeout -s KILL 10 python3 \(probe) tcp 198.51.100.2 8080 0")
+        #expect(out.stdoutText.hasPrefix("tcp4 198.51.100.1 port "), "\(out.stdoutText) \(out.stderrText)")
+
+        let server = try serve(session, netns, port: 80)
+        defer { kill(server, SIGKILL) }
+        let answer = try session.host.probe(from: outside, "tcp", "198.51.100.1", 8080)
+        #expect(answer.hasPrefix("tcp4 198.51.100.2 port "), "slirp4netns keeps the client: \(answer)")
+
+        let view = try settings(session, "s")
+        #expect((view["Networks"] as? [String: Any])?.isEmpty == true && (view["Ports"] as? [String: Any])?["80/tcp"] != nil, "\(view)")
+        let stats = try session.run(["stats", "s", "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: stats.stdout) as? [String: Any], "\(stats.stderrText)")
+        let interfaces = (document["interfaces"] as? [[String: Any]] ?? []).compactMap { $0["interface"] as? String }
+        #expect(interfaces == ["tap0"])
+        #expect(((document["total"] as? [String: Any])?["rxBytes"] as? Int ?? 0) > 0, "\(document)")
+
+        kill(server, SIGKILL)
+        let removed = try session.run(["rm", "s"])
+        #expect(removed.status == 0, "rm: \(removed.stderrText)")
+        try expectNothingLeft(session, ports: [8080])
+    }
+
+    @Test("port_handler=rootlesskit: TCP and UDP through the port proxy, the container seeing its own address; a taken port is refused and leaves nothing; rm leaves nothing")
+    func proxyHandler() throws {
+        let session = try RootlessSession()
+        defer { session.finish() }
+        let outside = try session.wireOutside()
+        let made = try session.run(["create", "k", "--network", "slirp4netns:enable_ipv6=false", "-p", "8080:80", "-p", "8081:80/udp"])
+        try #require(made.status == 0, "create: \(made.stderrText)")
+        let proxies = try processes(session, "port-proxy")
+        #expect(proxies.count == 2, "the proxy and its helper: \(proxies)")
+        let netns = try #require(try settings(session, "k")["SandboxKey"] as? String)
+        let server = try serve(session, netns, port: 80)
+        defer { kill(server, SIGKILL) }
+
+        let tcp = try session.host.probe(from: outside, "tcp", "198.51.100.1", 8080)
+        #expect(tcp.hasPrefix("tcp4 10.0.2.100 port "), "the proxy's inner socket, not the client: \(tcp)")
+        let udp = try session.host.probe(from: outside, "udp", "198.51.100.1", 8081)
+        #expect(udp.hasPrefix("udp4 10.0.2.100 port "), "\(udp)")
+        let local = try session.host.probe(from: session.host.name, "tcp", "127.0.0.1", 8080)
+        #expect(local.hasPrefix("tcp4 10.0.2.100 port "), "\(local)")
+
+        try session.host.serve(in: session.host.name, port: 8091)
+        let taken = try session.run(["create", "t", "--network", "slirp4netns", "-p", "8090-8091:80-81"])
+        #expect(taken.status != 0 && taken.stderrText.contains("cannot publish 0.0.0.0:8091/tcp: Address already in use"), "\(taken.stderrText)")
+        #expect(try session.run(["inspect", "t"]).status != 0)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: session.user.runtimeDirectory + "/netns")) ?? []
+        #expect(files == [URL(fileURLWithPath: netns).lastPathComponent], "\(files)")
+        let (slirps, stillProxies) = (try processes(session, "slirp4netns"), try processes(session, "port-proxy"))
+        #expect(slirps.count == 1 && stillProxies.count == 2, "\(slirps) \(stillProxies)")
+        #expect(!(try session.host.exec(session.host.name, "ss -Hlnt").stdoutText.contains(":8090 ")))
+
+        kill(server, SIGKILL)
+        let removed = try session.run(["rm", "k"])
+        #expect(removed.status == 0, "rm: \(removed.stderrText)")
+        try expectNothingLeft(session, ports: [8080, 8081, 8090])
+    }
+
+    @Test("a rootless bridge container with --port-handler rootlesskit: its published port answers through the proxy from the network's gateway; rm leaves nothing")
+    func bridgeProxy() throws {
+        let session = try RootlessSession()
+        defer { session.finish() }
+        _ = try session.user.install(Binaries.pontoon)
+        let network = try session.run(["network", "create", "front"])
+        try #require(network.status == 0, "network create: \(network.stderrText)")
+        let outside = try session.wireOutside()
+        let made = try session.run(["create", "web", "--network", "front", "-p", "8080:80", "-p", "8081:80/udp", "--port-handler", "rootlesskit"])
+        try #require(made.status == 0, "create: \(made.stderrText)")
+        let view = try settings(session, "web")
+        let netns = try #require(view["SandboxKey"] as? String)
+        let front = try #require((view["Networks"] as? [String: Any])?["front"] as? [String: Any])
+        let gateway = try #require(front["Gateway"] as? String)
+        let probe = try session.user.install(try session.host.probeScript())   // run by the user
+        let started = try session.run(["rootless-netns", "exec", "--", "/usr/bin/nsenter", "--net=" + netns, "--", "/bin/sh", "-c",
+                                       "/usr/bin/python3 \(probe) serve 80 </dev/null >/dev/null 2>&1 & echo $!"])
+        let server = try #require(Int32(started.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)), "\(started.stderrText)")
+        defer { kill(server, SIGKILL) }
+        #expect(eventually { (try? session.run(["rootless-netns", "exec", "--", "/usr/bin/nsenter", "--net=" + netns, "--", "/bin/ss", "-Hlnt"]))?
+            .stdoutText.contains(":80 ") == true })
+
+        let tcp = try session.host.probe(from: outside, "tcp", "198.51.100.1", 8080)
+        #expect(tcp.hasPrefix("tcp4 \(gateway) port "), "the proxy connects from the rootless netns: \(tcp)")
+        let udp = try session.host.probe(from: outside, "udp", "198.51.100.1", 8081)
+        #expect(udp.hasPrefix("udp4 \(gateway) port "), "\(udp)")
+
+        kill(server, SIGKILL)
+        let removed = try session.run(["rm", "web"])
+        #expect(removed.status == 0, "rm: \(removed.stderrText)")
+        try expectNothingLeft(session, ports: [8080, 8081])
+    }
+}
