@@ -101,6 +101,7 @@ struct PontoonCtlSlirp4netnsTests {
             (["create", "b", "--network", "slirp4netns:mtu=12"], "invalid mtu \"12\""),
             (["create", "b", "--network", "slirp4netns", "-p", "8080:80/sctp"], "port_handler=rootlesskit proxies only tcp and udp"),
             (["create", "b", "--network", "slirp4netns", "--port-handler", "rootlesskit"], "--network slirp4netns:port_handler=rootlesskit"),
+            (["create", "b", "--network", "front", "--port-handler", "rootlesskit"], "--port-handler applies to rootless containers"),
         ] {
             let refused = try ctl.run(arguments)
             #expect(refused.status == 125, "\(arguments): \(refused.stderrText)")

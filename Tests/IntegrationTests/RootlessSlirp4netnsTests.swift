@@ -138,7 +138,7 @@ struct RootlessSlirp4netnsTests {
         try expectNothingLeft(session, ports: [8080, 8081, 8090])
     }
 
-    @Test("a rootless bridge container with --port-handler rootlesskit: its published port answers through the proxy from the network's gateway; rm leaves nothing")
+    @Test("a rootless bridge container with --port-handler rootlesskit answers through the proxy from the gateway, beside a slirp4netns container; rm of both in either order leaves nothing")
     func bridgeProxy() throws {
         let session = try RootlessSession()
         defer { session.finish() }
@@ -165,9 +165,32 @@ struct RootlessSlirp4netnsTests {
         let udp = try session.host.probe(from: outside, "udp", "198.51.100.1", 8081)
         #expect(udp.hasPrefix("udp4 \(gateway) port "), "\(udp)")
 
+        // Its counters, read inside the rootless user namespace.
+        let stats = try session.run(["stats", "web", "--format", "json"])
+        let document = try #require(try JSONSerialization.jsonObject(with: stats.stdout) as? [String: Any], "\(stats.stderrText)")
+        #expect((document["interfaces"] as? [[String: Any]] ?? []).compactMap { $0["interface"] as? String } == ["eth0"], "\(document)")
+
+        // A slirp4netns container beside it shares the pause process, not the connector; either may go first.
+        let slirp = try session.run(["create", "s", "--network", "slirp4netns:port_handler=slirp4netns", "-p", "8082:80"])
+        try #require(slirp.status == 0, "create s: \(slirp.stderrText)")
+        #expect(try processes(session, "slirp4netns").count == 2)
         kill(server, SIGKILL)
         let removed = try session.run(["rm", "web"])
         #expect(removed.status == 0, "rm: \(removed.stderrText)")
-        try expectNothingLeft(session, ports: [8080, 8081])
+        let s = try #require(try settings(session, "s")["SandboxKey"] as? String)
+        let slirpServer = try serve(session, s, port: 80)
+        defer { kill(slirpServer, SIGKILL) }
+        let kept = try session.host.probe(from: outside, "tcp", "198.51.100.1", 8082)
+        #expect(kept.hasPrefix("tcp4 198.51.100.2 port "), "\(kept)")
+        kill(slirpServer, SIGKILL)
+        let last = try session.run(["rm", "s"])
+        #expect(last.status == 0, "rm s: \(last.stderrText)")
+        try expectNothingLeft(session, ports: [8080, 8081, 8082])
+
+        // Refused with no container left: the pause process it started goes too.
+        try session.host.serve(in: session.host.name, port: 8083)
+        let taken = try session.run(["create", "t", "--network", "slirp4netns", "-p", "8083:80"])
+        #expect(taken.status != 0 && taken.stderrText.contains("cannot publish 0.0.0.0:8083/tcp"), "\(taken.stderrText)")
+        try expectNothingLeft(session, ports: [])
     }
 }
