@@ -7,11 +7,15 @@ import TestSupport
 @Suite("pontoonctl: --network slirp4netns", needsRoot, .serialized,
        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/slirp4netns"), "slirp4netns is not installed"))
 struct PontoonCtlSlirp4netnsTests {
-    /// The firewall tests' probe server in a container's namespace (their `serve` knows only named ones).
-    func serve(_ ctl: Ctl, in container: String, port: Int) throws {
-        let started = try ctl.inside(container, "python3 \(try ctl.host.probeScript()) serve \(port) </dev/null >/dev/null 2>&1 &")
-        try #require(started.status == 0, "\(started.stderrText)")
+    /// The firewall tests' probe server in a container's namespace (their `serve` knows only named ones);
+    /// returns its pid for the caller to kill: the test runner's children start with SIGALRM blocked,
+    /// so the probe's own alarm never ends it.
+    @discardableResult
+    func serve(_ ctl: Ctl, in container: String, port: Int) throws -> Int32 {
+        let started = try ctl.inside(container, "python3 \(try ctl.host.probeScript()) serve \(port) </dev/null >/dev/null 2>&1 & echo $!")
+        let pid = try #require(Int32(started.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)), "\(started.stderrText)")
         for _ in 0..<100 where !(try ctl.inside(container, "ss -Hlnt | grep -q ':\(port) '").status == 0) { usleep(20_000) }
+        return pid
     }
 
     /// The private host with 192.0.2.1/24 towards an outside namespace at 192.0.2.2/24.
@@ -69,7 +73,8 @@ struct PontoonCtlSlirp4netnsTests {
         #expect(outbound.stdoutText.hasPrefix("tcp4 192.0.2.1 port"), "\(outbound.stdoutText) \(outbound.stderrText)")
 
         // Inbound through add_hostfwd: the container sees the outside's address, not slirp's.
-        try serve(ctl, in: "s", port: 80)
+        let server = try serve(ctl, in: "s", port: 80)
+        defer { kill(server, SIGKILL) }
         let inbound = try ctl.host.probe(from: outside, "tcp", "192.0.2.1", 8080)
         #expect(inbound.hasPrefix("tcp4 192.0.2.2 port"), "\(inbound)")
 
@@ -123,7 +128,8 @@ struct PontoonCtlSlirp4netnsTests {
         try ctl.ok(["create", "k", "--network", "slirp4netns:enable_ipv6=false", "-p", "8080:80", "-p", "8081:80/udp"])
         #expect(slirpProcesses(ctl).count == 1)
         #expect(proxyProcesses(ctl).count == 2, "the proxy and its helper in the namespace: \(proxyProcesses(ctl))")
-        try serve(ctl, in: "k", port: 80)
+        let server = try serve(ctl, in: "k", port: 80)
+        defer { kill(server, SIGKILL) }
 
         // rootlessport's promise: the container sees the proxy's inner socket (its own tap0 address), not the client.
         let tcp = try ctl.host.probe(from: outside, "tcp", "192.0.2.1", 8080)
@@ -139,11 +145,12 @@ struct PontoonCtlSlirp4netnsTests {
 
         // Both directions and a half-close: the client sends, shuts its side, and still gets the answer.
         try ctl.ok(["create", "e", "--network", "slirp4netns", "-p", "8090:90"])
-        let server = ctl.host.scratch.file("count-server.py"), client = ctl.host.scratch.file("half-close-client.py")
-        try Self.echoServer.write(toFile: server, atomically: true, encoding: .utf8)
+        let script = ctl.host.scratch.file("count-server.py"), client = ctl.host.scratch.file("half-close-client.py")
+        try Self.echoServer.write(toFile: script, atomically: true, encoding: .utf8)
         try Self.halfCloseClient.write(toFile: client, atomically: true, encoding: .utf8)
-        let started = try ctl.inside("e", "python3 \(server) 90 </dev/null >/dev/null 2>&1 &")
-        try #require(started.status == 0)
+        let started = try ctl.inside("e", "python3 \(script) 90 </dev/null >/dev/null 2>&1 & echo $!")
+        let counter = try #require(Int32(started.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)), "\(started.stderrText)")
+        defer { kill(counter, SIGKILL) }
         for _ in 0..<100 where !(try ctl.inside("e", "ss -Hlnt | grep -q ':90 '").status == 0) { usleep(20_000) }
         #expect(try ctl.inside("e", "ss -Hlnt | grep -q ':90 '").status == 0, "the echo server did not start")
         let reply = try ctl.host.exec(outside, "timeout -s KILL 10 python3 \(client) 192.0.2.1 8090")
