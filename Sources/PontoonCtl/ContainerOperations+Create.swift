@@ -22,6 +22,7 @@ extension ContainerOperations {
         let netns = RootlessNetNS(host: try environment.preflight(), stateDirectory: paths.stateDirectory)
         try Names.validate(request.name, what: "container")
         try refuseUnsupported(request)
+        try refusePortHandler(request)
         return try netns.locked { () throws(CtlError) -> ContainerRecord in
             var rootless = self
             // A slirp4netns container needs the pause process (its namespace is made in that user
@@ -39,7 +40,8 @@ extension ContainerOperations {
 
     /// What rootless containers cannot have yet, refused before anything is made.
     func refuseUnsupported(_ request: CreateRequest) throws(CtlError) {
-        _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports))
+        // What the rootless netns' slirp4netns cannot forward; the port proxy and a container's own slirp4netns check their own.
+        if request.mode == nil, request.portHandler != .rootlesskit { _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports)) }
         for attach in request.networks where try store.network(attach.network).backend.type == .cni {
             throw CtlError(.usage, "network \(attach.network) is served by a CNI conflist, which rootless containers do not support yet: "
                            + "use a network served through netavark's protocol (the default), or run pontoonctl as root")

@@ -13,6 +13,7 @@ extension ContainerOperations {
         guard paths.rootless != nil else {
             throw CtlError(.usage, "--port-handler applies to rootless containers: as root, published ports are served by the network's DNAT")
         }
+        if handler == .rootlesskit { _ = try PortProxySpec.forwards(PortMappings.normalise(request.ports)) }   // before anything is made
     }
 
     /// The proxy for a rootless bridge container: its helper joins the rootless netns and connects to

@@ -38,10 +38,14 @@ struct RootlessSlirp4netnsTests {
         return pid
     }
 
-    /// The user's processes named `name` (`slirp4netns`), or whose command line has `name` in it (`port-proxy`).
+    /// The user's live processes (not zombies) named `name` (`slirp4netns`), or whose command line has `name` in it (`port-proxy`).
     func processes(_ session: RootlessSession, _ name: String) throws -> [String] {
-        let match = name == "slirp4netns" ? ["-x", name] : ["-f", name]
-        return try TestRun.run("/usr/bin/pgrep", ["-u", String(session.user.uid), "-a"] + match).stdoutText.split(separator: "\n").map(String.init)
+        let listed = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,comm=,args="]).stdoutText
+        return listed.split(separator: "\n").map(String.init).filter { line in
+            let fields = line.split(separator: " ", maxSplits: 2).map(String.init)
+            guard fields.count == 3, !fields[0].hasPrefix("Z") else { return false }
+            return name == "slirp4netns" ? fields[1] == name : fields[2].contains(name)
+        }
     }
 
     /// No process of the user, no namespace file, no container state, no rootless netns file, no API
@@ -146,7 +150,13 @@ struct RootlessSlirp4netnsTests {
         let network = try session.run(["network", "create", "front"])
         try #require(network.status == 0, "network create: \(network.stderrText)")
         let outside = try session.wireOutside()
-        let made = try session.run(["create", "web", "--network", "front", "-p", "8080:80", "-p", "8081:80/udp", "--port-handler", "rootlesskit"])
+        let sctp = try session.run(["create", "x", "--network", "front", "-p", "8080:80/sctp", "--port-handler", "rootlesskit"])
+        #expect(sctp.status == 125 && sctp.stderrText.contains("port_handler=rootlesskit proxies only tcp and udp"), "\(sctp.stderrText)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: session.user.runtimeDirectory + "/netns")) ?? []).isEmpty)
+        let before = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="]).stdoutText
+        #expect(before.split(separator: "\n").allSatisfy { $0.hasPrefix("Z") }, "refused before the pause process starts: \(before)")
+        let made = try session.run(["create", "web", "--network", "front", "-p", "8080:80", "-p", "8081:80/udp", "-p", "[::1]:8086:80",
+                                    "--port-handler", "rootlesskit"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let view = try settings(session, "web")
         let netns = try #require(view["SandboxKey"] as? String)
@@ -164,6 +174,9 @@ struct RootlessSlirp4netnsTests {
         #expect(tcp.hasPrefix("tcp4 \(gateway) port "), "the proxy connects from the rootless netns: \(tcp)")
         let udp = try session.host.probe(from: outside, "udp", "198.51.100.1", 8081)
         #expect(udp.hasPrefix("udp4 \(gateway) port "), "\(udp)")
+        // An IPv6 host address the rootless netns' slirp4netns could not forward: the proxy listens there too.
+        let six = try session.host.probe(from: session.host.name, "tcp", "::1", 8086)
+        #expect(six.hasPrefix("tcp4 \(gateway) port "), "\(six)")
 
         // Its counters, read inside the rootless user namespace.
         let stats = try session.run(["stats", "web", "--format", "json"])
@@ -173,7 +186,8 @@ struct RootlessSlirp4netnsTests {
         // A slirp4netns container beside it shares the pause process, not the connector; either may go first.
         let slirp = try session.run(["create", "s", "--network", "slirp4netns:port_handler=slirp4netns", "-p", "8082:80"])
         try #require(slirp.status == 0, "create s: \(slirp.stderrText)")
-        #expect(try processes(session, "slirp4netns").count == 2)
+        let both = try processes(session, "slirp4netns")
+        #expect(both.count == 2, "the connector and the container's: \(both)")
         kill(server, SIGKILL)
         let removed = try session.run(["rm", "web"])
         #expect(removed.status == 0, "rm: \(removed.stderrText)")
@@ -185,7 +199,7 @@ struct RootlessSlirp4netnsTests {
         kill(slirpServer, SIGKILL)
         let last = try session.run(["rm", "s"])
         #expect(last.status == 0, "rm s: \(last.stderrText)")
-        try expectNothingLeft(session, ports: [8080, 8081, 8082])
+        try expectNothingLeft(session, ports: [8080, 8081, 8082, 8086])
 
         // Refused with no container left: the pause process it started goes too.
         try session.host.serve(in: session.host.name, port: 8083)
