@@ -42,9 +42,11 @@ final class PortProxyRelay: @unchecked Sendable {
             close(client)   // the container's port does not answer: the client sees its connection end
             return
         }
+        // The container's answer is copied by this thread, already running: a server that speaks first
+        // (or answers a short request) waits for no second thread to start.
         let pair = SocketPair(client, inner)
-        Thread.detachNewThread { pair.copy(from: inner, to: client) }
-        pair.copy(from: client, to: inner)
+        Thread.detachNewThread { pair.copy(from: client, to: inner) }
+        pair.copy(from: inner, to: client)
     }
 
     // MARK: UDP
