@@ -18,9 +18,13 @@ extension ContainerOperations {
             rootless.rootless = try RootlessAttachment(netns: netns, pause: netns.pause)
             let failures = try rootless.removeContainer(name, force: force)
             // The last container out takes the rootless netns and its connector with it, as podman does.
-            if try store.containers().isEmpty {
+            let remaining = try store.containers()
+            if remaining.isEmpty {
                 if rootless.rootless?.pause == nil { netns.stopStrandedDNS(configDirectory: paths.netavarkConfigDirectory) }
                 netns.downLocked()
+            } else if !remaining.contains(where: { $0.networkMode == nil }) {
+                // Only containers with a namespace of their own (slirp4netns) or joined: they keep the pause process.
+                netns.connectorDownLocked()
             }
             return failures
         }

@@ -84,6 +84,17 @@ public struct RootlessNetNS {
         }
     }
 
+    /// The connector and the rootless netns alone, the pause process kept (with the lock held): when
+    /// the last bridge container left and `--network slirp4netns` containers, which need only the pause
+    /// process, remain — as podman stops the rootless netns with its last bridge container.
+    func connectorDownLocked() {
+        connector()?.stop()
+        if let pause = running(pausePidFile, "unshare") { _ = try? joined(pause, ["umount", path]) }
+        for file in [path, slirpPidFile, stateDirectory + "/\(Self.connectorName).log", apiSocket, pluginDirectory] {
+            try? FileManager.default.removeItem(atPath: file)
+        }
+    }
+
     /// A command inside the rootless network namespace (and the pause process's namespaces).
     public func run(_ command: [String]) throws(CtlError) -> (status: Int32, stdout: Data, stderr: Data) {
         guard let pause = running(pausePidFile, "unshare"), running(slirpPidFile, "slirp4netns") != nil else {

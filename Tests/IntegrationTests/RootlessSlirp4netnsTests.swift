@@ -142,7 +142,7 @@ struct RootlessSlirp4netnsTests {
         try expectNothingLeft(session, ports: [8080, 8081, 8090])
     }
 
-    @Test("a rootless bridge container with --port-handler rootlesskit answers through the proxy from the gateway, beside a slirp4netns container; rm of both in either order leaves nothing")
+    @Test("a rootless bridge container with --port-handler rootlesskit answers through the proxy from the gateway, beside a slirp4netns container (which keeps the pause process, not the connector); rm of all leaves nothing")
     func bridgeProxy() throws {
         let session = try RootlessSession()
         defer { session.finish() }
@@ -196,6 +196,15 @@ struct RootlessSlirp4netnsTests {
         defer { kill(slirpServer, SIGKILL) }
         let kept = try session.host.probe(from: outside, "tcp", "198.51.100.1", 8082)
         #expect(kept.hasPrefix("tcp4 198.51.100.2 port "), "\(kept)")
+        // With only the slirp4netns container left the connector is gone; the next bridge container brings it back.
+        #expect(try processes(session, "slirp4netns").count == 1)
+        let again = try session.run(["create", "again", "--network", "front"])
+        try #require(again.status == 0, "create again: \(again.stderrText)")
+        let againNetns = try #require(try settings(session, "again")["SandboxKey"] as? String)
+        let out = try session.run(["rootless-netns", "exec", "--", "/usr/bin/nsenter", "--net=" + againNetns, "--",
+                                   "/usr/bin/timeout", "-s", "KILL", "10", "/usr/bin/python3", probe, "tcp", "198.51.100.2", "8080", "0"])
+        #expect(out.stdoutText.hasPrefix("tcp4 198.51.100.1 port "), "through the connector: \(out.stdoutText) \(out.stderrText)")
+        #expect(try session.run(["rm", "again"]).status == 0)
         kill(slirpServer, SIGKILL)
         let last = try session.run(["rm", "s"])
         #expect(last.status == 0, "rm s: \(last.stderrText)")
