@@ -97,23 +97,28 @@ final class PortProxyChannel: @unchecked Sendable {
     /// is ready, then answers until the proxy's end closes (the proxy exited), and exits.
     static func serveInner(_ channel: Int32) -> Never {
         _ = send(channel, "R", 1, Int32(MSG_NOSIGNAL))
+        while answer(channel) {}
+        exit(0)
+    }
+
+    /// One request answered; false once the proxy's end is closed.
+    static func answer(_ channel: Int32) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 256)
-        while true {
-            let count = recv(channel, &buffer, buffer.count, 0)
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { exit(0) }
-            let fields = String(decoding: buffer[..<count], as: UTF8.self).split(separator: " ").map(String.init)
-            guard fields.count == 3, let port = Int(fields[2]), fields[0] == "tcp" || fields[0] == "udp" else {
-                _ = reply(channel, code: EINVAL, fd: nil)
-                continue
-            }
-            switch ProxySocket.connecting(fields[0], fields[1], port) {
-            case .success(let socket):
-                _ = reply(channel, code: 0, fd: socket)
-                close(socket)
-            case .failure(let failure):
-                _ = reply(channel, code: failure.code, fd: nil)
-            }
+        var count: Int
+        repeat { count = recv(channel, &buffer, buffer.count, 0) } while count < 0 && errno == EINTR
+        guard count > 0 else { return false }
+        let fields = String(decoding: buffer[..<count], as: UTF8.self).split(separator: " ").map(String.init)
+        guard fields.count == 3, let port = Int(fields[2]), fields[0] == "tcp" || fields[0] == "udp" else {
+            _ = reply(channel, code: EINVAL, fd: nil)
+            return true
         }
+        switch ProxySocket.connecting(fields[0], fields[1], port) {
+        case .success(let socket):
+            _ = reply(channel, code: 0, fd: socket)
+            close(socket)
+        case .failure(let failure):
+            _ = reply(channel, code: failure.code, fd: nil)
+        }
+        return true
     }
 }

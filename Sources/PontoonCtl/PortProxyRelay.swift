@@ -60,6 +60,9 @@ final class PortProxyRelay: @unchecked Sendable {
     private let flowsLock = NSLock()
     private var flows: [Data: Flow] = [:]
 
+    /// The UDP flows alive now (for tests of the idle timeout).
+    var flowCount: Int { flowsLock.withLock { flows.count } }
+
     private func serveUDP() {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
