@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import Testing
 @testable import PontoonCtl
 
@@ -27,12 +28,11 @@ struct PortProxyRelayTests {
 
     private func run() throws -> String {
         guard unshareNamespace(0x4000_0000) == 0 else { return "unshare: \(errno)" }   // CLONE_NEWNET, this thread only
-        let up = Process()
-        up.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
-        up.arguments = ["--net=/proc/\(getpid())/task/\(threadID())/ns/net", "ip", "link", "set", "lo", "up"]
-        try up.run()
-        up.waitUntilExit()
-        guard up.terminationStatus == 0 else { return "lo up: \(up.terminationStatus)" }
+        // HostSystem's runner waits for its own child by pid (Foundation's Process needs a run loop here).
+        let up = try ChildProcess.run("/usr/bin/nsenter", arguments: ["--net=/proc/\(getpid())/task/\(threadID())/ns/net", "--",
+                                                                      "/sbin/ip", "link", "set", "lo", "up"],
+                                      environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], stdin: [], stderr: .captured)
+        guard up.status == 0 else { return "lo up: \(up.status) \(String(decoding: up.stderr, as: UTF8.self))" }
 
         // The target: echoes each datagram back.
         let target = try udpSocket()
