@@ -1,5 +1,15 @@
 extension ContainerOperations {
     public func connect(_ name: String, _ attach: AttachRequest) throws(CtlError) -> ContainerRecord {
+        if paths.rootless != nil {
+            // The network must be one a rootless container can have, as create decides it.
+            var request = CreateRequest(name: name)
+            request.networks = [attach]
+            try refuseUnsupported(request)
+        }
+        return try inRootlessScope(.running, for: name) { scoped throws(CtlError) in try scoped.connectContainer(name, attach) }
+    }
+
+    func connectContainer(_ name: String, _ attach: AttachRequest) throws(CtlError) -> ContainerRecord {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)

@@ -16,20 +16,11 @@ extension ContainerOperations {
     }
 
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
-        guard let environment = paths.rootless else { return try createContainer(request) }
-        let netns = RootlessNetNS(host: try environment.preflight(), stateDirectory: paths.stateDirectory)
-        try Names.validate(request.name, what: "container")
-        try refuseUnsupported(request)
-        return try netns.locked { () throws(CtlError) -> ContainerRecord in
-            var rootless = self
-            rootless.rootless = try RootlessAttachment(netns: netns, pause: netns.upLocked())
-            do throws(CtlError) {
-                return try rootless.createContainer(request)
-            } catch {
-                if (try? store.containers().isEmpty) == true { netns.downLocked() }
-                throw error
-            }
+        if paths.rootless != nil {
+            try Names.validate(request.name, what: "container")
+            try refuseUnsupported(request)
         }
+        return try inRootlessScope(.bringUp, for: request.name) { scoped throws(CtlError) in try scoped.createContainer(request) }
     }
 
     /// What rootless containers cannot have yet, refused before anything is made.

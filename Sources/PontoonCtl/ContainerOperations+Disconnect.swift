@@ -1,6 +1,10 @@
 extension ContainerOperations {
     /// Teardown of that network only; a failure keeps it attached unless `force`.
     public func disconnect(_ name: String, network: String, force: Bool) throws(CtlError) {
+        try inRootlessScope(.running, for: name) { scoped throws(CtlError) in try scoped.disconnectContainer(name, network: network, force: force) }
+    }
+
+    func disconnectContainer(_ name: String, network: String, force: Bool) throws(CtlError) {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)

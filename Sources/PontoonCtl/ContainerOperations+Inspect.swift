@@ -1,6 +1,8 @@
 extension ContainerOperations {
     /// podman's network settings: a sharer reports its owner's, a joined namespace what is
     /// configured there, any other container its stored status.
+    /// It needs no rootless scope: a rootless container's settings are its stored status (its namespace
+    /// is not read), and a rootless user cannot have `ns:PATH` (validating the path needs setns).
     public func inspect(_ name: String) throws(CtlError) -> (ContainerRecord, InspectNetworkSettings) {
         let record = try store.container(name)
         switch record.networkMode {

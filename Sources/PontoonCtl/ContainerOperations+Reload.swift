@@ -4,6 +4,10 @@ extension ContainerOperations {
     /// Teardown (failures about what is already gone are expected: warnings), then setup with the
     /// same interfaces, MACs and addresses as stored.
     public func reload(_ name: String) throws(CtlError) -> ContainerRecord {
+        try inRootlessScope(.running, for: name) { scoped throws(CtlError) in try scoped.reloadContainer(name) }
+    }
+
+    func reloadContainer(_ name: String) throws(CtlError) -> ContainerRecord {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)

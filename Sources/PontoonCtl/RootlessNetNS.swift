@@ -1,5 +1,6 @@
 import Foundation
 import HostSystem
+import Netavark
 
 /// The rootless network namespace, as podman's RootlessNetNS keeps it: a pause process holds a user
 /// namespace (the user as root, then its subordinate ids) and a mount namespace; the network
@@ -34,8 +35,8 @@ public struct RootlessNetNS {
 
     /// Makes what is missing of the pause process, the namespace and slirp4netns; returns the namespace's path.
     @discardableResult
-    public func up() throws(CtlError) -> String {
-        try locked { () throws(CtlError) in _ = try upLocked() }
+    public func up(published: () -> [PortMapping] = { [] }, warn: (String) -> Void = { _ in }) throws(CtlError) -> String {
+        try locked { () throws(CtlError) in _ = try upLocked(published: published, warn: warn) }
         return path
     }
 
@@ -47,10 +48,16 @@ public struct RootlessNetNS {
         return try body()
     }
 
-    /// `up` with the lock held; returns the pause process's pid.
-    func upLocked() throws(CtlError) -> Int32 {
+    /// `up` with the lock held; returns the pause process's pid. A connector that died (killed,
+    /// OOM) while the pause process lived is restarted here, by the next command that brings the
+    /// namespace up, and `published` (every container's published ports, read under this lock)
+    /// are forwarded again: a fresh slirp4netns has none, and podman 4.3 stays unreachable until
+    /// every container stopped. A port that cannot be forwarded again is a warning, not a failure
+    /// of the command that noticed the dead connector.
+    func upLocked(published: () -> [PortMapping] = { [] }, warn: (String) -> Void = { _ in }) throws(CtlError) -> Int32 {
         let (pause, fresh) = try pauseProcess()
         if !fresh, running(slirpPidFile, "slirp4netns") != nil { return pause }
+        let restarting = !fresh && FileManager.default.fileExists(atPath: slirpPidFile)
         // A connector left by a pause process that died serves a namespace no one can join any more.
         connector()?.stop()
         try Store.makeDirectory(host.runtimeDirectory + "/netns")
@@ -60,6 +67,11 @@ public struct RootlessNetNS {
         _ = try? joined(pause, ["umount", path])
         try expect(joined(pause, ["unshare", "--net=" + path, ip, "link", "set", "lo", "up"]), "cannot make the rootless network namespace")
         try startSlirp(pause)
+        // Only a surviving pause process still holds the containers' namespaces the ports lead to.
+        if !fresh {
+            if restarting { warn("the rootless network namespace's slirp4netns had died: restarted") }
+            for failure in SlirpForwards(socket: apiSocket).restore(published()) { warn(failure.description) }
+        }
         return pause
     }
 

@@ -151,7 +151,7 @@ struct Stats: ParsableCommand {
     @OptionGroup var format: FormatOption
 
     func run() throws {
-        let entries = try perform { () throws(CtlError) in try InterfaceStatistics.read(netns: try global.store.container(name).netns) }
+        let entries = try perform { () throws(CtlError) in try global.containers.stats(name) }
         let total = InterfaceStatistics.sum(entries)
         if format.format == .json {
             Output.json(["interfaces": AnyEncodable(entries), "total": AnyEncodable(total)])
@@ -185,10 +185,7 @@ struct Exec: ParsableCommand {
     @Argument(parsing: .postTerminator) var command: [String] = []
 
     func run() throws {
-        try perform { () throws(CtlError) in
-            let record = try global.store.container(name)
-            try NamespaceExec.exec(netns: record.netns, files: global.containers.filesDirectory(record), command)
-        }
+        try perform { () throws(CtlError) in try global.containers.exec(name, command) }
     }
 }
 
