@@ -57,22 +57,35 @@ public struct RootlessNetNS {
     func upLocked(published: () -> [PortMapping] = { [] }, warn: (String) -> Void = { _ in }) throws(CtlError) -> Int32 {
         let (pause, fresh) = try pauseProcess()
         if !fresh, running(slirpPidFile, "slirp4netns") != nil { return pause }
-        let restarting = !fresh && FileManager.default.fileExists(atPath: slirpPidFile)
         // A connector left by a pause process that died serves a namespace no one can join any more.
         connector()?.stop()
-        try Store.makeDirectory(host.runtimeDirectory + "/netns")
-        // The mount point; if it cannot be made, unshare --net= below fails and says so.
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        let ip = ChildProcess.find("ip", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) ?? "/sbin/ip"
-        _ = try? joined(pause, ["umount", path])
-        try expect(joined(pause, ["unshare", "--net=" + path, ip, "link", "set", "lo", "up"]), "cannot make the rootless network namespace")
+        // The namespace a surviving pause process still holds is kept: the containers' bridges, veths
+        // and rules are in it (made again, it would cut every container off).
+        let kept = !fresh && isMounted(in: pause)
+        if !kept {
+            try Store.makeDirectory(host.runtimeDirectory + "/netns")
+            // The mount point; if it cannot be made, unshare --net= below fails and says so.
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            let ip = ChildProcess.find("ip", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) ?? "/sbin/ip"
+            _ = try? joined(pause, ["umount", path])
+            try expect(joined(pause, ["unshare", "--net=" + path, ip, "link", "set", "lo", "up"]), "cannot make the rootless network namespace")
+        }
         try startSlirp(pause)
-        // Only a surviving pause process still holds the containers' namespaces the ports lead to.
-        if !fresh {
-            if restarting { warn("the rootless network namespace's slirp4netns had died: restarted") }
+        if kept {
+            warn("the rootless network namespace's slirp4netns had died: restarted, with the published ports")
             for failure in SlirpForwards(socket: apiSocket).restore(published()) { warn(failure.description) }
         }
         return pause
+    }
+
+    /// Whether the rootless netns is mounted in the pause process's mount namespace (its mount table
+    /// is readable by the user that owns it).
+    private func isMounted(in pause: Int32) -> Bool {
+        let table = (try? String(contentsOfFile: "/proc/\(pause)/mountinfo", encoding: .utf8)) ?? ""
+        return table.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 && fields[4].replacingOccurrences(of: "\\040", with: " ") == path
+        }
     }
 
     /// Stops slirp4netns and the pause process and removes the namespace and the files.
