@@ -125,6 +125,32 @@ struct RootlessOperationsTests {
         try fixtures.expectNothingLeft(session)
     }
 
+    @Test("once the pause process died, exec, stats, connect, disconnect and reload say the namespace is gone and run nothing outside it")
+    func pauseDied() throws {
+        let session = try fixtures.prepared()
+        defer { session.finish() }
+        let made = try session.run(["create", "lone", "--network", "front"])
+        try #require(made.status == 0, "create: \(made.stderrText)")
+        let text = try String(contentsOfFile: session.user.runtimeDirectory + "/pontoon/rootless-netns-pause.pid", encoding: .utf8)
+        let pause = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pause, SIGKILL)
+        #expect(eventually { RootlessConnectorTests.gone(pause) })
+        let links = try session.host.exec(session.host.name, "ip -br link").stdoutText
+        for verb in [["exec", "lone", "--", "true"], ["stats", "lone"], ["connect", "lone", "front"], ["disconnect", "lone", "front"],
+                     ["reload", "lone"]] {
+            let result = try session.run(verb)
+            #expect(result.status == 1 && result.stderrText.contains("the rootless network namespace of container lone is gone"),
+                    "\(verb[0]): \(result.status) \(result.stderrText)")
+        }
+        // Nothing ran in the private host instead: no bridge or veth appeared there.
+        #expect(try session.host.exec(session.host.name, "ip -br link").stdoutText == links)
+        let missing = try session.run(["exec", "nobody", "--", "true"])
+        #expect(missing.status == 125 && missing.stderrText.contains("no container named nobody"), "\(missing.stderrText)")
+        let removed = try session.run(["rm", "lone"])
+        #expect(removed.status == 0 && removed.stderrText.contains("is gone"), "\(removed.stderrText)")
+        try fixtures.expectNothingLeft(session)
+    }
+
     @Test("exec runs inside the rootless container (its address, its resolv.conf); stats count the traffic")
     func execAndStats() throws {
         let session = try fixtures.prepared()
