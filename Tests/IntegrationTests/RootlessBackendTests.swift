@@ -65,6 +65,14 @@ struct RootlessBackendTests {
         // netns on the same port, where the backend's DNAT takes it to web; web sees the outside's address.
         let answer = try session.host.exec(outside, "timeout -s KILL 10 python3 \(probe) tcp 198.51.100.1 8080 0").stdoutText
         #expect(answer.hasPrefix("tcp4 198.51.100.2 port "), "\(backend) in: \"\(answer)\"")
+        // From the private host's loopback (slirp4netns hands it in as its host address 10.0.2.2), and
+        // hairpin: client to the published port through the host's address, out through slirp4netns and
+        // back in through its forward (so web sees the host's address, which slirp4netns connected from).
+        let local = try session.host.exec(session.host.name, "timeout -s KILL 10 python3 \(probe) tcp 127.0.0.1 8080 0").stdoutText
+        #expect(local.hasPrefix("tcp4 10.0.2.2 port "), "\(backend) from 127.0.0.1: \"\(local)\"")
+        let hairpin = try containers.inside(session, b.netns, ["/usr/bin/timeout", "-s", "KILL", "10", "/usr/bin/python3", probe, "tcp",
+                                                                "198.51.100.1", "8080", "0"])
+        #expect(hairpin.stdoutText.hasPrefix("tcp4 198.51.100.1 port "), "\(backend) hairpin: \(hairpin.stdoutText) \(hairpin.stderrText)")
 
         for pid in servers { kill(pid, SIGKILL) }
         for name in ["web", "client"] {
@@ -73,6 +81,13 @@ struct RootlessBackendTests {
         }
         try containers.expectNothingLeft(session)
         try expectNoSocketsOrHostFiles(session)
+        // Only locks and host-local's cursor stay: no lease, cached CNI result, attachment record or DNS entry.
+        let files = try TestRun.run("/usr/bin/find", [session.user.runtimeDirectory, "-type", "f"]).stdoutText.split(separator: "\n")
+        let remaining = files.filter { path in
+            let name = path.split(separator: "/").last ?? ""
+            return !name.hasSuffix("lock") && name != "store" && !name.hasPrefix("last_reserved_ip")
+        }
+        #expect(remaining.isEmpty, "\(backend) left: \(remaining)")
         let listening = try session.host.exec(session.host.name, "ss -Hltn").stdoutText
         #expect(!listening.contains(":8080 "), "\(backend): 8080 still listened on: \(listening)")
         let dropped = try session.run(["network", "rm", "front"])
