@@ -81,17 +81,34 @@ struct RootlessBackendTests {
         }
         try containers.expectNothingLeft(session)
         try expectNoSocketsOrHostFiles(session)
-        // Only locks and host-local's cursor stay: no lease, cached CNI result, attachment record or DNS entry.
-        let files = try TestRun.run("/usr/bin/find", [session.user.runtimeDirectory, "-type", "f"]).stdoutText.split(separator: "\n")
-        let remaining = files.filter { path in
-            let name = path.split(separator: "/").last ?? ""
-            return !name.hasSuffix("lock") && name != "store" && !name.hasPrefix("last_reserved_ip")
-        }
-        #expect(remaining.isEmpty, "\(backend) left: \(remaining)")
+        try expectNoStateLeft(session, backend)
         let listening = try session.host.exec(session.host.name, "ss -Hltn").stdoutText
         #expect(!listening.contains(":8080 "), "\(backend): 8080 still listened on: \(listening)")
         let dropped = try session.run(["network", "rm", "front"])
         #expect(dropped.status == 0, "\(backend) network rm: \(dropped.stderrText)")
+    }
+
+    @Test("a published port the host already listens on is refused with every backend, and the plugins' work is undone",
+          arguments: CtlBackend.allCases)
+    func takenPort(backend: CtlBackend) throws {
+        try backend.requireInstalled()
+        let session = try RootlessSession()
+        defer { session.finish() }
+        _ = try session.user.install(Binaries.pontoon)
+        let made = try session.run(["network", "create", "front"] + backend.networkArguments)
+        try #require(made.status == 0, "network create: \(made.stderrText)")
+        try session.host.serve(in: session.host.name, port: 8081)
+        let taken = try session.run(["create", "web", "--network", "front", "-p", "8081:80"])
+        #expect(taken.status != 0 && taken.stderrText.contains("cannot publish 0.0.0.0:8081/tcp"), "\(backend): \(taken.status) \(taken.stderrText)")
+        #expect(try session.run(["inspect", "web"]).status != 0)
+        try containers.expectNothingLeft(session)
+        try expectNoSocketsOrHostFiles(session)
+        try expectNoStateLeft(session, backend)
+        // The same container on a free port: the network was left usable.
+        let again = try session.run(["create", "web", "--network", "front", "-p", "8082:80"])
+        #expect(again.status == 0, "\(backend): \(again.stderrText)")
+        #expect(try session.run(["rm", "web"]).status == 0)
+        try containers.expectNothingLeft(session)
     }
 
     /// Where, under the user's runtime directory, each backend keeps a container's state: pontoon's
@@ -126,6 +143,17 @@ struct RootlessBackendTests {
         let listening = eventually { (try? containers.inside(session, netns, ["/bin/ss", "-Hltn"]))?.stdoutText.contains(":80 ") == true }
         #expect(listening, "server in \(netns) did not start")
         return pid
+    }
+
+    /// Only locks and host-local's cursor stay under the runtime directory: no lease, cached CNI result,
+    /// attachment record or DNS entry, so every plugin's teardown ran.
+    func expectNoStateLeft(_ session: RootlessSession, _ backend: CtlBackend, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let files = try TestRun.run("/usr/bin/find", [session.user.runtimeDirectory, "-type", "f"]).stdoutText.split(separator: "\n")
+        let remaining = files.filter { path in
+            let name = path.split(separator: "/").last ?? ""
+            return !name.hasSuffix("lock") && name != "store" && !name.hasPrefix("last_reserved_ip")
+        }
+        #expect(remaining.isEmpty, "\(backend) left: \(remaining)", sourceLocation: sourceLocation)
     }
 
     /// No socket left in the user's runtime directory (slirp4netns' API socket, aardvark-dns'), and
