@@ -30,10 +30,6 @@ extension ContainerOperations {
                            + "or run pontoonctl as root")
         }
         _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports))
-        for attach in request.networks where try store.network(attach.network).backend.type == .cni {
-            throw CtlError(.usage, "network \(attach.network) is served by a CNI conflist, which rootless containers do not support yet: "
-                           + "use a network served through netavark's protocol (the default), or run pontoonctl as root")
-        }
     }
 
     func createContainer(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
