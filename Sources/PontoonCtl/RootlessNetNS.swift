@@ -56,7 +56,7 @@ public struct RootlessNetNS {
     /// of the command that noticed the dead connector.
     func upLocked(published: () -> [PortMapping] = { [] }, warn: (String) -> Void = { _ in }) throws(CtlError) -> Int32 {
         let (pause, fresh) = try pauseProcess()
-        if !fresh, running(slirpPidFile, "slirp4netns") != nil { return pause }
+        if !fresh, connectorRunning { return pause }
         // A connector left by a pause process that died serves a namespace no one can join any more.
         connector()?.stop()
         // The namespace a surviving pause process still holds is kept: the containers' bridges, veths
@@ -87,6 +87,9 @@ public struct RootlessNetNS {
             return fields.count > 4 && fields[4].replacingOccurrences(of: "\\040", with: " ") == path
         }
     }
+
+    /// Whether slirp4netns of the rootless netns runs (one that died is restarted by the next `upLocked`).
+    var connectorRunning: Bool { running(slirpPidFile, "slirp4netns") != nil }
 
     /// Stops slirp4netns and the pause process and removes the namespace and the files.
     public func down() throws(CtlError) {

@@ -63,6 +63,28 @@ struct RootlessConnectorTests {
         #expect(!left.contains(":8080 ") && !left.contains(":8053 "), "\(left)")
     }
 
+    @Test("rm of a container with published ports after the connector died: no error (its forwards died with it), nothing left")
+    func removeAfterConnectorDied() throws {
+        let session = try fixtures.prepared()
+        defer { session.finish() }
+        for (name, port) in [("web", "8080:80"), ("other", "8081:80")] {
+            let made = try session.run(["create", name, "--network", "front", "-p", port])
+            try #require(made.status == 0, "create \(name): \(made.stderrText)")
+        }
+        let slirp = try connector(session)
+        kill(slirp, SIGKILL)
+        #expect(eventually { Self.gone(slirp) })
+        let removed = try session.run(["rm", "web"])
+        #expect(removed.status == 0 && removed.stderrText.isEmpty, "rm: \(removed.status) \(removed.stderrText)")
+        // The next command that brings the namespace up forwards only what is left.
+        let next = try session.run(["create", "next", "--network", "front"])
+        #expect(next.status == 0, "create: \(next.stderrText)")
+        let listening = try session.host.exec(session.host.name, "ss -Hlnt").stdoutText
+        #expect(!listening.contains(":8080 ") && listening.contains(":8081 "), "\(listening)")
+        for name in ["other", "next"] { #expect(try session.run(["rm", name]).status == 0) }
+        try fixtures.expectNothingLeft(session)
+    }
+
     /// Hairpin works to the host's own address (198.51.100.1 here): the connection leaves through the
     /// connector, reaches the host's listener on 0.0.0.0:8080 and comes back in through the same
     /// forward, and the container sees the host's address as the peer. It works to 10.0.2.100 (the
