@@ -11,16 +11,55 @@ extension ContainerOperations {
         public var hostname: String?
         /// `--network container:OTHER` or `--network ns:PATH` (then no other network and no port).
         public var mode: NetworkMode?
+        /// `create --pid PID`: start adopts that process's network namespace.
+        public var pid: Int32?
 
         public init(name: String) { self.name = name }
     }
 
+    /// Records the container: no namespace is made and no plugin runs until `start`.
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
+        if let mode = request.mode {
+            throw CtlError(.usage, "--network \(mode) is set up in one step: use run (create then start is for containers with networks of their own)")
+        }
+        try Names.validate(request.name, what: "container")
+        if paths.rootless != nil {
+            try refuseUnsupported(request)
+            if request.pid != nil {
+                throw CtlError(.usage, "--pid is not supported for rootless containers: bind-mounting a process's namespace needs root")
+            }
+        }
+        let record = try recordContainer(request)
+        event(.create, record)
+        return record
+    }
+
+    /// create, then start, as podman's run: a failed start leaves nothing, not even the record.
+    public func run(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
+        guard let mode = request.mode else {
+            // Checked before the record is written: a rootless run the host cannot serve makes nothing.
+            if let environment = paths.rootless {
+                try Names.validate(request.name, what: "container")
+                try refuseUnsupported(request)
+                _ = try environment.preflight()
+            }
+            let record = try create(request)
+            do throws(CtlError) {
+                return try start(record.name)
+            } catch {
+                _ = try? remove(record.name, force: true)
+                throw error
+            }
+        }
         if paths.rootless != nil {
             try Names.validate(request.name, what: "container")
             try refuseUnsupported(request)
         }
-        return try inRootlessScope(.bringUp, for: request.name) { scoped throws(CtlError) in try scoped.createContainer(request) }
+        guard request.pid == nil else { throw CtlError(.usage, "--pid cannot be combined with --network \(mode)") }
+        let record = try inRootlessScope(.bringUp, for: request.name) { scoped throws(CtlError) in try scoped.createContainer(request) }
+        event(.create, record)
+        event(.start, record)
+        return record
     }
 
     /// What rootless containers cannot have yet, refused before anything is made.
@@ -32,10 +71,17 @@ extension ContainerOperations {
         _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports))
     }
 
+    /// The one-step modes: a namespace of their own with slirp4netns, or a joined one.
     func createContainer(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
         try Names.validate(request.name, what: "container")
         if case .slirp4netns(let options)? = request.mode { return try createSlirp4netns(request, options) }
-        if let mode = request.mode { return try join(request, mode) }
+        guard let mode = request.mode else { throw CtlError(.failed, "container \(request.name) has networks of its own: it is created, then started") }
+        return try join(request, mode)
+    }
+
+    /// The record of a container with networks of its own, checked as far as it can be before
+    /// start: names, interfaces, the form of its addresses and ports.
+    func recordContainer(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
         let lock = try store.lockContainer(request.name)
         defer { lock.unlock() }
         guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
@@ -44,52 +90,36 @@ extension ContainerOperations {
         for server in request.dnsServers where IPAddress(server) == nil {
             throw CtlError(.usage, "--dns \"\(server)\" is not an IP address")
         }
+        if let pid = request.pid, pid <= 0 || !FileManager.default.fileExists(atPath: "/proc/\(pid)") {
+            throw CtlError(.notFound, "--pid \(pid): no such process")
+        }
         let ports = try PortMappings.normalise(request.ports)
         var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
                                      dnsServers: request.dnsServers, ports: ports)
-        var requests: [NetworkRequest] = []
+        record.pid = request.pid
         for attach in request.networks {
-            guard !requests.contains(where: { $0.network == attach.network }) else {
+            guard !record.networks.contains(where: { $0.network == attach.network }) else {
                 throw CtlError(.usage, "network \(attach.network) is given twice")
             }
-            _ = try store.network(attach.network)
-            var interface = attach.interface ?? ""
-            if interface.isEmpty { interface = try Self.freeInterface(requests.map(\.interface) + request.networks.compactMap(\.interface)) }
-            guard !requests.contains(where: { $0.interface == interface }) else {
-                throw CtlError(.usage, "interface \(interface) is given to two networks")
-            }
-            requests.append(NetworkRequest(network: attach.network, interface: interface, aliases: attach.aliases + [record.shortID],
-                                           staticIPs: attach.ips, staticMAC: attach.mac))
+            record.networks.append(try checkedRequest(attach, record: record, taken: request.networks.compactMap(\.interface)))
         }
-        // From here on everything made is undone on failure.
-        var reserved: [NetworkRequest] = []
-        var made = false
-        func undo() {
-            releaseAddresses(record, reserved)
-            if !record.netns.isEmpty { try? removeNamespace(record.netns) }
-            if made { store.removeContainer(record.name) }
-        }
-        do throws(CtlError) {
-            for index in requests.indices {
-                try reserveAddresses(&requests[index], containerID: record.id)
-                reserved.append(requests[index])
-            }
-            record.networks = requests
-            record.netns = try makeNamespace()
-            made = true
-            try store.save(record)   // before any plugin runs: a crash leaves what rm can finish
-            record.status = try setUp(record, requests)
-            do throws(CtlError) { try publish(record) } catch {
-                _ = tearDown(record, requests)
-                throw error
-            }
-            try store.save(record)
-            try ContainerFiles.write(record, paths: paths)
-        } catch {
-            undo()
-            throw error
-        }
+        try store.save(record)
         return record
+    }
+
+    /// A network as a container asks for it (create and connect): the network exists, the
+    /// interface is free (named or the first free ethN), the addresses and MAC are well formed.
+    func checkedRequest(_ attach: AttachRequest, record: ContainerRecord, taken: [String] = []) throws(CtlError) -> NetworkRequest {
+        _ = try store.network(attach.network)
+        var interface = attach.interface ?? ""
+        if interface.isEmpty { interface = try Self.freeInterface(record.networks.map(\.interface) + taken) }
+        guard !record.networks.contains(where: { $0.interface == interface }) else {
+            throw CtlError(.conflict, "container \(record.name) already has an interface \(interface)")
+        }
+        let request = NetworkRequest(network: attach.network, interface: interface, aliases: attach.aliases + [record.shortID],
+                                     staticIPs: attach.ips, staticMAC: attach.mac)
+        try Self.validateAddresses(request)
+        return request
     }
 
     /// A container in a namespace pontoonctl does not set up: OTHER's (`container:`) or an existing
@@ -122,6 +152,9 @@ extension ContainerOperations {
             let owner = try store.container(other)
             if case .container(let first)? = owner.networkMode {
                 throw CtlError(.usage, "container \(other) itself shares the network namespace of \(first); use --network container:\(first)")
+            }
+            guard owner.state == .running else {
+                throw CtlError(.conflict, "container \(other) is \(owner.state.rawValue), not running: start it before sharing its network namespace")
             }
             record.netns = owner.netns
             try store.save(record)

@@ -1,26 +1,41 @@
 extension ContainerOperations {
-    /// Teardown of that network only; a failure keeps it attached unless `force`.
+    /// In libpod's order: the network leaves the container's record, then (on a running container)
+    /// it is torn down, and a teardown failure is returned as the command's error (a warning with
+    /// `force`). On a created or stopped container only the record changes.
     public func disconnect(_ name: String, network: String, force: Bool) throws(CtlError) {
-        try inRootlessScope(.running, for: name) { scoped throws(CtlError) in try scoped.disconnectContainer(name, network: network, force: force) }
+        let live = try store.container(name).state == .running
+        var failure: CtlError?
+        if live {
+            failure = try inRootlessScope(.running, for: name) { scoped throws(CtlError) in
+                try scoped.disconnectContainer(name, network: network, live: true)
+            }
+        } else {
+            failure = try disconnectContainer(name, network: network, live: false)
+        }
+        event(.disconnect, name: name, network: network)
+        guard let failure else { return }
+        guard force else { throw failure }
+        warn("disconnect \(name) from \(network): \(failure)")
     }
 
-    func disconnectContainer(_ name: String, network: String, force: Bool) throws(CtlError) {
+    /// The teardown failure, if any: the network is gone from the record all the same.
+    func disconnectContainer(_ name: String, network: String, live: Bool) throws(CtlError) -> CtlError? {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
-        var record = try store.container(name)
-        try refuseJoined(record, "disconnect")
-        guard let request = record.networks.first(where: { $0.network == network }) else {
+        let attached = try store.container(name)
+        try refuseJoined(attached, "disconnect")
+        try expectState(attached, live: live)
+        guard let request = attached.networks.first(where: { $0.network == network }) else {
             throw CtlError(.notFound, "container \(name) is not connected to network \(network)")
         }
-        let failures = tearDown(record, [request])
-        if let failure = failures.first {
-            guard force else { throw failure }
-            warn("disconnect \(name) from \(network): \(failure)")
-        }
-        releaseAddresses(record, [request])
+        var record = attached
         record.networks.removeAll { $0.network == network }
         record.status.removeValue(forKey: network)
         try store.save(record)
+        guard live else { return nil }
+        let failures = tearDown(attached, [request])
+        releaseAddresses(attached, [request])
         try ContainerFiles.write(record, paths: paths)
+        return failures.first
     }
 }

@@ -8,7 +8,9 @@ extension ContainerOperations {
     /// before the command runs (it would otherwise be held for as long as the command lives).
     public func exec(_ name: String, _ command: [String]) throws(CtlError) -> Never {
         let (record, joining) = try inRootlessScope(.join, for: name) { scoped throws(CtlError) in
-            (try scoped.store.container(name), scoped.rootless?.pause.map { [RootlessNetNS.nsenter] + RootlessNetNS.joining($0) } ?? [])
+            let record = try scoped.store.container(name)
+            try scoped.requireRunning(record, "exec")
+            return (record, scoped.rootless?.pause.map { [RootlessNetNS.nsenter] + RootlessNetNS.joining($0) } ?? [])
         }
         try NamespaceExec.exec(netns: record.netns, files: filesDirectory(record), joining: joining, command)
     }
@@ -17,6 +19,7 @@ extension ContainerOperations {
     public func stats(_ name: String) throws(CtlError) -> [InterfaceStatistics] {
         try inRootlessScope(.join, for: name) { scoped throws(CtlError) in
             let record = try scoped.store.container(name)
+            try scoped.requireRunning(record, "stats")
             guard let rootless = scoped.rootless, let pause = rootless.pause else { return try InterfaceStatistics.read(netns: record.netns) }
             // pontoonctl cannot setns into a rootless container's namespace (it is owned by the pause
             // process's user namespace, and entering needs CAP_SYS_ADMIN in our own; joining that user

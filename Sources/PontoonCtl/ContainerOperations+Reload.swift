@@ -13,6 +13,7 @@ extension ContainerOperations {
         var record = try store.container(name)
         try refuseSlirp4netns(record)
         if record.networkMode != nil { return record }   // nothing of its own to reload
+        try requireRunning(record, "reload")
         for failure in tearDown(record, record.networks) { warn("reload \(name): teardown: \(failure)") }
         let requests = record.networks.map { request in
             var again = request
@@ -24,6 +25,7 @@ extension ContainerOperations {
             return again
         }
         record.status = try setUp(record, requests)
+        // What was allocated is passed again by the next reload; what was asked for stays as asked.
         record.networks = requests
         try store.save(record)
         try ContainerFiles.write(record, paths: paths)

@@ -88,6 +88,16 @@ public struct ContainerOperations {
     /// from their IPAM plugin unless the user asked for some.
     func reserveAddresses(_ request: inout NetworkRequest, containerID: String) throws(CtlError) {
         let file = try store.network(request.network)
+        let requested = try Self.validateAddresses(request)
+        guard file.backend.implementation.callerAllocatesAddresses else { return }
+        let lock = try store.lockStore()
+        defer { lock.unlock() }
+        request.staticIPs = try store.reserve(network: file.network, containerID: containerID, requested: requested).map { "\($0)" }
+    }
+
+    /// The asked-for addresses parsed, the MAC checked: at create and connect, and again at start.
+    @discardableResult
+    static func validateAddresses(_ request: NetworkRequest) throws(CtlError) -> [IPAddress] {
         var requested: [IPAddress] = []
         for text in request.staticIPs {
             guard let ip = IPAddress(text) else { throw CtlError(.usage, "network \(request.network): ip \"\(text)\" is not an IP address") }
@@ -98,10 +108,7 @@ public struct ContainerOperations {
                 throw CtlError(.usage, "network \(request.network): mac \"\(mac)\" is not a unicast MAC address")
             }
         }
-        guard file.backend.implementation.callerAllocatesAddresses else { return }
-        let lock = try store.lockStore()
-        defer { lock.unlock() }
-        request.staticIPs = try store.reserve(network: file.network, containerID: containerID, requested: requested).map { "\($0)" }
+        return requested
     }
 
     func releaseAddresses(_ record: ContainerRecord, _ requests: [NetworkRequest]) {

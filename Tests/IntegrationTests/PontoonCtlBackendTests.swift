@@ -124,9 +124,9 @@ struct PontoonCtlBackendTests {
         try ctl.ok(["network", "create", "one"] + backend.networkArguments)
         try ctl.ok(["network", "create", "two"] + backend.networkArguments)
         let ports = ["a": 18080, "b": 18081, "c": 18082]
-        try ctl.ok(["create", "a", "--network", "one", "-p", "18080:80"])
-        try ctl.ok(["create", "b", "--network", "one", "-p", "18081:80"])
-        try ctl.ok(["create", "c", "--network", "two", "-p", "18082:80"])
+        try ctl.ok(["run", "a", "--network", "one", "-p", "18080:80"])
+        try ctl.ok(["run", "b", "--network", "one", "-p", "18081:80"])
+        try ctl.ok(["run", "c", "--network", "two", "-p", "18082:80"])
 
         // inspect is what the kernel has.
         var views: [String: (mac: String, address: String, prefix: Int, gateway: String)] = [:]
@@ -163,7 +163,7 @@ struct PontoonCtlBackendTests {
         // connect/disconnect live: d (on two, with a mapped port its connect sends again) gets an
         // interface on one, reachable from a and, where names are served, by its alias; disconnect
         // takes it away.
-        try ctl.ok(["create", "d", "--network", "two", "-p", "18099:80"])
+        try ctl.ok(["run", "d", "--network", "two", "-p", "18099:80"])
         try ctl.ok(["connect", "d", "one", "--alias", "dee"])
         let dOne = try #require(((try ctl.inspect("d"))["Networks"] as? [String: [String: Any]])?["one"]?["IPAddress"] as? String)
         #expect(try ctl.inside("d", "ip -br addr show eth1").stdoutText.contains(dOne))
@@ -175,7 +175,7 @@ struct PontoonCtlBackendTests {
         try ctl.ok(["disconnect", "d", "one"])
         #expect(try ctl.inside("d", "ip link show eth1").status != 0)
         #expect(try !ctl.pings("a", dOne))
-        try ctl.ok(["rm", "d"])
+        try ctl.ok(["rm", "--force", "d"])
 
         // Into them through the mapped ports, from the outside.
         for name in ["a", "b", "c"] { try ctl.serve(in: name, port: 80) }
@@ -204,7 +204,7 @@ struct PontoonCtlBackendTests {
         try restored()
 
         for name in ["a", "b", "c"] { ctl.killInside(try ctl.netns(name)) }
-        try ctl.ok(["rm", "a", "b", "c"])
+        try ctl.ok(["rm", "--force", "a", "b", "c"])
         #expect(ctl.leftovers() == ["veth uplink"])
         let rules = try ctl.host.exec(ctl.host.name, "nft list ruleset").stdoutText
         for address in [a, b, c] { #expect(!rules.contains(address + " ") && !rules.contains(address + ":"), "rules for \(address) left") }
@@ -232,7 +232,7 @@ struct PontoonCtlBackendTests {
         try #require(try ctl.host.exec(ctl.host.name, "ip link add \(bridge) type veth peer name \(bridge)p").status == 0)
         let vethsBefore = try ctl.host.json(ctl.host.name, "ip -j link show type veth").compactMap { $0["ifname"] as? String }
 
-        let failed = try ctl.run(["create", "x", "--network", "good", "--network", "bad", "-p", "18090:80"])
+        let failed = try ctl.run(["run", "x", "--network", "good", "--network", "bad", "-p", "18090:80"])
         #expect(failed.status != 0)
         #expect(failed.stderrText.contains("bad"), "\(failed.stderrText)")
         #expect(ctl.leftovers() == vethsBefore.map { "veth " + $0 })
@@ -244,8 +244,8 @@ struct PontoonCtlBackendTests {
         // The same name, networks and port work once the clash is gone (like podman's CNI backend,
         // pontoonctl gives a CNI container's port mappings to every network: they map once).
         try ctl.host.exec(ctl.host.name, "ip link del \(bridge)")
-        try ctl.ok(["create", "x", "--network", "good", "--network", "bad", "-p", "18090:80"])
-        try ctl.ok(["rm", "x"])
+        try ctl.ok(["run", "x", "--network", "good", "--network", "bad", "-p", "18090:80"])
+        try ctl.ok(["rm", "--force", "x"])
         #expect(ctl.leftovers() == [])
     }
 }

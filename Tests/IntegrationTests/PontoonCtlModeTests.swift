@@ -14,8 +14,8 @@ struct PontoonCtlModeTests {
         let ctl = try Ctl("ctlshare")
         defer { ctl.cleanup() }
         try ctl.ok(["network", "create", "front", "--internal"])
-        try ctl.ok(["create", "owner", "--network", "front", "-p", "8080:80"])
-        try ctl.ok(["create", "sharer", "--network", "container:owner"])
+        try ctl.ok(["run", "owner", "--network", "front", "-p", "8080:80"])
+        try ctl.ok(["run", "sharer", "--network", "container:owner"])
 
         // inspect reports the owner's settings; the namespace is the same one.
         let owner = try ctl.inspect("owner")
@@ -30,10 +30,10 @@ struct PontoonCtlModeTests {
         // What a sharer cannot do, each refused with a reason.
         for (arguments, reason) in [
             (["connect", "sharer", "front"], "container:owner"),
-            (["create", "s2", "--network", "container:owner", "-p", "9090:90"], "-p"),
-            (["create", "s3", "--network", "container:owner", "--network", "front"], "cannot be combined"),
-            (["create", "s4", "--network", "container:missing"], "no container named missing"),
-            (["create", "s5", "--network", "container:sharer"], "use --network container:owner"),
+            (["run", "s2", "--network", "container:owner", "-p", "9090:90"], "-p"),
+            (["run", "s3", "--network", "container:owner", "--network", "front"], "cannot be combined"),
+            (["run", "s4", "--network", "container:missing"], "no container named missing"),
+            (["run", "s5", "--network", "container:sharer"], "use --network container:owner"),
         ] {
             let refused = try ctl.run(arguments)
             #expect(refused.status != 0 && refused.stderrText.contains(reason), "\(arguments): \(refused.stderrText)")
@@ -46,12 +46,12 @@ struct PontoonCtlModeTests {
 
         // rm of the sharer: no teardown, the owner keeps its interface, address and state.
         try ctl.ok(["reload", "sharer"])
-        try ctl.ok(["rm", "sharer"])
+        try ctl.ok(["rm", "--force", "sharer"])
         #expect(try ctl.inside("owner", "ip -br addr show eth0").stdoutText.contains(ownerIP))
         #expect(try settingsJSON(ctl, "owner") == NSDictionary(dictionary: owner))
 
         // --force removes the owner and its sharers.
-        try ctl.ok(["create", "sharer2", "--network", "container:owner"])
+        try ctl.ok(["run", "sharer2", "--network", "container:owner"])
         let forced = try ctl.ok(["rm", "--force", "owner"])
         #expect(forced.stderrText.contains("sharer2"))
         #expect(try ctl.run(["inspect", "sharer2"]).status != 0)
@@ -72,7 +72,7 @@ struct PontoonCtlModeTests {
             ip -6 route add default via 2001:db8::1
             """)
         try #require(made.status == 0, "\(made.stderrText)")
-        try ctl.ok(["create", "j", "--network", "ns:" + path])
+        try ctl.ok(["run", "j", "--network", "ns:" + path])
 
         var settings = try ctl.inspect("j")
         #expect(settings["SandboxKey"] as? String == path)
@@ -96,10 +96,10 @@ struct PontoonCtlModeTests {
         #expect((stats["interfaces"] as? [[String: Any]])?.compactMap { $0["interface"] as? String } == ["dummy0"])
 
         for (arguments, reason) in [
-            (["create", "k", "--network", "ns:" + path, "-p", "80:80"], "-p"),
-            (["create", "k", "--network", "ns:/nonexistent/netns"], "no such file"),
-            (["create", "k", "--network", "ns:/etc/hostname"], "not a network namespace"),
-            (["create", "k", "--network", "ns:relative/path"], "absolute"),
+            (["run", "k", "--network", "ns:" + path, "-p", "80:80"], "-p"),
+            (["run", "k", "--network", "ns:/nonexistent/netns"], "no such file"),
+            (["run", "k", "--network", "ns:/etc/hostname"], "not a network namespace"),
+            (["run", "k", "--network", "ns:relative/path"], "absolute"),
             (["connect", "j", "front"], "ns:"),
         ] {
             let refused = try ctl.run(arguments)
@@ -108,7 +108,7 @@ struct PontoonCtlModeTests {
         try ctl.ok(["reload", "--all"])
 
         // rm forgets the container; the namespace and what is in it stay.
-        try ctl.ok(["rm", "j"])
+        try ctl.ok(["rm", "--force", "j"])
         #expect(FileManager.default.fileExists(atPath: path))
         #expect(try ctl.host.exec(joined, "ip -br addr show dummy0").stdoutText.contains("192.0.2.10"))
         #expect(ctl.leftovers() == ["veth jpeer"])
@@ -129,7 +129,7 @@ struct PontoonCtlModeTests {
             return try running.map { try $0.finish() }
         }
 
-        let created = try both { p in "for i in 1 2 3 4 5 6 7 8; do \(command) create \(p)$i --network shared >/dev/null || echo FAILED \(p)$i; done" }
+        let created = try both { p in "for i in 1 2 3 4 5 6 7 8; do \(command) run \(p)$i --network shared >/dev/null || echo FAILED \(p)$i; done" }
         for result in created { #expect(result.status == 0 && !result.stdoutText.contains("FAILED"), "\(result.stdoutText) \(result.stderrText)") }
         let records = try #require(try ctl.ok(["ps", "--format", "json"]).json as? [[String: Any]])
         #expect(records.count == 16)
@@ -145,19 +145,19 @@ struct PontoonCtlModeTests {
         #expect(Set(reservations) == Set(addresses))
         #expect(try ctl.pings("p1", addresses.last!) && ctl.pings("q8", addresses.first!))
 
-        let removed = try both { p in "for i in 1 2 3 4 5 6 7 8; do \(command) rm \(p)$i >/dev/null || echo FAILED \(p)$i; done" }
+        let removed = try both { p in "for i in 1 2 3 4 5 6 7 8; do \(command) rm --force \(p)$i >/dev/null || echo FAILED \(p)$i; done" }
         for result in removed { #expect(result.status == 0 && !result.stdoutText.contains("FAILED"), "\(result.stdoutText) \(result.stderrText)") }
         #expect(ctl.leftovers() == [])
 
         // One name, two processes: every create and rm is serialised by the container's lock, so
         // each fails cleanly ("already exists", "no container") or succeeds, and the state agrees.
-        let raced = try both { _ in "for i in 1 2 3 4 5 6; do \(command) create x --network shared >/dev/null 2>&1; \(command) rm x >/dev/null 2>&1; done; true" }
+        let raced = try both { _ in "for i in 1 2 3 4 5 6; do \(command) run x --network shared >/dev/null 2>&1; \(command) rm --force x >/dev/null 2>&1; done; true" }
         for result in raced { #expect(result.status == 0) }
         let left = try #require(try ctl.ok(["ps", "--format", "json"]).json as? [[String: Any]])
         let netnsFiles = (try? FileManager.default.contentsOfDirectory(atPath: ctl.netnsDir)) ?? []
         let reserved = (try? FileManager.default.contentsOfDirectory(atPath: ctl.state + "/ipam/shared")) ?? []
         #expect(netnsFiles.count == left.count && reserved.count == left.count, "ps \(left.count), netns \(netnsFiles), reservations \(reserved)")
-        if !left.isEmpty { try ctl.ok(["rm", "x"]) }
+        if !left.isEmpty { try ctl.ok(["rm", "--force", "x"]) }
         #expect(ctl.leftovers() == [])
     }
 }

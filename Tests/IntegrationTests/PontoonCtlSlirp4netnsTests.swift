@@ -47,7 +47,7 @@ struct PontoonCtlSlirp4netnsTests {
         let ctl = try Ctl("ctlslirp")
         defer { ctl.cleanup() }
         let outside = try outside(ctl)
-        try ctl.ok(["create", "s", "--network", "slirp4netns:port_handler=slirp4netns,enable_ipv6=false,mtu=1500", "-p", "8080:80"])
+        try ctl.ok(["run", "s", "--network", "slirp4netns:port_handler=slirp4netns,enable_ipv6=false,mtu=1500", "-p", "8080:80"])
         #expect(slirpProcesses(ctl).count == 1)
         #expect(try ctl.inside("s", "ip -br addr show tap0").stdoutText.contains("10.0.2.100/24"))
         #expect(try ctl.inside("s", "ip link show tap0").stdoutText.contains(" mtu 1500 "))
@@ -77,7 +77,7 @@ struct PontoonCtlSlirp4netnsTests {
 
         try ctl.ok(["reload", "--all"])   // skips it: nothing of its own to reload
 
-        try ctl.ok(["rm", "s"])
+        try ctl.ok(["rm", "--force", "s"])
         nothingLeft(ctl)
     }
 
@@ -86,9 +86,9 @@ struct PontoonCtlSlirp4netnsTests {
         let ctl = try Ctl("ctlslirpno")
         defer { ctl.cleanup() }
         for (arguments, reason) in [
-            (["create", "b", "--network", "slirp4netns:bogus=1"], "unknown option for slirp4netns: \"bogus=1\""),
-            (["create", "b", "--network", "slirp4netns:mtu=12"], "invalid mtu \"12\""),
-            (["create", "b", "--network", "slirp4netns", "-p", "8080:80"], "port_handler=rootlesskit"),
+            (["run", "b", "--network", "slirp4netns:bogus=1"], "unknown option for slirp4netns: \"bogus=1\""),
+            (["run", "b", "--network", "slirp4netns:mtu=12"], "invalid mtu \"12\""),
+            (["run", "b", "--network", "slirp4netns", "-p", "8080:80"], "port_handler=rootlesskit"),
         ] {
             let refused = try ctl.run(arguments)
             #expect(refused.status == 125, "\(arguments): \(refused.stderrText)")
@@ -97,7 +97,7 @@ struct PontoonCtlSlirp4netnsTests {
         }
 
         try ctl.host.serve(in: ctl.host.name, port: 8090)
-        let taken = try ctl.run(["create", "t", "--network", "slirp4netns:port_handler=slirp4netns", "-p", "8089-8090:80-81"])
+        let taken = try ctl.run(["run", "t", "--network", "slirp4netns:port_handler=slirp4netns", "-p", "8089-8090:80-81"])
         #expect(taken.status != 0 && taken.stderrText.contains("0.0.0.0:8090/tcp") && taken.stderrText.contains("in use"), "\(taken.stderrText)")
         nothingLeft(ctl)
     }

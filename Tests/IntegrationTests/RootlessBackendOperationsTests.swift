@@ -24,7 +24,7 @@ struct RootlessBackendOperationsTests {
             try #require(made.status == 0, "network create \(network): \(made.stderrText)")
         }
         for (name, network, ports) in [("web", "front", ["-p", "8080:80"]), ("srv", "back", [])] {
-            let made = try session.run(["create", name, "--network", network] + ports)
+            let made = try session.run(["run", name, "--network", network] + ports)
             try #require(made.status == 0, "\(backend) create \(name): \(made.stderrText)")
         }
         let web = try containers.attachment(session, "web")
@@ -71,7 +71,7 @@ struct RootlessBackendOperationsTests {
         for pid in servers { kill(pid, SIGKILL) }
         servers = []
         for name in ["web", "srv"] {
-            let removed = try session.run(["rm", name])
+            let removed = try session.run(["rm", "--force", name])
             #expect(removed.status == 0, "\(backend) rm \(name): \(removed.stderrText)")
         }
         try containers.expectNothingLeft(session)

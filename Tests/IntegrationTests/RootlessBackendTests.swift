@@ -25,9 +25,9 @@ struct RootlessBackendTests {
         try #require(made.status == 0, "network create: \(made.stderrText)")
         try expectRootlessMTU(session, backend)
 
-        let web = try session.run(["create", "web", "--network", "front", "-p", "8080:80"])
+        let web = try session.run(["run", "web", "--network", "front", "-p", "8080:80"])
         try #require(web.status == 0, "create web: \(web.stderrText)")
-        let client = try session.run(["create", "client", "--network", "front"])
+        let client = try session.run(["run", "client", "--network", "front"])
         try #require(client.status == 0, "create client: \(client.stderrText)")
         let a = try containers.attachment(session, "web"), b = try containers.attachment(session, "client")
         #expect(a.netns.hasPrefix(session.user.runtimeDirectory + "/netns/netns-") && a.ip != b.ip, "\(a) \(b)")
@@ -76,7 +76,7 @@ struct RootlessBackendTests {
 
         for pid in servers { kill(pid, SIGKILL) }
         for name in ["web", "client"] {
-            let removed = try session.run(["rm", name])
+            let removed = try session.run(["rm", "--force", name])
             #expect(removed.status == 0, "\(backend) rm \(name): \(removed.stderrText)")
         }
         try containers.expectNothingLeft(session)
@@ -98,16 +98,16 @@ struct RootlessBackendTests {
         let made = try session.run(["network", "create", "front"] + backend.networkArguments)
         try #require(made.status == 0, "network create: \(made.stderrText)")
         try session.host.serve(in: session.host.name, port: 8081)
-        let taken = try session.run(["create", "web", "--network", "front", "-p", "8081:80"])
+        let taken = try session.run(["run", "web", "--network", "front", "-p", "8081:80"])
         #expect(taken.status != 0 && taken.stderrText.contains("cannot publish 0.0.0.0:8081/tcp"), "\(backend): \(taken.status) \(taken.stderrText)")
         #expect(try session.run(["inspect", "web"]).status != 0)
         try containers.expectNothingLeft(session)
         try expectNoSocketsOrHostFiles(session)
         try expectNoStateLeft(session, backend)
         // The same container on a free port: the network was left usable.
-        let again = try session.run(["create", "web", "--network", "front", "-p", "8082:80"])
+        let again = try session.run(["run", "web", "--network", "front", "-p", "8082:80"])
         #expect(again.status == 0, "\(backend): \(again.stderrText)")
-        #expect(try session.run(["rm", "web"]).status == 0)
+        #expect(try session.run(["rm", "--force", "web"]).status == 0)
         try containers.expectNothingLeft(session)
     }
 
@@ -186,7 +186,7 @@ struct RootlessBackendTests {
         try JSONSerialization.data(withJSONObject: list).write(to: URL(fileURLWithPath: path))
         let hostHad = FileManager.default.fileExists(atPath: "/var/lib/cni")
 
-        let created = try session.run(["create", "lone", "--network", "front"])
+        let created = try session.run(["run", "lone", "--network", "front"])
         try #require(created.status == 0, "create: \(created.stderrText)")
         let lone = try containers.attachment(session, "lone")
         let leases = session.user.runtimeDirectory + "/pontoon/rootless-netns/var/lib/cni/networks/front"
@@ -196,7 +196,7 @@ struct RootlessBackendTests {
         let ping = try containers.inside(session, lone.netns, ["/usr/bin/ping", "-c", "1", "-W", "2", lone.gateway])
         #expect(ping.status == 0, "ping \(lone.gateway): \(ping.stdoutText) \(ping.stderrText)")
 
-        let removed = try session.run(["rm", "lone"])
+        let removed = try session.run(["rm", "--force", "lone"])
         #expect(removed.status == 0, "rm: \(removed.stderrText)")
         try containers.expectNothingLeft(session)
     }

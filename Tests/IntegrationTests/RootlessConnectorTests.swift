@@ -26,7 +26,7 @@ struct RootlessConnectorTests {
         defer { session.finish() }
         let outside = try session.wireOutside()
         let probe = try session.user.install(try session.host.probeScript())
-        let made = try session.run(["create", "web", "--network", "front", "-p", "8080:80", "-p", "8053:53/udp"])
+        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80", "-p", "8053:53/udp"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let web = try fixtures.attachment(session, "web")
         let pid = try operations.serve(session, web.netns, port: 80, probe: probe)
@@ -41,7 +41,7 @@ struct RootlessConnectorTests {
         #expect(try operations.probe(session, from: "web", "198.51.100.2", 8080, probe: probe) == "", "out with the connector dead")
         #expect(try operations.probe(session, in: outside, "198.51.100.1", 8080, probe: probe) == "", "in with the connector dead")
 
-        let next = try session.run(["create", "next", "--network", "front"])
+        let next = try session.run(["run", "next", "--network", "front"])
         try #require(next.status == 0, "create after the kill: \(next.stderrText)")
         #expect(next.stderrText.contains("slirp4netns had died: restarted, with the published ports"), "\(next.stderrText)")
         let restarted = try connector(session)
@@ -57,7 +57,7 @@ struct RootlessConnectorTests {
         #expect(listening.filter { $0.contains(":8080 ") }.count == 1 && listening.filter { $0.contains(":8053 ") }.count == 1, "\(listening)")
 
         kill(pid, SIGKILL)
-        for name in ["web", "next"] { #expect(try session.run(["rm", name]).status == 0) }
+        for name in ["web", "next"] { #expect(try session.run(["rm", "--force", name]).status == 0) }
         try fixtures.expectNothingLeft(session)
         let left = try session.host.exec(session.host.name, "ss -Hlntu").stdoutText
         #expect(!left.contains(":8080 ") && !left.contains(":8053 "), "\(left)")
@@ -68,20 +68,20 @@ struct RootlessConnectorTests {
         let session = try fixtures.prepared()
         defer { session.finish() }
         for (name, port) in [("web", "8080:80"), ("other", "8081:80")] {
-            let made = try session.run(["create", name, "--network", "front", "-p", port])
+            let made = try session.run(["run", name, "--network", "front", "-p", port])
             try #require(made.status == 0, "create \(name): \(made.stderrText)")
         }
         let slirp = try connector(session)
         kill(slirp, SIGKILL)
         #expect(eventually { Self.gone(slirp) })
-        let removed = try session.run(["rm", "web"])
+        let removed = try session.run(["rm", "--force", "web"])
         #expect(removed.status == 0 && removed.stderrText.isEmpty, "rm: \(removed.status) \(removed.stderrText)")
         // reload brings the namespace up too: the connector restarted forwards only what is left.
         let reloaded = try session.run(["reload", "other"])
         #expect(reloaded.status == 0 && reloaded.stderrText.contains("slirp4netns had died: restarted"), "reload: \(reloaded.stderrText)")
         let listening = try session.host.exec(session.host.name, "ss -Hlnt").stdoutText
         #expect(!listening.contains(":8080 ") && listening.contains(":8081 "), "\(listening)")
-        #expect(try session.run(["rm", "other"]).status == 0)
+        #expect(try session.run(["rm", "--force", "other"]).status == 0)
         try fixtures.expectNothingLeft(session)
     }
 
@@ -97,7 +97,7 @@ struct RootlessConnectorTests {
         _ = try session.wireOutside()
         let probe = try session.user.install(try session.host.probeScript())
         for (name, ports) in [("web", ["-p", "8080:80"]), ("client", [])] {
-            let made = try session.run(["create", name, "--network", "front"] + ports)
+            let made = try session.run(["run", name, "--network", "front"] + ports)
             try #require(made.status == 0, "create \(name): \(made.stderrText)")
         }
         let web = try fixtures.attachment(session, "web")
@@ -117,7 +117,7 @@ struct RootlessConnectorTests {
         #expect(loopback == "", "10.0.2.2 is the host's loopback, which --disable-host-loopback closes: \(loopback)")
 
         kill(pid, SIGKILL)
-        for name in ["web", "client"] { #expect(try session.run(["rm", name]).status == 0) }
+        for name in ["web", "client"] { #expect(try session.run(["rm", "--force", name]).status == 0) }
         try fixtures.expectNothingLeft(session)
     }
 
@@ -125,7 +125,7 @@ struct RootlessConnectorTests {
     func removeWithoutConnectorTools() throws {
         let session = try fixtures.prepared()
         defer { session.finish() }
-        let made = try session.run(["create", "web", "--network", "front", "-p", "8080:80"])
+        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let web = try fixtures.attachment(session, "web")
         let ping = try fixtures.inside(session, web.netns, ["/usr/bin/ping", "-c", "1", "-W", "2", web.gateway])
@@ -140,10 +140,10 @@ struct RootlessConnectorTests {
         }
         let closed = session.host.scratch.file("tun")
         #expect(FileManager.default.createFile(atPath: closed, contents: nil, attributes: [.posixPermissions: 0o600]))
-        let refused = try session.run(["create", "other", "--network", "front"], environment: ["PATH": bin])
+        let refused = try session.run(["run", "other", "--network", "front"], environment: ["PATH": bin])
         #expect(refused.status == 125 && refused.stderrText.contains("slirp4netns is not in PATH"), "\(refused.stderrText)")
 
-        let removed = try session.run(["rm", "web"], environment: ["PATH": bin], binds: [(closed, "/dev/net/tun")])
+        let removed = try session.run(["rm", "--force", "web"], environment: ["PATH": bin], binds: [(closed, "/dev/net/tun")])
         #expect(removed.status == 0 && removed.stderrText.isEmpty, "rm: \(removed.status) \(removed.stderrText)")
         try fixtures.expectNothingLeft(session)
         let listening = try session.host.exec(session.host.name, "ss -Hlntu").stdoutText

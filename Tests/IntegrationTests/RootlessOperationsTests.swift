@@ -57,7 +57,7 @@ struct RootlessOperationsTests {
             try #require(try session.run(["network", "create", network, "--opt", "isolate=true"]).status == 0)
         }
         for (name, network) in [("a", "side"), ("srv", "back")] {
-            let made = try session.run(["create", name, "--network", network])
+            let made = try session.run(["run", name, "--network", network])
             try #require(made.status == 0, "create \(name): \(made.stderrText)")
         }
         let server = try #require(try address(session, "srv", on: "back"))
@@ -82,7 +82,7 @@ struct RootlessOperationsTests {
         #expect(try address(session, "a", on: "back") == nil)
 
         kill(srvPid, SIGKILL)
-        for name in ["a", "srv"] { #expect(try session.run(["rm", name]).status == 0) }
+        for name in ["a", "srv"] { #expect(try session.run(["rm", "--force", name]).status == 0) }
         try fixtures.expectNothingLeft(session)
     }
 
@@ -99,7 +99,7 @@ struct RootlessOperationsTests {
         defer { session.finish() }
         let outside = try session.wireOutside()
         let probe = try session.user.install(try session.host.probeScript())
-        let made = try session.run(["create", "web", "--network", "front", "-p", "8080:80"])
+        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let web = try fixtures.attachment(session, "web")
         let pid = try serve(session, web.netns, port: 80, probe: probe)
@@ -121,7 +121,7 @@ struct RootlessOperationsTests {
         #expect(out.hasPrefix("tcp4 198.51.100.1 port "), "out after reload: \(out)")
 
         kill(pid, SIGKILL)
-        #expect(try session.run(["rm", "web"]).status == 0)
+        #expect(try session.run(["rm", "--force", "web"]).status == 0)
         try fixtures.expectNothingLeft(session)
     }
 
@@ -129,7 +129,7 @@ struct RootlessOperationsTests {
     func pauseDied() throws {
         let session = try fixtures.prepared()
         defer { session.finish() }
-        let made = try session.run(["create", "lone", "--network", "front"])
+        let made = try session.run(["run", "lone", "--network", "front"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let text = try String(contentsOfFile: session.user.runtimeDirectory + "/pontoon/rootless-netns-pause.pid", encoding: .utf8)
         let pause = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -146,7 +146,7 @@ struct RootlessOperationsTests {
         #expect(try session.host.exec(session.host.name, "ip -br link").stdoutText == links)
         let missing = try session.run(["exec", "nobody", "--", "true"])
         #expect(missing.status == 125 && missing.stderrText.contains("no container named nobody"), "\(missing.stderrText)")
-        let removed = try session.run(["rm", "lone"])
+        let removed = try session.run(["rm", "--force", "lone"])
         #expect(removed.status == 0 && removed.stderrText.contains("is gone"), "\(removed.stderrText)")
         try fixtures.expectNothingLeft(session)
     }
@@ -155,7 +155,7 @@ struct RootlessOperationsTests {
     func execAndStats() throws {
         let session = try fixtures.prepared()
         defer { session.finish() }
-        let made = try session.run(["create", "a", "--network", "front", "--dns", "192.0.2.53"])
+        let made = try session.run(["run", "a", "--network", "front", "--dns", "192.0.2.53"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let a = try fixtures.attachment(session, "a")
 
@@ -178,7 +178,7 @@ struct RootlessOperationsTests {
         let table = try session.run(["stats", "a"]).stdoutText
         #expect(table.contains("eth0") && !table.contains("lo "), "\(table)")
 
-        #expect(try session.run(["rm", "a"]).status == 0)
+        #expect(try session.run(["rm", "--force", "a"]).status == 0)
         try fixtures.expectNothingLeft(session)
         let gone = try session.run(["exec", "a", "--", "true"])
         #expect(gone.status == 125 && gone.stderrText.contains("a"), "exec after rm: \(gone.status) \(gone.stderrText)")
