@@ -16,7 +16,8 @@ extension ContainerOperations {
 
     /// One scope for both halves: the rootless netns is not taken down between them.
     public func restart(_ name: String) throws(CtlError) -> (ContainerRecord, [CtlError]) {
-        try inRootlessScope(.bringUp, for: name) { scoped throws(CtlError) in
+        try refuseLifecycle(try store.container(name), "restart")
+        return try inRootlessScope(.bringUp, for: name) { scoped throws(CtlError) in
             let failures = try scoped.stopContainer(name)
             return (try scoped.startContainer(name), failures)
         }

@@ -38,7 +38,12 @@ extension ContainerOperations {
             sharerLock.unlock()
             warn("removed container \(sharer.name), which shared the network namespace of \(name)")
         }
-        let failures = record.state == .running ? takeDown(&record) : []
+        guard record.state == .running else {
+            store.removeContainer(name)
+            return []
+        }
+        let failures = takeDown(&record)
+        event(.stop, record)   // --force stopped it, as podman's rm -f does
         store.removeContainer(name)
         return failures
     }
