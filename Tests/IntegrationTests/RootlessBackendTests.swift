@@ -145,13 +145,13 @@ struct RootlessBackendTests {
         return pid
     }
 
-    /// Only locks and host-local's cursor stay under the runtime directory: no lease, cached CNI result,
-    /// attachment record or DNS entry, so every plugin's teardown ran.
+    /// Only locks, host-local's cursor and pontoonctl's event log stay under the runtime directory: no
+    /// lease, cached CNI result, attachment record or DNS entry, so every plugin's teardown ran.
     func expectNoStateLeft(_ session: RootlessSession, _ backend: CtlBackend, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let files = try TestRun.run("/usr/bin/find", [session.user.runtimeDirectory, "-type", "f"]).stdoutText.split(separator: "\n")
         let remaining = files.filter { path in
             let name = path.split(separator: "/").last ?? ""
-            return !name.hasSuffix("lock") && name != "store" && !name.hasPrefix("last_reserved_ip")
+            return !name.hasSuffix("lock") && name != "store" && name != "events" && name != "events.log" && !name.hasPrefix("last_reserved_ip")
         }
         #expect(remaining.isEmpty, "\(backend) left: \(remaining)", sourceLocation: sourceLocation)
     }

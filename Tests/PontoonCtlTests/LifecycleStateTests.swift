@@ -50,6 +50,7 @@ struct LifecycleStateTests {
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: ipam)) ?? []).isEmpty, "no address is reserved before start")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: scratch.path + "/netns")) ?? []).isEmpty)
         #expect(try scratch.operations.store.container("a").state == .created)
+        #expect(scratch.operations.reloadTargets().isEmpty, "reload --all has nothing to reload in a created container")
     }
 
     @Test("create refuses before recording: a name taken, a network given twice, a bad address, a missing network, a joined mode")
