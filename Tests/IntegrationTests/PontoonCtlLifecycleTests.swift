@@ -123,6 +123,38 @@ struct PontoonCtlLifecycleTests {
         #expect(table.contains("container stop web") && !table.contains("container create web"), "\(table)")
     }
 
+    @Test("stop and start with each backend: the static IP and MAC are kept, the published port stops answering while stopped and answers again after start",
+          arguments: CtlBackend.allCases)
+    func publishedAcrossStop(backend: CtlBackend) throws {
+        try backend.requireInstalled()
+        let ctl = try Ctl("lfbk")
+        defer { ctl.cleanup() }
+        let outside = try CtlOutside(ctl)
+        try ctl.ok(["network", "create", "one"] + backend.networkArguments)
+        try ctl.ok(["run", "peer", "--network", "one"])
+        let prefix = try address(try ctl.inspect("peer"), "one").split(separator: ".").dropLast().joined(separator: ".")
+        let staticIP = prefix + ".60", mac = "02:00:00:00:60:60"
+        try ctl.ok(["create", "web", "--network", "one:ip=\(staticIP),mac=\(mac)", "-p", "18080:80"])
+        try ctl.ok(["start", "web"])
+        try ctl.serve(in: "web", port: 80)
+        #expect(try ctl.probeFromOutside(outside, port: 18080).hasPrefix("tcp4 \(CtlOutside.outsideIP) "), "\(backend) before stop")
+        let first = try ctl.kernelView("web")
+        #expect(first.address == staticIP && first.mac == mac, "\(backend): \(first)")
+
+        ctl.killInside(try ctl.netns("web"))   // the server would hold the namespace past stop
+        try ctl.ok(["stop", "web"])
+        #expect(try ctl.probeFromOutside(outside, port: 18080) == "", "\(backend): the port answers while stopped")
+        try ctl.ok(["start", "web"])
+        let again = try ctl.kernelView("web")
+        #expect(again.address == staticIP && again.mac == mac && again.gateway == first.gateway, "\(backend): \(again)")
+        try ctl.serve(in: "web", port: 80)
+        #expect(try ctl.probeFromOutside(outside, port: 18080).hasPrefix("tcp4 \(CtlOutside.outsideIP) "), "\(backend) after start")
+        #expect(try ctl.pings("peer", staticIP))
+        ctl.killInside(try ctl.netns("web"))
+        try ctl.ok(["rm", "--force", "web", "peer"])
+        #expect(ctl.leftovers() == ["veth uplink"], "the outside's veth only")
+    }
+
     @Test("connect on a stopped container is recorded and set up at start (traffic on that network); disconnect while stopped only forgets it; both are events")
     func connectWhileStopped() throws {
         let ctl = try Ctl("ctlconn")
