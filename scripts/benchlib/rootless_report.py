@@ -14,6 +14,11 @@ SHORT = {"pontoonctl bridge -p (default)": "pontoonctl default\n(bridge, -p)",
          "podman 4.3.1 --network slirp4netns (port_handler=rootlesskit, its default)": "podman\nslirp4netns"}
 
 
+def missing(row):
+    """Why a row has no figures: pontoonctl refused it, or it failed while measured."""
+    return ("failed: " if row.get("failed") else "not available: ") + row["error"]
+
+
 def kept(row):
     return f"yes ({', '.join(row['peers_seen'])})" if row["client_address_kept"] else f"no (saw {', '.join(row['peers_seen'])})"
 
@@ -23,7 +28,7 @@ def table(result):
              "|---|---|---|---|---|---|"]
     for name, row in result["rows"].items():
         if not row["available"]:
-            lines.append(f"| {name} | not available: {row['error']} | | | | |")
+            lines.append(f"| {name} | {missing(row)} | | | | |")
             continue
         c, l = row["create_rm_ms"], row["latency_ms"]
         lines.append(f"| {name} | {c['median']:.0f} / {c['p95']:.0f} ms | {row['inbound_gbps']:.2f} Gbit/s | "
@@ -76,7 +81,7 @@ def chart(result, out):
                         fmt="none", ecolor="black", capsize=3)
         for i, n in enumerate(names):
             if not rows[n]["available"]:
-                ax.text(0.01, ys[i], "not available: " + wrap(rows[n]["error"], 60), transform=ax.get_yaxis_transform(),
+                ax.text(0.01, ys[i], wrap(missing(rows[n]), 60), transform=ax.get_yaxis_transform(),
                         va="center", fontsize=6.5, color="#a00")
         ax.set_title(title, fontsize=9)
         ax.set_yticks(ys)

@@ -83,8 +83,8 @@ class Pontoonctl(Row):
         return self.ctl(["rm", name])[0]
 
     def inside(self, name):
-        """`pontoonctl exec` where this build has it for rootless containers; otherwise (a bridge
-        container) its namespace file, reached through the rootless netns's mount namespace."""
+        """`pontoonctl exec` where this build has it for rootless containers; otherwise root enters
+        the container's namespace file, which only the pause process's mount namespace holds."""
         if name not in self.keys:
             probe = subprocess.run(self.user.argv([self.pontoonctl, "exec", name, "--", "/bin/true"], self.host),
                                    capture_output=True, text=True, cwd="/", stdin=subprocess.DEVNULL)
@@ -93,8 +93,9 @@ class Pontoonctl(Row):
             else:
                 _, out = self.ctl(["inspect", name, "--format", "json"], "inspect")
                 key = json.loads(out)["NetworkSettings"]["SandboxKey"]
-                self.keys[name] = self.user.argv([self.pontoonctl, "rootless-netns", "exec", "--", "/usr/bin/nsenter",
-                                                  "--net=" + key, "--"], self.host)
+                with open(os.path.join(self.user.runtime, "pontoon", "rootless-netns-pause.pid")) as f:
+                    pause = f.read().strip()
+                self.keys[name] = ["/usr/bin/nsenter", "--target", pause, "--mount", "--", "/usr/bin/nsenter", "--net=" + key, "--"]
         return self.keys[name]
 
 
