@@ -26,6 +26,7 @@ def arguments():
     parser.add_argument("--out", required=True)
     parser.add_argument("--readme")
     parser.add_argument("--machine", default="")
+    parser.add_argument("--revision", default="", help="the sources' git revision (the README's rootless block names it)")
     parser.add_argument("--only", help="comma-separated figures to run (development): 1,2,3,4,5,6")
     parser.add_argument("--sizes", help="figure 2's host sizes, comma-separated (default 1,100,1000; quick 1,100)")
     parser.add_argument("--charts-only", action="store_true", help="redraw charts, summary and README from bench/*.json")
@@ -115,7 +116,7 @@ def main():
             namespaces.remove(c.host)
         shutil.rmtree(WORK_DIR, ignore_errors=True)
     seconds = round(time.time() - started, 1)
-    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": args.machine,
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": args.machine, "revision": args.revision,
             "mode": "quick" if quick else "default", "seconds": seconds,
             "shape": "bridge, isGateway, masquerade, 2 port mappings (tcp, udp), host-local 10.88.0.0/16"}
     os.makedirs(args.out, exist_ok=True)

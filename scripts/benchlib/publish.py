@@ -8,7 +8,7 @@ from .names import FIGURES, ROOTLESS
 from .readme import readme_block, rewrite_readme, table
 from .targets import targets
 
-RUN_KEYS = ("date", "machine", "mode", "seconds")
+RUN_KEYS = ("date", "machine", "mode", "seconds", "revision")
 
 
 def load_results(out):

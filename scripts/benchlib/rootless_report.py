@@ -109,7 +109,8 @@ def readme_block(result):
     run, counts = result.get("run", {}), result["counts"]
     lines = [README_BEGIN, "",
              f"Run of {run.get('date')} ({run.get('mode')} mode: {counts['create_rm']} create+rm per row, "
-             f"{counts['iperf3_seconds']} s iperf3 each way, {counts['requests']} connections) on {run.get('machine')}.",
+             f"{counts['iperf3_seconds']} s iperf3 each way, {counts['requests']} connections) on {run.get('machine')}"
+             + (f", pontoonctl and pontoon built from {run['revision']}." if run.get("revision") else "."),
              "", table(result), ""]
     found = targets(result)
     if found:
