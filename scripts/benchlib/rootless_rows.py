@@ -157,10 +157,13 @@ def write_podman_files(user, rootfs, conf, storage):
         os.makedirs(os.path.join(rootfs, d))
     for link in ("bin", "lib", "lib64", "sbin"):
         os.symlink("usr/" + link, os.path.join(rootfs, link))
-    # No cgroups of the user's to delegate here (cgroupfs): podman runs the container without.
+    # No cgroups of the user's to delegate here (cgroupfs): podman runs the container without. File
+    # locks under tmp_dir (the user's runtime directory), not /dev/shm/libpod_rootless_lock_UID,
+    # which podman would leave on the real host.
     with open(conf, "w") as f:
         f.write('[containers]\ndefault_ulimits = ["nofile=1024:1024"]\n\n[engine]\nruntime = "runc"\n'
-                'cgroup_manager = "cgroupfs"\nevents_logger = "none"\nhelper_binaries_dir = ["/usr/lib/podman"]\n\n'
+                'cgroup_manager = "cgroupfs"\nevents_logger = "none"\nlock_type = "file"\n'
+                f'tmp_dir = "{user.runtime}/libpod/tmp"\nhelper_binaries_dir = ["/usr/lib/podman"]\n\n'
                 '[network]\nnetwork_backend = "netavark"\n')
     with open(storage, "w") as f:
         f.write(f'[storage]\ndriver = "vfs"\ngraphroot = "{user.home}/storage"\nrunroot = "{user.runtime}/containers"\n')

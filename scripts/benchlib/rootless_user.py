@@ -109,6 +109,11 @@ class RootlessUser:
                 for point in reversed(self.mounts()):
                     subprocess.run(["/usr/bin/umount", "--lazy", point], capture_output=True)
                 shutil.rmtree(self.runtime, ignore_errors=True)
+            # podman's shm lock, should a podman of the user's have used one (the figure asks for file locks).
+            try:
+                os.unlink(f"/dev/shm/libpod_rootless_lock_{self.uid}")
+            except FileNotFoundError:
+                pass
         try:
             pwd.getpwnam(self.name)
             exists = True
@@ -134,7 +139,8 @@ class RootlessUser:
             found.append("user " + self.name)
         except KeyError:
             pass
-        found += [p for p in (getattr(self, "runtime", ""), self.home) if p and os.path.exists(p)]
+        found += [p for p in (getattr(self, "runtime", ""), self.home, f"/dev/shm/libpod_rootless_lock_{self.uid}")
+                  if p and os.path.exists(p)]
         for file in ("/etc/subuid", "/etc/subgid"):
             if os.path.exists(file):
                 found += [f"{file}: {l.strip()}" for l in open(file) if l.startswith(self.name + ":")]
