@@ -104,6 +104,8 @@ ushow create web --network demo -p 8080:80
 ushow create client --network demo
 ushow ps
 echo "the user's processes: $(ps -o comm= -u "$uid" | sort | uniq -c | awk '{printf "%s %s  ", $2, ($1 > 1 ? "×" $1 : "")}')"
+echo "the rootless netns (the connector's tap0, the network's bridge), as the user sees it:"
+uctl rootless-netns exec -- ip -br addr | sed 's/^/   /'
 
 echo "== addresses (inspect, and what the namespaces really have)"
 web_ip=$(uctl inspect web --format json | jq -r .NetworkSettings.IPAddress)
