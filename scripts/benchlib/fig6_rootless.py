@@ -146,7 +146,7 @@ def measure_row(row, index, in_outside, scripts, counts, progress):
         # A row of a feature still being built that pontoonctl accepted but that did not carry the
         # traffic: shown as failed with its error (never a number); the default and podman's rows
         # must work, and stop the figure.
-        if not getattr(row, "optional", False):
+        if not row.optional:
             raise
         progress(f"{row.name}: failed: {error}")
         return {"available": False, "failed": True, "error": str(error)[:300]}
@@ -176,7 +176,7 @@ def figure_rootless(pontoonctl, namespaces, quick, progress):
                 f.write(text)
             os.chmod(scripts[key], 0o755)
         measured = {}
-        for index, row in enumerate(rows(user, host, ctl, user.home)):
+        for index, row in enumerate(rows(user, host, ctl)):
             measured[row.name] = measure_row(row, index, in_outside, scripts, counts, progress)
         return {"rows": measured, "counts": {"create_rm": counts[0], "iperf3_seconds": counts[1], "requests": counts[2]}}
     finally:

@@ -23,7 +23,8 @@ def first_error_line(text):
 class Row:
     """One rootless path: `create(name, ports)` and `remove(name)` return their wall time in ms;
     `inside(name)` is the argv prefix that runs a command in the container's network namespace."""
-    host_ports = True
+    # A row of a feature still being built: refused, it is "not available"; the others must work.
+    optional = False
 
     def __init__(self, name, user, host):
         self.name, self.user, self.host = name, user, host
@@ -48,7 +49,6 @@ class Pontoonctl(Row):
     def __init__(self, name, user, host, pontoonctl, network, extra=(), optional=False):
         super().__init__(name, user, host)
         self.pontoonctl, self.network, self.extra = pontoonctl, network, list(extra)
-        # A row of a feature still being built: refused, it is "not available"; the default must work.
         self.optional = optional
         self.keys = {}
 
@@ -104,7 +104,7 @@ class Podman(Row):
     user's home, runroot under its runtime directory) and a rootfs of bind-mounted /usr (so the
     container has python3 and iperf3 as the host has them)."""
 
-    def __init__(self, name, user, host, network, workdir):
+    def __init__(self, name, user, host, network):
         super().__init__(name, user, host)
         self.network = network
         home = user.home
@@ -171,9 +171,9 @@ def write_podman_files(user, rootfs, conf, storage):
         subprocess.run(["/usr/bin/chown", "-R", f"{user.uid}:{user.gid}", path], check=True)
 
 
-def rows(user, host, pontoonctl, workdir):
+def rows(user, host, pontoonctl):
     return [Pontoonctl(RL_PONTOON_DEFAULT, user, host, pontoonctl, "rlbench"),
             Pontoonctl(RL_PONTOON_ROOTLESSKIT, user, host, pontoonctl, "rlbench", ["--port-handler", "rootlesskit"], optional=True),
             Pontoonctl(RL_PONTOON_SLIRP, user, host, pontoonctl, "slirp4netns:port_handler=slirp4netns", optional=True),
-            Podman(RL_PODMAN_BRIDGE, user, host, "rlbench", workdir),
-            Podman(RL_PODMAN_SLIRP, user, host, "slirp4netns", workdir)]
+            Podman(RL_PODMAN_BRIDGE, user, host, "rlbench"),
+            Podman(RL_PODMAN_SLIRP, user, host, "slirp4netns")]
