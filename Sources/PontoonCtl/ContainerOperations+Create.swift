@@ -48,11 +48,11 @@ extension ContainerOperations {
         var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
                                      dnsServers: request.dnsServers, ports: ports)
         var requests: [NetworkRequest] = []
-        for attach in request.networks {
+        for var attach in request.networks {
+            attach.network = try store.network(attach.network).network.name   // a name or an ID prefix; records keep the name
             guard !requests.contains(where: { $0.network == attach.network }) else {
                 throw CtlError(.usage, "network \(attach.network) is given twice")
             }
-            _ = try store.network(attach.network)
             var interface = attach.interface ?? ""
             if interface.isEmpty { interface = try Self.freeInterface(requests.map(\.interface) + request.networks.compactMap(\.interface)) }
             guard !requests.contains(where: { $0.interface == interface }) else {

@@ -20,7 +20,7 @@ struct Create: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Make a network namespace and attach every network to it.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
-    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…]; repeatable.") var networks: [String] = []
+    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix); repeatable.") var networks: [String] = []
     @Option(name: [.customShort("p"), .customLong("publish")], help: "[hostIP:]hostPort[-end]:containerPort[-end][/proto]; repeatable.")
     var ports: [String] = []
     @Option(name: .customLong("dns"), help: "A DNS server for resolv.conf; repeatable.") var dns: [String] = []
@@ -101,7 +101,7 @@ struct Connect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Attach a network to a container that exists.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
-    @Argument var network: String
+    @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var network: String
     @Option(name: .customLong("alias")) var aliases: [String] = []
     @Option(name: .customLong("ip")) var ips: [String] = []
     @Option var mac: String?
@@ -120,7 +120,7 @@ struct Disconnect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Detach one network from a container.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
-    @Argument var network: String
+    @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var network: String
     @Flag(help: "Forget the network even when its teardown failed.") var force = false
 
     func run() throws {
