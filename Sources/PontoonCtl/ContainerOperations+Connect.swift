@@ -14,10 +14,11 @@ extension ContainerOperations {
         defer { lock.unlock() }
         var record = try store.container(name)
         try refuseJoined(record, "connect")
+        var attach = attach
+        attach.network = try store.network(attach.network).network.name   // a name or an ID prefix; records keep the name
         guard !record.networks.contains(where: { $0.network == attach.network }) else {
             throw CtlError(.conflict, "container \(name) is already connected to network \(attach.network)")
         }
-        _ = try store.network(attach.network)
         var interface = attach.interface ?? ""
         if interface.isEmpty { interface = try Self.freeInterface(record.networks.map(\.interface)) }
         guard !record.networks.contains(where: { $0.interface == interface }) else {
@@ -31,7 +32,7 @@ extension ContainerOperations {
             record.networks.append(request)
             record.status[request.network] = status[request.network]
             try store.save(record)
-            try ContainerFiles.write(record, paths: paths)
+            try ContainerFiles.connected(request.network, record, paths: paths)
         } catch {
             releaseAddresses(record, [request])
             throw error
