@@ -112,7 +112,9 @@ struct Connect: ParsableCommand {
         let record = try perform { () throws(CtlError) in
             try global.containers.connect(name, AttachRequest(network: network, ips: ips, mac: mac, interface: interface, aliases: aliases))
         }
-        if format.format == .json { Output.json(record.status[network]) } else { Views.status(record, only: network) }
+        // The network just attached is the record's last, by its name (`network` may be an ID prefix).
+        let attached = record.networks.last?.network ?? network
+        if format.format == .json { Output.json(record.status[attached]) } else { Views.status(record, only: attached) }
     }
 }
 

@@ -42,7 +42,8 @@ struct PontoonCtlNetworkIDTests {
         let bIP = try #require(try entry(ctl, "b", "back")["IPAddress"] as? String)
         #expect(try ctl.run(["exec", "a", "--", "ping", "-c", "1", "-W", "1", bIP]).status != 0, "reached back before connect")
 
-        try ctl.ok(["connect", "a", prefix])
+        let status = try #require(try ctl.ok(["connect", "a", prefix, "--format", "json"]).json as? [String: Any])
+        #expect((status["interfaces"] as? [String: Any])?.keys.sorted() == ["eth1"], "connect's answer: \(status)")
         #expect(try ctl.ok(["exec", "a", "--", "ping", "-c", "3", "-i", "0.2", "-W", "2", bIP]).status == 0)
         let networks = (try ctl.inspect("a")["Networks"] as? [String: Any])?.keys.sorted()
         #expect(networks == ["back", "front"], "records keep the names")
