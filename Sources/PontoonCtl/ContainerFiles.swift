@@ -67,6 +67,17 @@ public enum ContainerFiles {
         try edit(directory + "/resolv.conf", after, paths) { ContainerFileEdits.removingNameServers(servers, from: $0) }
     }
 
+    /// After `reload`: left alone when the networks give the same lines as before (reload keeps
+    /// addresses, so this is the rule and the user's lines stay); written anew only if they changed.
+    static func reloaded(before: ContainerRecord, after: ContainerRecord, paths: ControlPaths) throws(CtlError) {
+        let host = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
+        let directory = paths.containerDirectory(after.name)
+        let present = FileManager.default.fileExists(atPath: directory + "/hosts") && FileManager.default.fileExists(atPath: directory + "/resolv.conf")
+        guard !present || hosts(before) != hosts(after)
+                || resolvConf(before, hostResolvConf: host) != resolvConf(after, hostResolvConf: host) else { return }
+        try write(after, paths: paths)
+    }
+
     /// One file changed in place under a lock on the file itself, as libpod locks it: the same
     /// inode, so a bind mount of it (an `exec` running) sees the change. A container made before
     /// pontoonctl wrote the file gets it whole.

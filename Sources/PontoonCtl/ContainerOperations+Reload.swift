@@ -11,6 +11,7 @@ extension ContainerOperations {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)
+        let before = record
         try refuseSlirp4netns(record)
         if record.networkMode != nil { return record }   // nothing of its own to reload
         for failure in tearDown(record, record.networks) { warn("reload \(name): teardown: \(failure)") }
@@ -26,7 +27,7 @@ extension ContainerOperations {
         record.status = try setUp(record, requests)
         record.networks = requests
         try store.save(record)
-        try ContainerFiles.write(record, paths: paths)
+        try ContainerFiles.reloaded(before: before, after: record, paths: paths)
         return record
     }
 }

@@ -117,6 +117,10 @@ struct PontoonCtlNetworkIDTests {
         #expect(listed == servers + before, "\(resolv)")
         #expect(inode(hostsPath) == hostsInode && inode(resolvPath) == resolvInode, "rewritten, not edited in place")
 
+        // reload keeps the addresses, so it leaves both files (and the user's line) alone.
+        try ctl.ok(["reload", "a"])
+        #expect(try read(hostsPath) == hosts && read(resolvPath) == resolv)
+
         try ctl.ok(["disconnect", "a", "back"])
         #expect(try read(hostsPath) == hostsBefore, "the user's line stays, the network's entries go")
         #expect(try read(resolvPath) == resolvBefore)

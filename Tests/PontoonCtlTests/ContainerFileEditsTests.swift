@@ -96,6 +96,14 @@ struct ContainerFileEditsTests {
         try ContainerFiles.disconnected("back", before: connected, paths: paths)
         #expect(try String(contentsOfFile: hostsPath, encoding: .utf8) == hostsBefore)
         #expect(try String(contentsOfFile: resolvPath, encoding: .utf8) == resolvBefore)
+
+        // reload with the same addresses leaves the files alone; a changed address rewrites them.
+        try ContainerFiles.reloaded(before: before, after: before, paths: paths)
+        #expect(try String(contentsOfFile: hostsPath, encoding: .utf8) == hostsBefore)
+        var moved = before
+        moved.status["front"]!.interfaces["eth0"]!.subnets = [.init(ipnet: "10.1.0.9/24", gateway: "10.1.0.1")]
+        try ContainerFiles.reloaded(before: before, after: moved, paths: paths)
+        #expect(try String(contentsOfFile: hostsPath, encoding: .utf8) == ContainerFiles.hosts(moved))
     }
 
     @Test("the whole hosts file create writes uses the same entries")
