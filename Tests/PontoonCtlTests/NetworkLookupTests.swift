@@ -19,13 +19,10 @@ struct NetworkLookupTests {
         NetworkFile(network: Network(name: name, id: id), backend: .init(type: .netavark))
     }
 
-    @Test("SHA-256 as podman derives its default network's ID, and the standard vectors")
+    @Test("a file without an ID gets the SHA-256 of its name, as podman derives its default network's ID")
     func sha256() {
         // podman's default network `podman` has this ID (the reference capture's network_info).
         #expect(NetworkLookup.derivedID("podman") == "2f259bab93aaaaa2542ba43ef33eb990d0999ee1b9924b557b7be53c0b7a1bb9")
-        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
-                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
     @Test("exact name, full ID and unique prefix find the network; a name wins over an ID prefix")
