@@ -12,7 +12,7 @@ extension ContainerOperations {
         let record = try live
             ? inRootlessScope(.running, for: name) { scoped throws(CtlError) in try scoped.connectContainer(name, attach, live: true) }
             : connectContainer(name, attach, live: false)
-        event(.connect, record, network: attach.network)
+        event(.connect, record, network: record.networks.last?.network ?? attach.network)
         return record
     }
 
@@ -29,10 +29,10 @@ extension ContainerOperations {
         var record = try store.container(name)
         try refuseJoined(record, "connect")
         try expectState(record, live: live)
-        guard !record.networks.contains(where: { $0.network == attach.network }) else {
-            throw CtlError(.conflict, "container \(name) is already connected to network \(attach.network)")
+        var request = try checkedRequest(attach, record: record)   // the network by name or ID prefix; the request has its name
+        guard !record.networks.contains(where: { $0.network == request.network }) else {
+            throw CtlError(.conflict, "container \(name) is already connected to network \(request.network)")
         }
-        var request = try checkedRequest(attach, record: record)
         guard live else {
             record.networks.append(request)
             try store.save(record)
@@ -44,7 +44,7 @@ extension ContainerOperations {
             record.networks.append(request)
             record.status[request.network] = status[request.network]
             try store.save(record)
-            try ContainerFiles.write(record, paths: paths)
+            try ContainerFiles.connected(request.network, record, paths: paths)
         } catch {
             releaseAddresses(record, [request])
             throw error

@@ -98,19 +98,22 @@ extension ContainerOperations {
                                      dnsServers: request.dnsServers, ports: ports)
         record.pid = request.pid
         for attach in request.networks {
-            guard !record.networks.contains(where: { $0.network == attach.network }) else {
-                throw CtlError(.usage, "network \(attach.network) is given twice")
+            let checked = try checkedRequest(attach, record: record, taken: request.networks.compactMap(\.interface))
+            guard !record.networks.contains(where: { $0.network == checked.network }) else {
+                throw CtlError(.usage, "network \(checked.network) is given twice")
             }
-            record.networks.append(try checkedRequest(attach, record: record, taken: request.networks.compactMap(\.interface)))
+            record.networks.append(checked)
         }
         try store.save(record)
         return record
     }
 
-    /// A network as a container asks for it (create and connect): the network exists, the
-    /// interface is free (named or the first free ethN), the addresses and MAC are well formed.
+    /// A network as a container asks for it (create and connect): the network exists (by name or
+    /// ID prefix; the request keeps its name), the interface is free (named or the first free ethN),
+    /// the addresses and MAC are well formed.
     func checkedRequest(_ attach: AttachRequest, record: ContainerRecord, taken: [String] = []) throws(CtlError) -> NetworkRequest {
-        _ = try store.network(attach.network)
+        var attach = attach
+        attach.network = try store.network(attach.network).network.name
         var interface = attach.interface ?? ""
         if interface.isEmpty { interface = try Self.freeInterface(record.networks.map(\.interface) + taken) }
         guard !record.networks.contains(where: { $0.interface == interface }) else {

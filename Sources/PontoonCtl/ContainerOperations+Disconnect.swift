@@ -4,27 +4,27 @@ extension ContainerOperations {
     /// `force`). On a created or stopped container only the record changes.
     public func disconnect(_ name: String, network: String, force: Bool) throws(CtlError) {
         let live = try store.container(name).state == .running
-        var failure: CtlError?
-        if live {
-            failure = try inRootlessScope(.running, for: name) { scoped throws(CtlError) in
+        let (failure, left) = live
+            ? try inRootlessScope(.running, for: name) { scoped throws(CtlError) in
                 try scoped.disconnectContainer(name, network: network, live: true)
             }
-        } else {
-            failure = try disconnectContainer(name, network: network, live: false)
-        }
-        event(.disconnect, name: name, network: network)
+            : try disconnectContainer(name, network: network, live: false)
+        event(.disconnect, name: name, network: left)
         guard let failure else { return }
         guard force else { throw failure }
-        warn("disconnect \(name) from \(network): \(failure)")
+        warn("disconnect \(name) from \(left): \(failure)")
     }
 
-    /// The teardown failure, if any: the network is gone from the record all the same.
-    func disconnectContainer(_ name: String, network: String, live: Bool) throws(CtlError) -> CtlError? {
+    /// The teardown failure, if any (the network is gone from the record all the same), and the
+    /// network's name.
+    func disconnectContainer(_ name: String, network: String, live: Bool) throws(CtlError) -> (CtlError?, String) {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         let attached = try store.container(name)
         try refuseJoined(attached, "disconnect")
         try expectState(attached, live: live)
+        // The record's own name first (its network file may be gone), else a name or an ID prefix.
+        let network = attached.networks.contains { $0.network == network } ? network : try store.network(network).network.name
         guard let request = attached.networks.first(where: { $0.network == network }) else {
             throw CtlError(.notFound, "container \(name) is not connected to network \(network)")
         }
@@ -32,10 +32,10 @@ extension ContainerOperations {
         record.networks.removeAll { $0.network == network }
         record.status.removeValue(forKey: network)
         try store.save(record)
-        guard live else { return nil }
+        guard live else { return (nil, network) }
         let failures = tearDown(attached, [request])
         releaseAddresses(attached, [request])
-        try ContainerFiles.write(record, paths: paths)
-        return failures.first
+        try ContainerFiles.disconnected(network, before: attached, paths: paths)
+        return (failures.first, network)
     }
 }

@@ -1,3 +1,5 @@
+import Netavark
+
 extension ContainerOperations {
     /// podman's network settings: a sharer reports its owner's, a joined namespace what is
     /// configured there, any other container its stored status.
@@ -9,7 +11,10 @@ extension ContainerOperations {
         case .container(let other)?:
             return (record, InspectMapping.settings(try store.container(other)))
         case .path(let path)?:
-            return (record, InspectMapping.settings(joined: path, status: try JoinedNamespace.status(netns: path)))
+            // As libpod: a namespace that cannot be read is logged, and inspect still answers.
+            var status: StatusBlock?
+            do throws(CtlError) { status = try JoinedNamespace.status(netns: path) } catch { warn("inspect \(name): \(error)") }
+            return (record, InspectMapping.settings(joined: record, status: status))
         case .slirp4netns?:
             return (record, Self.slirp4netnsSettings(record))
         case nil:

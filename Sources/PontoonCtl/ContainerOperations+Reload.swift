@@ -11,6 +11,7 @@ extension ContainerOperations {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)
+        let before = record
         try refuseSlirp4netns(record)
         if record.networkMode != nil { return record }   // nothing of its own to reload
         try requireRunning(record, "reload")
@@ -28,7 +29,7 @@ extension ContainerOperations {
         // What was allocated is passed again by the next reload; what was asked for stays as asked.
         record.networks = requests
         try store.save(record)
-        try ContainerFiles.write(record, paths: paths)
+        try ContainerFiles.reloaded(before: before, after: record, paths: paths)
         return record
     }
 }

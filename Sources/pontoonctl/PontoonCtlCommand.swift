@@ -19,7 +19,7 @@ struct PontoonCtlCommand: ParsableCommand {
 /// What create and run take: a container's networks, ports and names.
 struct ContainerOptions: ParsableArguments {
     @Argument var name: String
-    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…], container:NAME, ns:PATH or slirp4netns[:…]; repeatable.")
+    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix), container:NAME, ns:PATH or slirp4netns[:…]; repeatable.")
     var networks: [String] = []
     @Option(name: [.customShort("p"), .customLong("publish")], help: "[hostIP:]hostPort[-end]:containerPort[-end][/proto]; repeatable.")
     var ports: [String] = []
@@ -194,7 +194,7 @@ struct Connect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Attach a network: live on a running container, at the next start otherwise.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
-    @Argument var network: String
+    @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var network: String
     @Option(name: .customLong("alias")) var aliases: [String] = []
     @Option(name: .customLong("ip")) var ips: [String] = []
     @Option var mac: String?
@@ -205,7 +205,9 @@ struct Connect: ParsableCommand {
         let record = try perform { () throws(CtlError) in
             try global.containers.connect(name, AttachRequest(network: network, ips: ips, mac: mac, interface: interface, aliases: aliases))
         }
-        if format.format == .json { Output.json(record.status[network]) } else { Views.status(record, only: network) }
+        // The network just attached is the record's last, by its name (`network` may be an ID prefix).
+        let attached = record.networks.last?.network ?? network
+        if format.format == .json { Output.json(record.status[attached]) } else { Views.status(record, only: attached) }
     }
 }
 
@@ -213,7 +215,7 @@ struct Disconnect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Detach one network from a container.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
-    @Argument var network: String
+    @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var network: String
     @Flag(help: "Report a teardown failure as a warning and exit 0 (the network leaves the container either way).") var force = false
 
     func run() throws {
