@@ -108,9 +108,9 @@ echo "the rootless netns (the connector's tap0, the network's bridge), as the us
 uctl rootless-netns exec -- ip -br addr | sed 's/^/   /'
 
 echo "== addresses (inspect, and what the namespaces really have)"
-web_ip=$(uctl inspect web --format json | jq -r .NetworkSettings.IPAddress)
-client_ip=$(uctl inspect client --format json | jq -r .NetworkSettings.IPAddress)
-gateway=$(uctl inspect web --format json | jq -r .NetworkSettings.Gateway)
+web_ip=$(uctl inspect web --format json | jq -r .NetworkSettings.Networks.demo.IPAddress)
+client_ip=$(uctl inspect client --format json | jq -r .NetworkSettings.Networks.demo.IPAddress)
+gateway=$(uctl inspect web --format json | jq -r .NetworkSettings.Networks.demo.Gateway)
 echo "web $web_ip, client $client_ip, gateway $gateway"
 echo "inside web:    $(inside web ip -br addr show dev eth0)"
 echo "inside client: $(inside client ip -br addr show dev eth0)"

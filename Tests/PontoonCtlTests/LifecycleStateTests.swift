@@ -62,7 +62,7 @@ struct LifecycleStateTests {
             (["front", "front"], "b", "given twice"),
             (["front:ip=10.89.0.300x"], "b", "is not an IP address"),
             (["front:mac=01:00:00:00:00:01"], "b", "not a unicast MAC"),
-            (["missing"], "b", "network missing not found"),
+            (["missing"], "b", "unable to find network with name or ID missing: network not found"),
         ]
         for (networks, name, message) in cases {
             #expect {
