@@ -189,6 +189,33 @@ struct PontoonCtlLifecycleTests {
         #expect(ctl.leftovers() == [])
     }
 
+    @Test("disconnect in libpod's order: the network leaves the record first, then its teardown fails and is the command's error (--force: a warning)")
+    func disconnectTeardownFails() throws {
+        let ctl = try Ctl("ctldisc")
+        defer { ctl.cleanup() }
+        try ctl.ok(["network", "create", "front", "--internal"])
+        try ctl.ok(["network", "create", "cn", "--internal", "--backend", "cni", "--plugin", "pontoon"])
+        try ctl.ok(["run", "c", "--network", "front"])
+        try ctl.ok(["connect", "c", "cn"])
+        #expect(try ctl.inside("c", "ip -br link show eth1").status == 0)
+        // The conflist goes: cn's teardown cannot run.
+        let conflist = ctl.config + "/cn.conflist", aside = ctl.config + "/cn.aside"
+        try FileManager.default.moveItem(atPath: conflist, toPath: aside)
+        let failed = try ctl.run(["disconnect", "c", "cn"])
+        #expect(failed.status != 0 && failed.stderrText.hasPrefix("Error: ") && failed.stderrText.contains("cn.conflist"), "\(failed.stderrText)")
+        let networks = try #require(try ctl.inspect("c")["Networks"] as? [String: Any])
+        #expect(Array(networks.keys) == ["front"], "the network left the record before its teardown: \(networks.keys)")
+        #expect(try ctl.events().last == "network disconnect c cn")
+        // Put back, connected again and disconnected with --force over a failing teardown: a warning, exit 0.
+        try FileManager.default.moveItem(atPath: aside, toPath: conflist)
+        try ctl.ok(["connect", "c", "cn", "--interface", "eth5"])
+        try FileManager.default.moveItem(atPath: conflist, toPath: aside)
+        let forced = try ctl.run(["disconnect", "--force", "c", "cn"])
+        #expect(forced.status == 0 && forced.stderrText.hasPrefix("Warning: disconnect c from cn:"), "\(forced.stderrText)")
+        try FileManager.default.moveItem(atPath: aside, toPath: conflist)
+        try ctl.ok(["rm", "--force", "c"])
+    }
+
     @Test("create --pid adopts a running process's namespace: start configures it (traffic), stop takes the networks out and leaves the process alone")
     func adoptProcess() throws {
         let ctl = try Ctl("ctlpid")
