@@ -37,6 +37,7 @@ extension ContainerOperations {
             store.removeContainer(sharer.name)
             sharerLock.unlock()
             warn("removed container \(sharer.name), which shared the network namespace of \(name)")
+            event(.remove, sharer)
         }
         guard record.state == .running else {
             store.removeContainer(name)
