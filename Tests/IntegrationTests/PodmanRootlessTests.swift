@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+import TestSupport
+
+// Real podman 4.3.1 run rootless by a throwaway user in a private host with an outside namespace
+// behind it, its netavark backend served by pontoon (`helper_binaries_dir`) — and the same flow
+// with Debian's netavark 1.4.0, whose outcome pontoon's must equal.
+//
+// What rootless podman 4.3 does around the helper, whichever it is: the bridge, the container
+// veths and aardvark-dns live in its rootless network namespace behind slirp4netns; a published
+// port is rootlessport, a proxy in the host namespace whose child connects to the container from
+// inside the container's own namespace — so the server sees the container's own address as its
+// peer, never the outside client (podman #5138). pontoonctl keeps the client's address; podman
+// itself does not, with either helper, and these tests say so.
+
+@Suite("podman 4.3.1 rootless, netavark backend on pontoon and on netavark 1.4.0", needsRoot, .serialized)
+struct PodmanRootlessTests {
+    static let subnet = "10.89.50"
+    static let hostPort = 8090
+
+    @Test("""
+        rootless podman with pontoon as netavark: network create, run -p reachable from outside and from \
+        127.0.0.1, names resolve between two containers through aardvark-dns in the rootless netns; \
+        rm leaves nothing of the network, reset nothing of the user
+        """)
+    func pontoon() throws {
+        let outcome = try RootlessPodmanFlow.run(.pontoon)
+        #expect(outcome == RootlessPodmanFlow.expected, "\(outcome)")
+    }
+
+    @Test("the same flow with Debian's netavark 1.4.0 has the same outcome as with pontoon")
+    func parity() throws {
+        let netavark = try RootlessPodmanFlow.run(.debian)
+        let pontoon = try RootlessPodmanFlow.run(.pontoon)
+        #expect(pontoon == netavark, "pontoon: \(pontoon)\nnetavark 1.4.0: \(netavark)")
+    }
+}
+
+/// What one run of the flow showed, with addresses named by whose they are, so two runs compare.
+struct RootlessPodmanOutcome: Equatable, CustomStringConvertible {
+    var web = "", cli = "", gateway = ""
+    /// Whom the server in `web` saw for a request from the outside namespace to the published port.
+    var peerFromOutside = ""
+    /// … for a request to `127.0.0.1:PORT` in the private host.
+    var peerFromLoopback = ""
+    /// Whom `web` saw for `cli`'s request to `http://web/` (by name, over the bridge).
+    var peerByName = ""
+    /// What `nslookup web` in `cli` and `nslookup cli` in `web` answered.
+    var cliResolvesWeb = "", webResolvesCli = ""
+    /// The nameservers and search domains in `cli`'s resolv.conf, named.
+    var resolvConf = ""
+    /// What the outside's server saw for a connection from `web` (through slirp4netns).
+    var outbound = ""
+    /// Links and nftables rules in the private host while the containers ran (the network lives in
+    /// the rootless netns, never in the host's).
+    var hostLinks = "", hostRules = ""
+    /// After `podman rm -f` of both: whether the port still answers, the user's processes but the
+    /// pause process, the files in the user's netns directory.
+    var portAfterRemoval = "", processesAfterRemoval = "", netnsAfterRemoval = ""
+    /// After `podman system reset`: the user's processes.
+    var processesAfterReset = ""
+
+    var description: String {
+        Mirror(reflecting: self).children.map { "\($0.label ?? "?")=\($0.value)" }.joined(separator: "; ")
+    }
+}
+
+enum RootlessPodmanFlow {
+    static let subnet = PodmanRootlessTests.subnet, hostPort = PodmanRootlessTests.hostPort
+
+    /// What podman 4.3.1 rootless shows with netavark 1.4.0 on this machine (measured here); pontoon's
+    /// must be the same.
+    static let expected = RootlessPodmanOutcome(
+        web: "\(subnet).2", cli: "\(subnet).3", gateway: "\(subnet).1",
+        peerFromOutside: "web", peerFromLoopback: "web", peerByName: "cli",
+        cliResolvesWeb: "web", webResolvesCli: "cli", resolvConf: "search dns.podman; nameserver gateway",
+        outbound: "tcp4 198.51.100.1", hostLinks: "lo uplink", hostRules: "",
+        portAfterRemoval: "closed", processesAfterRemoval: "", netnsAfterRemoval: "", processesAfterReset: "")
+
+    /// The flow with a fresh user and private host; everything removed after, also on failure.
+    static func run(_ helper: PodmanHost.NetavarkHelper, sourceLocation: SourceLocation = #_sourceLocation) throws -> RootlessPodmanOutcome {
+        let session = try RootlessSession()
+        defer { session.finish(sourceLocation: sourceLocation) }
+        let podman = try RootlessPodman(user: session.user, hostNamespace: session.host.name, helper: helper)
+        defer {
+            podman.cleanup()
+            #expect(!FileManager.default.fileExists(atPath: podman.shmLock), "podman's lock in /dev/shm", sourceLocation: sourceLocation)
+        }
+        return try flow(podman, session, sourceLocation: sourceLocation)
+    }
+
+    private static func flow(_ podman: RootlessPodman, _ session: RootlessSession,
+                             sourceLocation: SourceLocation) throws -> RootlessPodmanOutcome {
+        let host = session.host
+        let outside = try session.wireOutside()
+        let network = "rl\(session.user.uid)"
+        try podman.podmanOK(["network", "create", "--subnet", "\(subnet).0/24", network])
+        let web = try podman.run("web", network: network, options: ["-p", "\(hostPort):80"], command: ["httpd", "-f", "-p", "80", "-h", "/www"])
+        try #require(web.status == 0, "podman run -p \(hostPort):80 (\(podman.helper)): \(web.stderrText)", sourceLocation: sourceLocation)
+        let cli = try podman.run("cli", network: network)
+        try #require(cli.status == 0, "podman run cli (\(podman.helper)): \(cli.stderrText)", sourceLocation: sourceLocation)
+
+        let webSettings = try podman.networkSettings("web", network: network), cliSettings = try podman.networkSettings("cli", network: network)
+        let webIP = webSettings["IPAddress"] as? String ?? "?", cliIP = cliSettings["IPAddress"] as? String ?? "?"
+        let gateway = webSettings["Gateway"] as? String ?? "?"
+        var outcome = RootlessPodmanOutcome(web: webIP, cli: cliIP, gateway: gateway)
+        /// An address named by whose it is.
+        func whose(_ address: String?) -> String {
+            guard let address else { return "no answer" }
+            let names = [webIP: "web", cliIP: "cli", gateway: "gateway", "198.51.100.2": "outside client", "127.0.0.1": "loopback"]
+            return names[address] ?? address
+        }
+
+        // Who served it: pontoon leaves its attachment records under --config; netavark 1.4.0 has none.
+        let records = RootlessPodman.files(under: podman.pontoonState).filter { $0.hasPrefix(network + "/") }
+        #expect(records.count == (podman.helper == .pontoon ? 2 : 0), "pontoon records (\(podman.helper)): \(records)",
+                sourceLocation: sourceLocation)
+
+        let page = "http://198.51.100.1:\(hostPort)\(PodmanHost.peerPath)"
+        var fromOutside = ""
+        _ = eventually(10) {
+            fromOutside = (try? host.exec(outside, "curl -s -m 3 \(page)"))?.stdoutText ?? ""
+            return PodmanHost.peer(in: fromOutside) != nil
+        }
+        outcome.peerFromOutside = whose(PodmanHost.peer(in: fromOutside))
+        let loopback = try host.exec(host.name, "curl -s -m 3 http://127.0.0.1:\(hostPort)\(PodmanHost.peerPath)").stdoutText
+        outcome.peerFromLoopback = whose(PodmanHost.peer(in: loopback))
+        let byName = try podman.exec("cli", "timeout 5 wget -q -O - http://web\(PodmanHost.peerPath)")
+        outcome.peerByName = whose(PodmanHost.peer(in: byName.stdoutText))
+
+        outcome.cliResolvesWeb = whose(lookup(try podman.exec("cli", "nslookup web").stdoutText))
+        outcome.webResolvesCli = whose(lookup(try podman.exec("web", "nslookup cli").stdoutText))
+        let resolv = try podman.exec("cli", "cat /etc/resolv.conf").stdoutText.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count >= 2, fields[0] == "nameserver" || fields[0] == "search" else { return nil }
+            // Only the network's own server: the host's own (slirp's) may follow it.
+            return fields[0] == "search" ? line.trimmingCharacters(in: .whitespaces)
+                : (whose(fields[1]) == "gateway" ? "nameserver gateway" : nil)
+        }
+        outcome.resolvConf = resolv.joined(separator: "; ")
+        let out = try podman.exec("web", "timeout 5 nc 198.51.100.2 8080 </dev/null").stdoutText
+        outcome.outbound = out.split(separator: " ").prefix(2).joined(separator: " ")
+
+        outcome.hostLinks = try host.json(host.name, "ip -j link show").compactMap { $0["ifname"] as? String }.sorted().joined(separator: " ")
+        outcome.hostRules = try host.exec(host.name, "nft list ruleset").stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        try podman.podmanOK(["rm", "--force", "--time", "0", "web", "cli"])
+        let after = try host.exec(outside, "curl -s -m 3 \(page)")
+        outcome.portAfterRemoval = after.stdoutText.isEmpty && after.status != 0 ? "closed" : "answers: \(after.stdoutText)"
+        _ = eventually(10) { podman.processesButPause().isEmpty }
+        outcome.processesAfterRemoval = podman.processesButPause().joined(separator: "; ")
+        let netns = session.user.runtimeDirectory + "/netns"
+        _ = eventually(5) { ((try? FileManager.default.contentsOfDirectory(atPath: netns)) ?? []).isEmpty }
+        outcome.netnsAfterRemoval = ((try? FileManager.default.contentsOfDirectory(atPath: netns)) ?? []).sorted().joined(separator: " ")
+        let state = RootlessPodman.files(under: podman.pontoonState)
+        #expect(state.isEmpty, "pontoon state left after rm (\(podman.helper)): \(state)", sourceLocation: sourceLocation)
+
+        try podman.podmanOK(["network", "rm", network])
+        try podman.podmanOK(["system", "reset", "--force"])
+        _ = eventually(10) { podman.processes().isEmpty }
+        outcome.processesAfterReset = podman.processes().joined(separator: "; ")
+        return outcome
+    }
+
+    /// The address busybox nslookup gives for the name (the first `Address:` after `Name:`).
+    static func lookup(_ answer: String) -> String? {
+        let lines = answer.split(separator: "\n")
+        guard let name = lines.firstIndex(where: { $0.hasPrefix("Name:") }) else { return nil }
+        return lines[name...].first { $0.hasPrefix("Address:") }
+            .map { $0.dropFirst("Address:".count).trimmingCharacters(in: .whitespaces) }
+    }
+}
