@@ -26,6 +26,10 @@ public enum NetavarkInvocation {
             let configDirectory = try ConfigPath.validated(commandLine.configDirectory, key: "--config")
             configureLog(environment)
             let firewall = try firewallKind(commandLine.firewallDriver)
+            if commandLine.rootless, commandLine.verb != .version {
+                try NetavarkState.renewRootless(configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
+                                                identity: try NamespaceEpoch.currentIdentity())
+            }
             switch commandLine.verb {
             case .version:
                 return PluginAnswer(output: NetavarkJSON.encode(VersionDocument(

@@ -12,6 +12,23 @@ enum NetavarkState {
 }
 
 extension NetavarkState {
+    /// Where `--rootless=true` keeps the identity of the network namespace the state belongs to.
+    static func epoch(_ configDirectory: String) -> String { configDirectory + "/pontoon-netns" }
+
+    /// `--rootless=true`: podman runs us in its rootless network namespace while `--config` is in
+    /// `XDG_RUNTIME_DIR`, which outlives that namespace (see `NamespaceEpoch`). When the namespace
+    /// is not the one the state was made in, the old one's records, leases and DNS entries go (and
+    /// its stranded aardvark-dns) before this call touches anything.
+    @discardableResult
+    static func renewRootless(_ configDirectory: String, aardvarkBinary: String, identity: String) throws -> Bool {
+        let dns = dns(configDirectory, binary: aardvarkBinary)
+        let discarded = try NamespaceEpoch.renew(epoch(configDirectory), current: identity,
+                                                 stale: [records(configDirectory), leases(configDirectory)],
+                                                 discard: { try dns.discardAll() })
+        if discarded { Log.info("rootless network namespace is new (\(identity)): discarded the state of the one that is gone") }
+        return discarded
+    }
+
     /// The engine over netavark mode's records.
     static func engine(_ configDirectory: String) -> Engine { Engine(stateDirectory: records(configDirectory)) }
 }
