@@ -34,6 +34,63 @@ struct PodmanRootlessTests {
         let pontoon = try RootlessPodmanFlow.run(.pontoon)
         #expect(pontoon == netavark, "pontoon: \(pontoon)\nnetavark 1.4.0: \(netavark)")
     }
+
+    /// The rootless netns dies without a teardown for anyone (every process of the user killed: pause
+    /// process, slirp4netns, conmon, the containers), and `podman system migrate` resets podman, as
+    /// its error message asks. A new container then publishes the same port and names resolve, with
+    /// either helper. pontoon used to refuse the port ("already mapped to another container"): its
+    /// state under `--config` outlived the namespace it described. netavark 1.4.0 keeps the dead
+    /// container's DNS entry: aardvark-dns still answers for it, and keeps running (with the rootless
+    /// netns) after the last container is removed; pontoon forgets it.
+    @Test("the rootless netns killed without teardowns, then system migrate and rm: the same port and names work again",
+          arguments: [PodmanHost.NetavarkHelper.pontoon, .debian])
+    func namespaceKilled(helper: PodmanHost.NetavarkHelper) throws {
+        let session = try RootlessSession()
+        defer { session.finish() }
+        let podman = try RootlessPodman(user: session.user, hostNamespace: session.host.name, helper: helper)
+        defer { podman.cleanup() }
+        let outside = try session.wireOutside()
+        let network = "rk\(session.user.uid)", port = Self.hostPort
+        try podman.podmanOK(["network", "create", "--subnet", "\(Self.subnet).0/24", network])
+        let page = "curl -s -m 3 http://198.51.100.1:\(port)\(PodmanHost.peerPath)"
+        func answers() -> String? { PodmanHost.peer(in: (try? session.host.exec(outside, page))?.stdoutText ?? "") }
+        let first = try podman.run("a", network: network, options: ["-p", "\(port):80"], command: ["httpd", "-f", "-p", "80", "-h", "/www"])
+        try #require(first.status == 0, "podman run a: \(first.stderrText)")
+        let old = try #require(try podman.networkSettings("a", network: network)["IPAddress"] as? String)
+        #expect(eventually(10) { answers() != nil }, "the port answers before the kill")
+
+        try TestRun.run("/usr/bin/pkill", ["-KILL", "-U", String(session.user.uid)])
+        #expect(eventually(10) { podman.processes().isEmpty }, "\(podman.processes())")
+        // Its own words after such a kill: "try resetting the pause process with podman system migrate".
+        try podman.podman(["system", "migrate"])
+        try podman.podmanOK(["rm", "--force", "--time", "0", "a"])
+
+        let again = try podman.run("a2", network: network, options: ["-p", "\(port):80"], command: ["httpd", "-f", "-p", "80", "-h", "/www"])
+        try #require(again.status == 0, "podman run -p \(port):80 after the kill (\(helper)): \(again.stderrText)")
+        let b = try podman.run("b", network: network)
+        try #require(b.status == 0, "podman run b: \(b.stderrText)")
+        let a2 = try #require(try podman.networkSettings("a2", network: network)["IPAddress"] as? String)
+        #expect(eventually(10) { answers() == a2 }, "the port answers again, rootlessport's peer being the container itself: \(answers() ?? "nothing")")
+        let lookup = RootlessPodmanFlow.lookup(try podman.exec("b", "nslookup a2").stdoutText)
+        #expect(lookup == a2, "a2 by name: \(lookup ?? "no answer")")
+        let stale = RootlessPodmanFlow.lookup(try podman.exec("b", "nslookup a").stdoutText)
+        if helper == .pontoon {
+            #expect(stale == nil, "the dead container's name is forgotten: \(stale ?? "")")
+        } else {
+            #expect(stale == old, "netavark 1.4.0 still answers for the dead container (\(old)): \(stale ?? "no answer")")
+        }
+
+        try podman.podmanOK(["rm", "--force", "--time", "0", "a2", "b"])
+        if helper == .pontoon {
+            #expect(eventually(10) { podman.processesButPause().isEmpty }, "\(podman.processesButPause())")
+        } else {
+            // The dead container's entry keeps netavark 1.4.0's aardvark-dns (and so the rootless netns) alive.
+            let left = eventually(10) { podman.processesButPause().count <= 1 } ? podman.processesButPause() : []
+            #expect(left.count == 1 && left[0].hasPrefix("/usr/lib/podman/aardvark-dns "), "\(podman.processesButPause())")
+        }
+        let state = RootlessPodman.files(under: podman.pontoonState)
+        #expect(state.isEmpty, "pontoon state left: \(state)")
+    }
 }
 
 /// What one run of the flow showed, with addresses named by whose they are, so two runs compare.
