@@ -9,10 +9,13 @@ struct NetavarkSetup {
     let firewall: FirewallKind
     let netns: String
     let options: NetworkOptions
+    /// `--rootless=true`: the state follows the rootless netns (`NetavarkState.renewRootless`).
+    var rootless = false
 
     func run() throws -> ([String: StatusBlock], () -> Void) {
         try Names.validateContainerID(options.containerID)
         let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, firewall: firewall, forSetup: true)
+        if rootless { try NetavarkState.renewRootless(configDirectory, aardvarkBinary: aardvarkBinary, create: true) }
         let (results, undoNetworks) = try NetavarkState.engine(configDirectory).attach(plans.map(\.request))
         var statuses: [String: StatusBlock] = [:]
         var additions: [AardvarkDNS.Addition] = []

@@ -18,14 +18,16 @@ extension NetavarkState {
     /// `--rootless=true`: podman runs us in its rootless network namespace while `--config` is in
     /// `XDG_RUNTIME_DIR`, which outlives that namespace (see `NamespaceEpoch`). When the namespace
     /// is not the one the state was made in, the old one's records, leases and DNS entries go (and
-    /// its stranded aardvark-dns) before this call touches anything.
+    /// its stranded aardvark-dns). Each verb calls this once its input is valid and before it
+    /// touches the state; only setup (`create`) stamps a `--config` that has no stamp yet.
     @discardableResult
-    static func renewRootless(_ configDirectory: String, aardvarkBinary: String, identity: String) throws -> Bool {
+    static func renewRootless(_ configDirectory: String, aardvarkBinary: String, identity: String? = nil, create: Bool) throws -> Bool {
         let dns = dns(configDirectory, binary: aardvarkBinary)
-        let discarded = try NamespaceEpoch.renew(epoch(configDirectory), current: identity,
-                                                 stale: [records(configDirectory), leases(configDirectory)],
+        let current = try identity ?? NamespaceEpoch.currentIdentity()
+        let discarded = try NamespaceEpoch.renew(epoch(configDirectory), current: current,
+                                                 stale: [records(configDirectory), leases(configDirectory)], create: create,
                                                  discard: { try dns.discardAll() })
-        if discarded { Log.info("rootless network namespace is new (\(identity)): discarded the state of the one that is gone") }
+        if discarded { Log.info("rootless network namespace is new (\(current)): discarded the state of the one that is gone") }
         return discarded
     }
 

@@ -40,9 +40,9 @@ struct RootlessEpochTests {
         let config = try staleConfig()
         defer { config.remove() }
         let before = left(config)
-        #expect(try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:7") == false)
+        #expect(try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:7", create: true) == false)
         #expect(try String(contentsOfFile: config.file("pontoon-netns/netns"), encoding: .utf8) == "cookie:7")
-        #expect(try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:7") == false)
+        #expect(try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:7", create: true) == false)
         #expect(left(config) == (before + ["pontoon-netns/lock", "pontoon-netns/netns"]).sorted())
     }
 
@@ -50,8 +50,8 @@ struct RootlessEpochTests {
     func replaced() throws {
         let config = try staleConfig()
         defer { config.remove() }
-        try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:7")
-        #expect(try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:8") == true)
+        try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:7", create: true)
+        #expect(try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:8", create: false) == true)
         // The locks stay, as they always do.
         #expect(left(config) == ["ipam.db", "pontoon-dns/lock", "pontoon-netns/lock", "pontoon-netns/netns"])
         #expect(try String(contentsOfFile: config.file("pontoon-netns/netns"), encoding: .utf8) == "cookie:8")
@@ -64,15 +64,52 @@ struct RootlessEpochTests {
         #expect(try NamespaceEpoch.currentIdentity() == identity)
     }
 
-    @Test("only --rootless=true stamps --config: root's state is never discarded", arguments: [true, false])
-    func onlyRootless(rootless: Bool) throws {
+    @Test("teardown and update never stamp a --config that has no stamp (setup does)")
+    func noStampWithoutSetup() throws {
         let config = try staleConfig()
         defer { config.remove() }
-        let answer = NetavarkInvocation.answer(
-            arguments: ["--config", config.path, "--rootless=\(rootless)", "update", "n1", "--network-dns-servers", "192.0.2.53"],
+        let before = left(config)
+        #expect(try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:7", create: false) == false)
+        #expect(left(config) == before)
+        #expect(!FileManager.default.fileExists(atPath: config.file("pontoon-netns")))
+    }
+
+    /// `update` as podman sends it, through the whole door, on a `--config` stamped by another namespace.
+    func update(_ config: TemporaryDirectory, rootless: Bool, network: String = "n1") -> PluginAnswer {
+        NetavarkInvocation.answer(
+            arguments: ["--config", config.path, "--rootless=\(rootless)", "update", network, "--network-dns-servers", "192.0.2.53"],
             environment: [:], readInput: { [] })
-        #expect(answer.status == 0, "\(String(decoding: answer.output, as: UTF8.self))")
-        let stamped = FileManager.default.fileExists(atPath: config.file("pontoon-netns/netns"))
-        #expect(stamped == rootless)
+    }
+
+    @Test("through the door: --rootless=true from another namespace discards; --rootless=false never does")
+    func throughTheDoor() throws {
+        for rootless in [true, false] {
+            let config = try staleConfig()
+            defer { config.remove() }
+            try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:0", create: true)
+            let before = left(config)
+            let answer = update(config, rootless: rootless)
+            #expect(answer.status == 0, "\(String(decoding: answer.output, as: UTF8.self))")
+            let stamp = try String(contentsOfFile: config.file("pontoon-netns/netns"), encoding: .utf8)
+            if rootless {
+                #expect(stamp == (try NamespaceEpoch.currentIdentity()))
+                #expect(!left(config).contains("pontoon/n1/c1@eth0.json"), "\(left(config))")
+            } else {
+                #expect(stamp == "cookie:0")
+                #expect(left(config) == before)
+            }
+        }
+    }
+
+    @Test("a refused request changes nothing, even from another namespace")
+    func refusedChangesNothing() throws {
+        let config = try staleConfig()
+        defer { config.remove() }
+        try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:0", create: true)
+        let before = left(config)
+        let answer = update(config, rootless: true, network: "bad/name")
+        #expect(answer.status == 1, "\(String(decoding: answer.output, as: UTF8.self))")
+        #expect(left(config) == before)
+        #expect(try String(contentsOfFile: config.file("pontoon-netns/netns"), encoding: .utf8) == "cookie:0")
     }
 }

@@ -32,16 +32,18 @@ public enum NamespaceEpoch {
         return "inode:\(info.st_dev):\(info.st_ino)"
     }
 
-    /// Under the lock of `directory` (made when missing): when its stamp names a namespace other
-    /// than `current`, runs `discard` (what only its owner can clear, e.g. a stranded daemon), removes
-    /// every path in `stale` and records `current`. A directory without a stamp gets one and keeps
-    /// what it holds. Returns whether an old namespace's state was discarded.
+    /// Under the lock of `directory`: when its stamp names a namespace other than `current`, runs
+    /// `discard` (what only its owner can clear, e.g. a stranded daemon), removes every path in
+    /// `stale` and records `current`. Without a stamp, `create` makes one (and the directory) and
+    /// keeps what the state holds; otherwise nothing is written. Returns whether an old
+    /// namespace's state was discarded.
     @discardableResult
-    public static func renew(_ directory: String, current: String, stale: [String], discard: () throws -> Void = {}) throws -> Bool {
-        try Locks.serialising(directory, createDirectory: true) { () throws -> Bool in
+    public static func renew(_ directory: String, current: String, stale: [String], create: Bool,
+                             discard: () throws -> Void = {}) throws -> Bool {
+        try Locks.serialising(directory, createDirectory: create) { () throws -> Bool in
             let stamp = directory + "/" + stampName
             let recorded = try FileSystem.readFile(stamp, limit: 256).map { String(decoding: $0, as: UTF8.self) }
-            guard recorded != current else { return false }
+            guard recorded != current, recorded != nil || create else { return false }
             let replaced = recorded != nil
             if replaced {
                 try discard()
