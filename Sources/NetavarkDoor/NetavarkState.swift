@@ -31,6 +31,13 @@ extension NetavarkState {
         return discarded
     }
 
+    /// `--rootless=true`, after a teardown: once no attachment, claim, lease or DNS entry is left,
+    /// the stamp goes with them (`NamespaceEpoch.release`).
+    static func releaseRootless(_ configDirectory: String) throws {
+        try NamespaceEpoch.release(epoch(configDirectory), state: [records(configDirectory), leases(configDirectory),
+                                                                    configDirectory + "/aardvark-dns"])
+    }
+
     /// The engine over netavark mode's records.
     static func engine(_ configDirectory: String) -> Engine { Engine(stateDirectory: records(configDirectory)) }
 }

@@ -29,6 +29,9 @@ struct NetavarkTeardown {
         } catch {
             if firstError == nil { firstError = error }
         }
+        if rootless, firstError == nil {
+            do { try NetavarkState.releaseRootless(configDirectory) } catch { firstError = error }
+        }
         if let firstError { throw firstError }
     }
 }

@@ -113,3 +113,25 @@ struct RootlessEpochTests {
         #expect(try String(contentsOfFile: config.file("pontoon-netns/netns"), encoding: .utf8) == "cookie:0")
     }
 }
+
+@Suite("netavark door: the rootless stamp goes with the last state")
+struct RootlessEpochReleaseTests {
+    @Test("release keeps the stamp while a record is left, and removes it once only locks remain")
+    func release() throws {
+        let config = try TemporaryDirectory("pontoon-epoch")
+        defer { config.remove() }
+        for file in ["pontoon/n1/c1@eth0.json", "pontoon/.bridges/n1/lock", "pontoon-ipam/n1/lock", "pontoon-ipam/n1/last_reserved_ip.0"] {
+            try FileManager.default.createDirectory(atPath: (config.file(file) as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try "x".write(toFile: config.file(file), atomically: true, encoding: .utf8)
+        }
+        try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:7", create: true)
+        try NetavarkState.releaseRootless(config.path)
+        #expect(FileManager.default.fileExists(atPath: config.file("pontoon-netns/netns")), "a record is left: the stamp stays")
+        try FileManager.default.removeItem(atPath: config.file("pontoon/n1/c1@eth0.json"))
+        try NetavarkState.releaseRootless(config.path)
+        #expect(!FileManager.default.fileExists(atPath: config.file("pontoon-netns/netns")), "only locks are left: the stamp goes")
+        // Without a stamp, the next setup stamps again and discards nothing.
+        #expect(try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:8", create: true) == false)
+    }
+}

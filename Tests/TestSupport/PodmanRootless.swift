@@ -166,6 +166,12 @@ public final class RootlessPodman: @unchecked Sendable {
         return found.sorted()
     }
 
+    /// Files under netavark's `--config` but podman's own IPAM database and lock files: what the
+    /// helper keeps (pontoon's records, claims, leases and namespace stamp; aardvark-dns entries).
+    public func helperState() -> [String] {
+        Self.files(under: networkRunDirectory).filter { $0 != "ipam.db" && !$0.hasSuffix("lock") }
+    }
+
     // MARK: cleanup
 
     /// Containers and networks through podman, then `podman system reset` (storage and the pause

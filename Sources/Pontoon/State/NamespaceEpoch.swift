@@ -53,4 +53,24 @@ public enum NamespaceEpoch {
             return replaced
         } ?? false
     }
+
+    /// Under the same lock: when no path in `state` holds anything but locks (and host-local's
+    /// `last_reserved_ip.*`), the stamp goes too, so a `--config` whose last container left holds
+    /// no file of ours but locks. The next setup stamps it again.
+    public static func release(_ directory: String, state: [String]) throws {
+        _ = try Locks.serialising(directory, createDirectory: false) {
+            for path in state where try holdsState(path) { return }
+            _ = try FileSystem.remove(directory + "/" + stampName)
+        }
+    }
+
+    private static func holdsState(_ path: String) throws -> Bool {
+        guard let isDirectory = try FileSystem.isDirectory(path) else { return false }
+        guard isDirectory else {
+            let name = path.split(separator: "/").last.map(String.init) ?? ""
+            return name != "lock" && !name.hasPrefix("last_reserved_ip.")
+        }
+        for name in try FileSystem.listDirectory(path) ?? [] where try holdsState(path + "/" + name) { return true }
+        return false
+    }
 }
