@@ -16,7 +16,15 @@ struct NetavarkSetup {
         try Names.validateContainerID(options.containerID)
         let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, firewall: firewall, forSetup: true)
         if rootless { try NetavarkState.renewRootless(configDirectory, aardvarkBinary: aardvarkBinary, create: true) }
-        let (results, undoNetworks) = try NetavarkState.engine(configDirectory).attach(plans.map(\.request))
+        // A failed or undone setup takes the stamp too when it leaves no state (a first setup made it).
+        let releaseStamp = { if rootless { try? NetavarkState.releaseRootless(configDirectory) } }
+        let (results, undoNetworks): ([AttachmentResult], AttachmentUndo)
+        do {
+            (results, undoNetworks) = try NetavarkState.engine(configDirectory).attach(plans.map(\.request))
+        } catch {
+            releaseStamp()
+            throw error
+        }
         var statuses: [String: StatusBlock] = [:]
         var additions: [AardvarkDNS.Addition] = []
         for (plan, result) in zip(plans, results) {
@@ -32,8 +40,9 @@ struct NetavarkSetup {
             // start); the networks go too, so podman sees nothing half made.
             undoDNS()
             undoNetworks()
+            releaseStamp()
             throw error
         }
-        return (statuses, { undoDNS(); undoNetworks() })
+        return (statuses, { undoDNS(); undoNetworks(); releaseStamp() })
     }
 }

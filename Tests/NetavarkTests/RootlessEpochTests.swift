@@ -135,3 +135,26 @@ struct RootlessEpochReleaseTests {
         #expect(try NetavarkState.renewRootless(config.path, aardvarkBinary: "/nonexistent", identity: "cookie:8", create: true) == false)
     }
 }
+
+extension RootlessEpochReleaseTests {
+    @Test("a rootless setup the engine refuses (its namespace is gone) leaves no stamp, and no other file but locks")
+    func failedSetup() throws {
+        let config = try TemporaryDirectory("pontoon-epoch")
+        defer { config.remove() }
+        let data = try Data(contentsOf: URL(fileURLWithPath: Repository.testdata + "/podman/podman-netavark-setup.json"))
+        let capture = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        let stdin = Array(try JSONSerialization.data(withJSONObject: capture["stdin"]!))
+        let answer = NetavarkInvocation.answer(
+            arguments: ["--config", config.path, "--rootless=true", "setup", config.file("no-such-netns")],
+            environment: [:], readInput: { stdin })
+        #expect(answer.status == 1, "\(String(decoding: answer.output, as: UTF8.self))")
+        let walker = FileManager.default.enumerator(atPath: config.path)
+        var files: [String] = []
+        while let entry = walker?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: config.file(entry), isDirectory: &isDirectory), !isDirectory.boolValue,
+               !entry.hasSuffix("lock") { files.append(entry) }
+        }
+        #expect(files.isEmpty, "\(files)")
+    }
+}
