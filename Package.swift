@@ -17,6 +17,9 @@ let package = Package(
     dependencies: [
         // pontoonctl's command line only; the plugin never links it.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // pontoonctl's network IDs of files written without one (SHA-256 of the name, as podman
+        // derives its default network's); the plugin never links it.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Thin C shim: only what Swift cannot import from libmnl, libnftnl and glibc (macros, setns).
@@ -43,7 +46,9 @@ let package = Package(
         .executableTarget(name: "pontoon", dependencies: ["CNIDoor", "NetavarkDoor", "Pontoon"]),
         // The container engine's side (libpod's caller side): namespaces, plugin runs as child
         // processes through either protocol, container state. Protocol types only, never a door.
-        .target(name: "PontoonCtl", dependencies: ["CNI", "Netavark", "NetAddress", "Netlink", "HostSystem"]),
+        .target(name: "PontoonCtl", dependencies: [
+            "CNI", "Netavark", "NetAddress", "Netlink", "HostSystem", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "pontoonctl", dependencies: [
             "PontoonCtl", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

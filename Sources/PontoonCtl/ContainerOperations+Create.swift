@@ -16,20 +16,11 @@ extension ContainerOperations {
     }
 
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
-        guard let environment = paths.rootless else { return try createContainer(request) }
-        let netns = RootlessNetNS(host: try environment.preflight(), stateDirectory: paths.stateDirectory)
-        try Names.validate(request.name, what: "container")
-        try refuseUnsupported(request)
-        return try netns.locked { () throws(CtlError) -> ContainerRecord in
-            var rootless = self
-            rootless.rootless = try RootlessAttachment(netns: netns, pause: netns.upLocked())
-            do throws(CtlError) {
-                return try rootless.createContainer(request)
-            } catch {
-                if (try? store.containers().isEmpty) == true { netns.downLocked() }
-                throw error
-            }
+        if paths.rootless != nil {
+            try Names.validate(request.name, what: "container")
+            try refuseUnsupported(request)
         }
+        return try inRootlessScope(.bringUp, for: request.name) { scoped throws(CtlError) in try scoped.createContainer(request) }
     }
 
     /// What rootless containers cannot have yet, refused before anything is made.
@@ -39,10 +30,6 @@ extension ContainerOperations {
                            + "or run pontoonctl as root")
         }
         _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports))
-        for attach in request.networks where try store.network(attach.network).backend.type == .cni {
-            throw CtlError(.usage, "network \(attach.network) is served by a CNI conflist, which rootless containers do not support yet: "
-                           + "use a network served through netavark's protocol (the default), or run pontoonctl as root")
-        }
     }
 
     func createContainer(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
@@ -61,11 +48,11 @@ extension ContainerOperations {
         var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
                                      dnsServers: request.dnsServers, ports: ports)
         var requests: [NetworkRequest] = []
-        for attach in request.networks {
+        for var attach in request.networks {
+            attach.network = try store.network(attach.network).network.name   // a name or an ID prefix; records keep the name
             guard !requests.contains(where: { $0.network == attach.network }) else {
                 throw CtlError(.usage, "network \(attach.network) is given twice")
             }
-            _ = try store.network(attach.network)
             var interface = attach.interface ?? ""
             if interface.isEmpty { interface = try Self.freeInterface(requests.map(\.interface) + request.networks.compactMap(\.interface)) }
             guard !requests.contains(where: { $0.interface == interface }) else {

@@ -4,9 +4,14 @@ extension ContainerOperations {
     /// Teardown (failures about what is already gone are expected: warnings), then setup with the
     /// same interfaces, MACs and addresses as stored.
     public func reload(_ name: String) throws(CtlError) -> ContainerRecord {
+        try inRootlessScope(.running, for: name) { scoped throws(CtlError) in try scoped.reloadContainer(name) }
+    }
+
+    func reloadContainer(_ name: String) throws(CtlError) -> ContainerRecord {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)
+        let before = record
         try refuseSlirp4netns(record)
         if record.networkMode != nil { return record }   // nothing of its own to reload
         for failure in tearDown(record, record.networks) { warn("reload \(name): teardown: \(failure)") }
@@ -22,7 +27,7 @@ extension ContainerOperations {
         record.status = try setUp(record, requests)
         record.networks = requests
         try store.save(record)
-        try ContainerFiles.write(record, paths: paths)
+        try ContainerFiles.reloaded(before: before, after: record, paths: paths)
         return record
     }
 }

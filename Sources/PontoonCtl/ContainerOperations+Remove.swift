@@ -10,20 +10,7 @@ extension ContainerOperations {
     /// which removes the sharers first. A sharer or a joined namespace is only forgotten: its
     /// namespace and networks are not its own.
     public func remove(_ name: String, force: Bool = false) throws(CtlError) -> [CtlError] {
-        guard let environment = paths.rootless else { return try removeContainer(name, force: force) }
-        let netns = RootlessNetNS(host: try environment.preflight(), stateDirectory: paths.stateDirectory)
-        return try netns.locked { () throws(CtlError) -> [CtlError] in
-            var rootless = self
-            // Without the pause process nothing can be torn down inside it: the files still go.
-            rootless.rootless = try RootlessAttachment(netns: netns, pause: netns.pause)
-            let failures = try rootless.removeContainer(name, force: force)
-            // The last container out takes the rootless netns and its connector with it, as podman does.
-            if try store.containers().isEmpty {
-                if rootless.rootless?.pause == nil { netns.stopStrandedDNS(configDirectory: paths.netavarkConfigDirectory) }
-                netns.downLocked()
-            }
-            return failures
-        }
+        try inRootlessScope(.teardown, for: name) { scoped throws(CtlError) in try scoped.removeContainer(name, force: force) }
     }
 
     func removeContainer(_ name: String, force: Bool) throws(CtlError) -> [CtlError] {

@@ -39,8 +39,9 @@ public struct ContainerOperations {
         try SlirpForwards(socket: rootless.netns.apiSocket).add(SlirpForwards.forwards(record.ports))
     }
 
+    /// A connector that died took its forwards with it: nothing is left to remove.
     func unpublish(_ record: ContainerRecord) throws(CtlError) {
-        guard let rootless, rootless.pause != nil, !record.ports.isEmpty else { return }
+        guard let rootless, rootless.pause != nil, rootless.netns.connectorRunning, !record.ports.isEmpty else { return }
         try SlirpForwards(socket: rootless.netns.apiSocket).remove(SlirpForwards.forwards(record.ports))
     }
 

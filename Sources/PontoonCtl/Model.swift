@@ -6,6 +6,10 @@ public struct NetworkFile: Codable, Sendable, Equatable {
     public var network: Network
     public var backend: Backend
 
+    /// podman's default network (containers.conf `default_network`): the only one whose addresses
+    /// inspect also shows at the top level.
+    public static let defaultName = "podman"
+
     public init(network: Network, backend: Backend) {
         self.network = network
         self.backend = backend

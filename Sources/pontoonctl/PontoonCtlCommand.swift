@@ -20,7 +20,7 @@ struct Create: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Make a network namespace and attach every network to it.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
-    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…]; repeatable.") var networks: [String] = []
+    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix); repeatable.") var networks: [String] = []
     @Option(name: [.customShort("p"), .customLong("publish")], help: "[hostIP:]hostPort[-end]:containerPort[-end][/proto]; repeatable.")
     var ports: [String] = []
     @Option(name: .customLong("dns"), help: "A DNS server for resolv.conf; repeatable.") var dns: [String] = []
@@ -101,7 +101,7 @@ struct Connect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Attach a network to a container that exists.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
-    @Argument var network: String
+    @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var network: String
     @Option(name: .customLong("alias")) var aliases: [String] = []
     @Option(name: .customLong("ip")) var ips: [String] = []
     @Option var mac: String?
@@ -112,7 +112,9 @@ struct Connect: ParsableCommand {
         let record = try perform { () throws(CtlError) in
             try global.containers.connect(name, AttachRequest(network: network, ips: ips, mac: mac, interface: interface, aliases: aliases))
         }
-        if format.format == .json { Output.json(record.status[network]) } else { Views.status(record, only: network) }
+        // The network just attached is the record's last, by its name (`network` may be an ID prefix).
+        let attached = record.networks.last?.network ?? network
+        if format.format == .json { Output.json(record.status[attached]) } else { Views.status(record, only: attached) }
     }
 }
 
@@ -120,7 +122,7 @@ struct Disconnect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Detach one network from a container.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
-    @Argument var network: String
+    @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var network: String
     @Flag(help: "Forget the network even when its teardown failed.") var force = false
 
     func run() throws {
@@ -151,7 +153,7 @@ struct Stats: ParsableCommand {
     @OptionGroup var format: FormatOption
 
     func run() throws {
-        let entries = try perform { () throws(CtlError) in try InterfaceStatistics.read(netns: try global.store.container(name).netns) }
+        let entries = try perform { () throws(CtlError) in try global.containers.stats(name) }
         let total = InterfaceStatistics.sum(entries)
         if format.format == .json {
             Output.json(["interfaces": AnyEncodable(entries), "total": AnyEncodable(total)])
@@ -185,10 +187,7 @@ struct Exec: ParsableCommand {
     @Argument(parsing: .postTerminator) var command: [String] = []
 
     func run() throws {
-        try perform { () throws(CtlError) in
-            let record = try global.store.container(name)
-            try NamespaceExec.exec(netns: record.netns, files: global.containers.filesDirectory(record), command)
-        }
+        try perform { () throws(CtlError) in try global.containers.exec(name, command) }
     }
 }
 
