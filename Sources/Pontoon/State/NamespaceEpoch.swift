@@ -64,9 +64,14 @@ public enum NamespaceEpoch {
         }
     }
 
+    /// Never through a symbolic link (lstat): a link is itself something left, not a way elsewhere.
     private static func holdsState(_ path: String) throws -> Bool {
-        guard let isDirectory = try FileSystem.isDirectory(path) else { return false }
-        guard isDirectory else {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return false }
+            throw FileSystem.ioError("cannot inspect", path, errno: errno)
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
             let name = path.split(separator: "/").last.map(String.init) ?? ""
             return name != "lock" && !name.hasPrefix("last_reserved_ip.")
         }
