@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "HostSystem"),
         .target(name: "Netlink", dependencies: ["CNetlink", "NetAddress"]),
         // The engine: one entry point (Engine), bridge driver, IPAM, firewall drivers, DNS, records.
-        .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress", "HostSystem"]),
+        .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress", "HostSystem", "WireCoding"]),
         // JSON as both doors read it: Go's key rule (what the reference plugins accept), error paths.
         .target(name: "WireCoding"),
         // Pure CNI protocol: env, network config, CNI_ARGS, results per version, errors, versions.

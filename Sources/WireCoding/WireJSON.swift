@@ -52,6 +52,11 @@ public enum WireJSON {
         }
     }
 
+    /// `describe` for a decoding error, the error's own text for any other.
+    public static func describe(any error: any Error) -> String {
+        (error as? DecodingError).map(describe) ?? "\(error)"
+    }
+
     private static func typeName(_ type: Any.Type) -> String {
         switch type {
         case is String.Type: "a string"
