@@ -30,7 +30,9 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CNetlink", "NetAddress"]),
         // The engine: one entry point (Engine), bridge driver, IPAM, firewall drivers, DNS, records.
         .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress", "HostSystem", "WireCoding"]),
-        // JSON as both doors read it: Go's key rule (what the reference plugins accept), error paths.
+        // JSON as both doors read and write it, with a reader and writer of our own (no Foundation):
+        // Go's key rule (what the reference plugins accept), error paths. WireCodingTests proves it
+        // equal to the Foundation coding it replaced.
         .target(name: "WireCoding"),
         // Pure CNI protocol: env, network config, CNI_ARGS, results per version, errors, versions.
         .target(name: "CNI", dependencies: ["NetAddress", "WireCoding"]),
