@@ -17,6 +17,9 @@ let package = Package(
     dependencies: [
         // pontoonctl's command line only; the plugin never links it.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // pontoonctl's network IDs of files written without one (SHA-256 of the name, as podman
+        // derives its default network's); the plugin never links it.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Thin C shim: only what Swift cannot import from libmnl, libnftnl and glibc (macros, setns).
@@ -29,8 +32,10 @@ let package = Package(
         .target(name: "HostSystem"),
         .target(name: "Netlink", dependencies: ["CNetlink", "NetAddress"]),
         // The engine: one entry point (Engine), bridge driver, IPAM, firewall drivers, DNS, records.
-        .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress", "HostSystem"]),
-        // JSON as both doors read it: Go's key rule (what the reference plugins accept), error paths.
+        .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress", "HostSystem", "WireCoding"]),
+        // JSON as both doors read and write it, with a reader and writer of our own (no Foundation):
+        // Go's key rule (what the reference plugins accept), error paths. WireCodingTests proves it
+        // equal to the Foundation coding it replaced.
         .target(name: "WireCoding"),
         // Pure CNI protocol: env, network config, CNI_ARGS, results per version, errors, versions.
         .target(name: "CNI", dependencies: ["NetAddress", "WireCoding"]),
@@ -43,7 +48,9 @@ let package = Package(
         .executableTarget(name: "pontoon", dependencies: ["CNIDoor", "NetavarkDoor", "Pontoon"]),
         // The container engine's side (libpod's caller side): namespaces, plugin runs as child
         // processes through either protocol, container state. Protocol types only, never a door.
-        .target(name: "PontoonCtl", dependencies: ["CNI", "Netavark", "NetAddress", "Netlink", "HostSystem"]),
+        .target(name: "PontoonCtl", dependencies: [
+            "CNI", "Netavark", "NetAddress", "Netlink", "HostSystem", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "pontoonctl", dependencies: [
             "PontoonCtl", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -57,6 +64,9 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "CNetlink", "NetAddress"]),
         // The engine's policy without root: a recording fake firewall, allocator and network driver.
         .testTarget(name: "EngineTests", dependencies: ["Pontoon", "NetAddress"]),
+        // The plugin's JSON reader and writer against the Foundation coding they replaced (kept here
+        // only): goldens, podman's captures, the fuzz's inputs (from pontoon-faults) and edge cases.
+        .testTarget(name: "WireCodingTests", dependencies: ["WireCoding", "CNI", "Netavark", "TestSupport", "pontoon-faults"]),
         .testTarget(name: "NetavarkTests", dependencies: ["Netavark", "NetavarkDoor", "TestSupport", "pontoon"]),
         // Root only: real namespaces, real traffic, the plugin run as a child process.
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "pontoon", "pontoonctl"]),

@@ -2,7 +2,7 @@ import WireCoding
 
 /// JSON in and out for the CNI door: `WireJSON` with failures as CNI decoding errors (6).
 public enum JSONCoding {
-    /// Keys are read by Go's rule (see `GoKeyDecoder`). With `tolerantExcept`, the decode is tolerant:
+    /// Keys are read by Go's rule (see `WireDecoder`). With `tolerantExcept`, the decode is tolerant:
     /// an optional key that cannot be decoded reads as absent, except at the key paths listed.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], what: String,
                                      tolerantExcept needed: Set<String>? = nil) throws(CNIError) -> T {

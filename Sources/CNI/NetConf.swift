@@ -55,7 +55,7 @@ public struct NetConf: Decodable, Sendable {
         case legacyAttachments = "cni.dev/attachments"
     }
 
-    /// The keys DEL reads and must be able to read (paths as `GoKeyDecoder.Tolerance` spells
+    /// The keys DEL reads and must be able to read (paths as `WireDecoder.Tolerance` spells
     /// them): which store and records to clean up. A bad value anywhere else reads as absent on DEL.
     static let keysTeardownNeeds: Set<String> = ["cniversion", "name", "ipam", "ipam.type", "ipam.datadir", "statedir"]
 

@@ -33,16 +33,17 @@ public enum NetavarkInvocation {
             case .setup(let netns):
                 let options = try readOptions(commandLine, readInput)
                 let (statuses, undo) = try NetavarkSetup(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
-                                                             firewall: firewall, netns: netns, options: options).run()
+                                                             firewall: firewall, netns: netns, options: options,
+                                                             rootless: commandLine.rootless).run()
                 return PluginAnswer(output: NetavarkJSON.encode(statuses), status: 0, undo: undo)
             case .teardown(let netns):
                 let options = try readOptions(commandLine, readInput)
                 try NetavarkTeardown(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
-                                     firewall: firewall, netns: netns, options: options).run()
+                                     firewall: firewall, netns: netns, options: options, rootless: commandLine.rootless).run()
                 return PluginAnswer(output: [], status: 0)
             case .update(let network, let servers):
                 try NetavarkUpdate(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
-                                   network: network, servers: servers).run()
+                                   network: network, servers: servers, rootless: commandLine.rootless).run()
                 return PluginAnswer(output: [], status: 0)
             }
         } catch {

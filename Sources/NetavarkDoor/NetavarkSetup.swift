@@ -9,11 +9,22 @@ struct NetavarkSetup {
     let firewall: FirewallKind
     let netns: String
     let options: NetworkOptions
+    /// `--rootless=true`: the state follows the rootless netns (`NetavarkState.renewRootless`).
+    var rootless = false
 
     func run() throws -> ([String: StatusBlock], () -> Void) {
         try Names.validateContainerID(options.containerID)
         let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, firewall: firewall, forSetup: true)
-        let (results, undoNetworks) = try NetavarkState.engine(configDirectory).attach(plans.map(\.request))
+        if rootless { try NetavarkState.renewRootless(configDirectory, aardvarkBinary: aardvarkBinary, create: true) }
+        // A failed or undone setup takes the stamp too when it leaves no state (a first setup made it).
+        let releaseStamp = { if rootless { try? NetavarkState.releaseRootless(configDirectory) } }
+        let (results, undoNetworks): ([AttachmentResult], AttachmentUndo)
+        do {
+            (results, undoNetworks) = try NetavarkState.engine(configDirectory).attach(plans.map(\.request))
+        } catch {
+            releaseStamp()
+            throw error
+        }
         var statuses: [String: StatusBlock] = [:]
         var additions: [AardvarkDNS.Addition] = []
         for (plan, result) in zip(plans, results) {
@@ -29,8 +40,9 @@ struct NetavarkSetup {
             // start); the networks go too, so podman sees nothing half made.
             undoDNS()
             undoNetworks()
+            releaseStamp()
             throw error
         }
-        return (statuses, { undoDNS(); undoNetworks() })
+        return (statuses, { undoDNS(); undoNetworks(); releaseStamp() })
     }
 }

@@ -9,10 +9,13 @@ struct NetavarkTeardown {
     let firewall: FirewallKind
     let netns: String
     let options: NetworkOptions
+    /// `--rootless=true`: the state follows the rootless netns (`NetavarkState.renewRootless`).
+    var rootless = false
 
     func run() throws {
         try Names.validateContainerID(options.containerID)
         let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, firewall: firewall, forSetup: false)
+        if rootless { try NetavarkState.renewRootless(configDirectory, aardvarkBinary: aardvarkBinary, create: false) }
         var firstError: (any Error)?
         do {
             try NetavarkState.dns(configDirectory, binary: aardvarkBinary)
@@ -25,6 +28,9 @@ struct NetavarkTeardown {
             try NetavarkState.engine(configDirectory).detach(plans.map(\.request))
         } catch {
             if firstError == nil { firstError = error }
+        }
+        if rootless, firstError == nil {
+            do { try NetavarkState.releaseRootless(configDirectory) } catch { firstError = error }
         }
         if let firstError { throw firstError }
     }

@@ -9,10 +9,13 @@ struct NetavarkUpdate {
     let aardvarkBinary: String
     let network: String
     let servers: [String]
+    /// `--rootless=true`: the state follows the rootless netns (`NetavarkState.renewRootless`).
+    var rootless = false
 
     func run() throws {
         try Names.validateNetworkName(network)
         let addresses = try NetworkPlan.servers(servers, "update \(network): --network-dns-servers")
+        if rootless { try NetavarkState.renewRootless(configDirectory, aardvarkBinary: aardvarkBinary, create: false) }
         _ = try NetavarkState.dns(configDirectory, binary: aardvarkBinary).updateNetworkDNSServers(network: network, servers: addresses)
     }
 }

@@ -6,6 +6,8 @@ import Netavark
 /// `name` and `cniVersion`; ADD runs in order with `prevResult` chained, DEL in reverse with the
 /// cached result, CHECK (0.4.0+) with it too; `runtimeConfig` carries only the capabilities a
 /// plugin declares; `CNI_ARGS` is podman's. The last result is cached per container and network.
+/// A rootless container's plugins run inside the rootless netns (`ControlPaths.pluginPrefix`), as
+/// podman's CNI backend runs them, with its published ports as slirp4netns delivers them there.
 struct CNIBackend: NetworkBackend {
     let paths: ControlPaths
     let file: NetworkFile
@@ -72,7 +74,7 @@ struct CNIBackend: NetworkBackend {
     private func runtimeValues(_ record: ContainerRecord, _ request: NetworkRequest, _ list: ConfList) -> [String: JSONValue] {
         var values: [String: JSONValue] = ["aliases": .object([list.name: .array(request.aliases.map(JSONValue.string))])]
         if !record.ports.isEmpty {
-            values["portMappings"] = .array(record.ports.flatMap { mapping in
+            values["portMappings"] = .array(paths.pluginPorts(record.ports).flatMap { mapping in
                 (0..<(mapping.range ?? 1)).map { offset -> JSONValue in
                     var entry: [String: JSONValue] = ["hostPort": .int(mapping.hostPort + offset),
                                                       "containerPort": .int(mapping.containerPort + offset),
@@ -108,7 +110,7 @@ struct CNIBackend: NetworkBackend {
         let config = plugin.conf.config(name: list.name, cniVersion: list.cniVersion, prevResult: prevResult,
                                         runtimeValues: runtimeValues(record, request, list))
         let run = try PluginRun.run(try paths.plugin(plugin.type), [], environment: environment(command, record, request),
-                                    stdin: Data(JSONCoding.encode(config)))
+                                    stdin: Data(JSONCoding.encode(config)), prefix: paths.pluginPrefix)
         guard run.status == 0 else {
             let error = try? JSONCoding.decode(PluginFailure.self, from: Array(run.stdout), what: "error", tolerantExcept: [])
             let message = [error?.msg, error?.details].compactMap { $0 }.joined(separator: ": ")

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import NetAddress
 
 /// A container's `resolv.conf` and `hosts` under its state directory, written from its stored
@@ -29,13 +30,8 @@ public enum ContainerFiles {
 
     public static func hosts(_ record: ContainerRecord) -> String {
         var text = "127.0.0.1\tlocalhost\n::1\tlocalhost\n"
-        let names = [record.hostname ?? record.name, record.name].reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         for request in record.networks {
-            for interface in (record.status[request.network]?.interfaces ?? [:]).keys.sorted() {
-                for subnet in record.status[request.network]!.interfaces[interface]!.subnets {
-                    if let ip = IPNetwork(subnet.ipnet)?.address { text += "\(ip)\t\(names.joined(separator: " "))\n" }
-                }
-            }
+            for entry in ContainerFileEdits.hostEntries(record, network: request.network) { text += entry.line + "\n" }
         }
         return text
     }
@@ -45,6 +41,67 @@ public enum ContainerFiles {
         let host = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
         try Store.write(Data(resolvConf(record, hostResolvConf: host).utf8), to: directory + "/resolv.conf")
         try Store.write(Data(hosts(record).utf8), to: directory + "/hosts")
+    }
+
+    /// After `connect`: the network's host entries and name servers added in place. As libpod's
+    /// NetworkConnect, the servers go in even when `--dns` chose the container's at create.
+    static func connected(_ network: String, _ record: ContainerRecord, paths: ControlPaths) throws(CtlError) {
+        let directory = paths.containerDirectory(record.name)
+        let entries = ContainerFileEdits.hostEntries(record, network: network)
+        let servers = ContainerFileEdits.nameServers(record.status[network], ipv6: ContainerFileEdits.hasIPv6(record))
+        try edit(directory + "/hosts", record, paths) { ContainerFileEdits.addingHosts(entries, to: $0) }
+        try edit(directory + "/resolv.conf", record, paths) { ContainerFileEdits.addingNameServers(servers, to: $0) }
+    }
+
+    /// After `disconnect`: what the network brought removed in place (`before` is the record while
+    /// still connected); a server another network or the user still gives stays.
+    static func disconnected(_ network: String, before: ContainerRecord, paths: ControlPaths) throws(CtlError) {
+        var after = before
+        after.networks.removeAll { $0.network == network }
+        after.status.removeValue(forKey: network)
+        let directory = paths.containerDirectory(before.name)
+        let entries = ContainerFileEdits.hostEntries(before, network: network)
+        let kept = Set(after.dnsServers + after.status.values.flatMap(\.dnsServerIPs))
+        let servers = (before.status[network]?.dnsServerIPs ?? []).filter { !kept.contains($0) }
+        try edit(directory + "/hosts", after, paths) { ContainerFileEdits.removingHosts(entries, from: $0) }
+        try edit(directory + "/resolv.conf", after, paths) { ContainerFileEdits.removingNameServers(servers, from: $0) }
+    }
+
+    /// After `reload`: left alone when the networks give the same lines as before (reload keeps
+    /// addresses, so this is the rule and the user's lines stay); written anew only if they changed.
+    static func reloaded(before: ContainerRecord, after: ContainerRecord, paths: ControlPaths) throws(CtlError) {
+        let host = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
+        let directory = paths.containerDirectory(after.name)
+        let present = FileManager.default.fileExists(atPath: directory + "/hosts") && FileManager.default.fileExists(atPath: directory + "/resolv.conf")
+        guard !present || hosts(before) != hosts(after)
+                || resolvConf(before, hostResolvConf: host) != resolvConf(after, hostResolvConf: host) else { return }
+        try write(after, paths: paths)
+    }
+
+    /// One file changed in place under a lock on the file itself, as libpod locks it: the same
+    /// inode, so a bind mount of it (an `exec` running) sees the change. A container made before
+    /// pontoonctl wrote the file gets it whole.
+    private static func edit(_ path: String, _ record: ContainerRecord, _ paths: ControlPaths,
+                             _ change: (String) -> String) throws(CtlError) {
+        guard FileManager.default.fileExists(atPath: path) else { return try write(record, paths: paths) }
+        let lock: FileLock
+        do {
+            lock = try FileLock(path, mode: .exclusive, permissions: 0o644)
+        } catch {
+            throw CtlError(.failed, "cannot lock \(path): \(error)")
+        }
+        defer { lock.unlock() }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CtlError(.failed, "cannot read \(path)") }
+        let changed = change(text)
+        guard changed != text else { return }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw CtlError(.failed, "cannot open \(path) for writing") }
+        defer { try? handle.close() }
+        do {
+            try handle.truncate(atOffset: 0)
+            try handle.write(contentsOf: Data(changed.utf8))
+        } catch {
+            throw CtlError(.failed, "cannot write \(path): \(error.localizedDescription)")
+        }
     }
 
     private static func unique(_ values: [String]) -> [String] {

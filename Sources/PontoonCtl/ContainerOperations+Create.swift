@@ -13,46 +13,77 @@ extension ContainerOperations {
         public var mode: NetworkMode?
         /// `--port-handler`: how a rootless bridge container's ports are published (nil: slirp4netns).
         public var portHandler: Slirp4netnsOptions.PortHandler?
+        /// `create --pid PID`: start adopts that process's network namespace.
+        public var pid: Int32?
 
         public init(name: String) { self.name = name }
     }
 
+    /// Records the container: no namespace is made and no plugin runs until `start`.
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
-        guard let environment = paths.rootless else { return try createContainer(request) }
-        let netns = RootlessNetNS(host: try environment.preflight(), stateDirectory: paths.stateDirectory)
+        if let mode = request.mode {
+            throw CtlError(.usage, "--network \(mode) is set up in one step: use run (create then start is for containers with networks of their own)")
+        }
         try Names.validate(request.name, what: "container")
-        try refuseUnsupported(request)
         try refusePortHandler(request)
-        return try netns.locked { () throws(CtlError) -> ContainerRecord in
-            var rootless = self
-            // A slirp4netns container needs the pause process (its namespace is made in that user
-            // namespace) but not the rootless netns or its connector, as podman starts neither for it.
-            let pause = if case .slirp4netns? = request.mode { try netns.pauseLocked() } else { try netns.upLocked() }
-            rootless.rootless = try RootlessAttachment(netns: netns, pause: pause)
+        if paths.rootless != nil {
+            try refuseUnsupported(request)
+            if request.pid != nil {
+                throw CtlError(.usage, "--pid is not supported for rootless containers: bind-mounting a process's namespace needs root")
+            }
+        }
+        let record = try recordContainer(request)
+        event(.create, record)
+        return record
+    }
+
+    /// create, then start, as podman's run: a failed start leaves nothing, not even the record.
+    public func run(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
+        guard let mode = request.mode else {
+            // Checked before the record is written: a rootless run the host cannot serve makes nothing.
+            if let environment = paths.rootless {
+                try Names.validate(request.name, what: "container")
+                try refusePortHandler(request)
+                try refuseUnsupported(request)
+                _ = try environment.preflight()
+            }
+            let record = try create(request)
             do throws(CtlError) {
-                return try rootless.createContainer(request)
+                return try start(record.name)
             } catch {
-                if (try? store.containers().isEmpty) == true { netns.downLocked() }
+                _ = try? remove(record.name, force: true)
                 throw error
             }
         }
+        try Names.validate(request.name, what: "container")
+        try refusePortHandler(request)   // before the pause process starts
+        if paths.rootless != nil { try refuseUnsupported(request) }
+        guard request.pid == nil else { throw CtlError(.usage, "--pid cannot be combined with --network \(mode)") }
+        // A slirp4netns container's slirp4netns is its own: the rootless netns is not brought up for it.
+        let need: RootlessNeed = if case .slirp4netns = mode { .pauseOnly } else { .bringUp }
+        let record = try inRootlessScope(need, for: request.name) { scoped throws(CtlError) in try scoped.createContainer(request) }
+        event(.create, record)
+        event(.start, record)
+        return record
     }
 
     /// What rootless containers cannot have yet, refused before anything is made.
     func refuseUnsupported(_ request: CreateRequest) throws(CtlError) {
         // What the rootless netns' slirp4netns cannot forward; the port proxy and a container's own slirp4netns check their own.
         if request.mode == nil, request.portHandler != .rootlesskit { _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports)) }
-        for attach in request.networks where try store.network(attach.network).backend.type == .cni {
-            throw CtlError(.usage, "network \(attach.network) is served by a CNI conflist, which rootless containers do not support yet: "
-                           + "use a network served through netavark's protocol (the default), or run pontoonctl as root")
-        }
     }
 
+    /// The one-step modes: a namespace of their own with slirp4netns, or a joined one.
     func createContainer(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
         try Names.validate(request.name, what: "container")
-        try refusePortHandler(request)
         if case .slirp4netns(let options)? = request.mode { return try createSlirp4netns(request, options) }
-        if let mode = request.mode { return try join(request, mode) }
+        guard let mode = request.mode else { throw CtlError(.failed, "container \(request.name) has networks of its own: it is created, then started") }
+        return try join(request, mode)
+    }
+
+    /// The record of a container with networks of its own, checked as far as it can be before
+    /// start: names, interfaces, the form of its addresses and ports.
+    func recordContainer(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
         let lock = try store.lockContainer(request.name)
         defer { lock.unlock() }
         guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
@@ -61,53 +92,40 @@ extension ContainerOperations {
         for server in request.dnsServers where IPAddress(server) == nil {
             throw CtlError(.usage, "--dns \"\(server)\" is not an IP address")
         }
+        if let pid = request.pid, pid <= 0 || !FileManager.default.fileExists(atPath: "/proc/\(pid)") {
+            throw CtlError(.notFound, "--pid \(pid): no such process")
+        }
         let ports = try PortMappings.normalise(request.ports)
         var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
                                      dnsServers: request.dnsServers, ports: ports)
-        var requests: [NetworkRequest] = []
+        record.pid = request.pid
+        record.portHandler = request.portHandler
         for attach in request.networks {
-            guard !requests.contains(where: { $0.network == attach.network }) else {
-                throw CtlError(.usage, "network \(attach.network) is given twice")
+            let checked = try checkedRequest(attach, record: record, taken: request.networks.compactMap(\.interface))
+            guard !record.networks.contains(where: { $0.network == checked.network }) else {
+                throw CtlError(.usage, "network \(checked.network) is given twice")
             }
-            _ = try store.network(attach.network)
-            var interface = attach.interface ?? ""
-            if interface.isEmpty { interface = try Self.freeInterface(requests.map(\.interface) + request.networks.compactMap(\.interface)) }
-            guard !requests.contains(where: { $0.interface == interface }) else {
-                throw CtlError(.usage, "interface \(interface) is given to two networks")
-            }
-            requests.append(NetworkRequest(network: attach.network, interface: interface, aliases: attach.aliases + [record.shortID],
-                                           staticIPs: attach.ips, staticMAC: attach.mac))
+            record.networks.append(checked)
         }
-        // From here on everything made is undone on failure.
-        var reserved: [NetworkRequest] = []
-        var made = false
-        func undo() {
-            record.portProxy?.stop()
-            releaseAddresses(record, reserved)
-            if !record.netns.isEmpty { try? removeNamespace(record.netns) }
-            if made { store.removeContainer(record.name) }
-        }
-        do throws(CtlError) {
-            for index in requests.indices {
-                try reserveAddresses(&requests[index], containerID: record.id)
-                reserved.append(requests[index])
-            }
-            record.networks = requests
-            record.netns = try makeNamespace()
-            made = true
-            try store.save(record)   // before any plugin runs: a crash leaves what rm can finish
-            record.status = try setUp(record, requests)
-            do throws(CtlError) { try publish(&record, handler: request.portHandler) } catch {
-                _ = tearDown(record, requests)
-                throw error
-            }
-            try store.save(record)
-            try ContainerFiles.write(record, paths: paths)
-        } catch {
-            undo()
-            throw error
-        }
+        try store.save(record)
         return record
+    }
+
+    /// A network as a container asks for it (create and connect): the network exists (by name or
+    /// ID prefix; the request keeps its name), the interface is free (named or the first free ethN),
+    /// the addresses and MAC are well formed.
+    func checkedRequest(_ attach: AttachRequest, record: ContainerRecord, taken: [String] = []) throws(CtlError) -> NetworkRequest {
+        var attach = attach
+        attach.network = try store.network(attach.network).network.name
+        var interface = attach.interface ?? ""
+        if interface.isEmpty { interface = try Self.freeInterface(record.networks.map(\.interface) + taken) }
+        guard !record.networks.contains(where: { $0.interface == interface }) else {
+            throw CtlError(.conflict, "container \(record.name) already has an interface \(interface)")
+        }
+        let request = NetworkRequest(network: attach.network, interface: interface, aliases: attach.aliases + [record.shortID],
+                                     staticIPs: attach.ips, staticMAC: attach.mac)
+        try Self.validateAddresses(request)
+        return request
     }
 
     /// A container in a namespace pontoonctl does not set up: OTHER's (`container:`) or an existing
@@ -140,6 +158,9 @@ extension ContainerOperations {
             let owner = try store.container(other)
             if case .container(let first)? = owner.networkMode {
                 throw CtlError(.usage, "container \(other) itself shares the network namespace of \(first); use --network container:\(first)")
+            }
+            guard owner.state == .running else {
+                throw CtlError(.conflict, "container \(other) is \(owner.state.rawValue), not running: start it before sharing its network namespace")
             }
             record.netns = owner.netns
             try store.save(record)

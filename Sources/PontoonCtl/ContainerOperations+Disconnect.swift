@@ -1,22 +1,41 @@
 extension ContainerOperations {
-    /// Teardown of that network only; a failure keeps it attached unless `force`.
+    /// In libpod's order: the network leaves the container's record, then (on a running container)
+    /// it is torn down, and a teardown failure is returned as the command's error (a warning with
+    /// `force`). On a created or stopped container only the record changes.
     public func disconnect(_ name: String, network: String, force: Bool) throws(CtlError) {
+        let live = try store.container(name).state == .running
+        let (failure, left) = live
+            ? try inRootlessScope(.running, for: name) { scoped throws(CtlError) in
+                try scoped.disconnectContainer(name, network: network, live: true)
+            }
+            : try disconnectContainer(name, network: network, live: false)
+        event(.disconnect, name: name, network: left)
+        guard let failure else { return }
+        guard force else { throw failure }
+        warn("disconnect \(name) from \(left): \(failure)")
+    }
+
+    /// The teardown failure, if any (the network is gone from the record all the same), and the
+    /// network's name.
+    func disconnectContainer(_ name: String, network: String, live: Bool) throws(CtlError) -> (CtlError?, String) {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
-        var record = try store.container(name)
-        try refuseJoined(record, "disconnect")
-        guard let request = record.networks.first(where: { $0.network == network }) else {
+        let attached = try store.container(name)
+        try refuseJoined(attached, "disconnect")
+        try expectState(attached, live: live)
+        // The record's own name first (its network file may be gone), else a name or an ID prefix.
+        let network = attached.networks.contains { $0.network == network } ? network : try store.network(network).network.name
+        guard let request = attached.networks.first(where: { $0.network == network }) else {
             throw CtlError(.notFound, "container \(name) is not connected to network \(network)")
         }
-        let failures = tearDown(record, [request])
-        if let failure = failures.first {
-            guard force else { throw failure }
-            warn("disconnect \(name) from \(network): \(failure)")
-        }
-        releaseAddresses(record, [request])
+        var record = attached
         record.networks.removeAll { $0.network == network }
         record.status.removeValue(forKey: network)
         try store.save(record)
-        try ContainerFiles.write(record, paths: paths)
+        guard live else { return (nil, network) }
+        let failures = tearDown(attached, [request])
+        releaseAddresses(attached, [request])
+        try ContainerFiles.disconnected(network, before: attached, paths: paths)
+        return (failures.first, network)
     }
 }

@@ -62,11 +62,13 @@ extension ContainerOperations {
         }
     }
 
-    /// `reload --all`: every container but those on slirp4netns, which have nothing to reload and
-    /// whose reload by name is refused.
+    /// `reload --all`: every running container but those on slirp4netns, which have nothing to
+    /// reload and whose reload by name is refused (created and stopped ones have nothing set up).
     public func reloadTargets() -> [String] {
         store.containerNames().filter { name in
-            guard case .slirp4netns? = (try? store.container(name))?.networkMode else { return true }
+            guard let record = try? store.container(name) else { return true }   // its reload reports why
+            guard record.state == .running else { return false }
+            guard case .slirp4netns? = record.networkMode else { return true }
             return false
         }
     }

@@ -35,15 +35,18 @@ public struct ContainerOperations {
 
     /// A rootless container's published ports, through slirp4netns (for root, pontoon's DNAT alone serves them),
     /// or with `--port-handler rootlesskit` through the port proxy, connecting from the rootless netns.
-    func publish(_ record: inout ContainerRecord, handler: Slirp4netnsOptions.PortHandler?) throws(CtlError) {
+    /// The handler is the one recorded at create, so every start publishes the same way.
+    func publish(_ record: inout ContainerRecord) throws(CtlError) {
         guard let rootless, !record.ports.isEmpty, record.networkMode == nil else { return }
-        if handler == .rootlesskit { return record.portProxy = try startPortProxy(record, rootless) }
+        if record.portHandler == .rootlesskit { return record.portProxy = try startPortProxy(record, rootless) }
         try SlirpForwards(socket: rootless.netns.apiSocket).add(SlirpForwards.forwards(record.ports))
     }
 
+    /// A connector that died took its forwards with it: nothing is left to remove. A port proxy is
+    /// the container's own and always stopped.
     func unpublish(_ record: ContainerRecord) throws(CtlError) {
         if let proxy = record.portProxy { return proxy.stop() }
-        guard let rootless, rootless.pause != nil, !record.ports.isEmpty, record.networkMode == nil else { return }
+        guard let rootless, rootless.pause != nil, rootless.netns.connectorRunning, !record.ports.isEmpty, record.networkMode == nil else { return }
         try SlirpForwards(socket: rootless.netns.apiSocket).remove(SlirpForwards.forwards(record.ports))
     }
 
@@ -90,6 +93,16 @@ public struct ContainerOperations {
     /// from their IPAM plugin unless the user asked for some.
     func reserveAddresses(_ request: inout NetworkRequest, containerID: String) throws(CtlError) {
         let file = try store.network(request.network)
+        let requested = try Self.validateAddresses(request)
+        guard file.backend.implementation.callerAllocatesAddresses else { return }
+        let lock = try store.lockStore()
+        defer { lock.unlock() }
+        request.staticIPs = try store.reserve(network: file.network, containerID: containerID, requested: requested).map { "\($0)" }
+    }
+
+    /// The asked-for addresses parsed, the MAC checked: at create and connect, and again at start.
+    @discardableResult
+    static func validateAddresses(_ request: NetworkRequest) throws(CtlError) -> [IPAddress] {
         var requested: [IPAddress] = []
         for text in request.staticIPs {
             guard let ip = IPAddress(text) else { throw CtlError(.usage, "network \(request.network): ip \"\(text)\" is not an IP address") }
@@ -100,10 +113,7 @@ public struct ContainerOperations {
                 throw CtlError(.usage, "network \(request.network): mac \"\(mac)\" is not a unicast MAC address")
             }
         }
-        guard file.backend.implementation.callerAllocatesAddresses else { return }
-        let lock = try store.lockStore()
-        defer { lock.unlock() }
-        request.staticIPs = try store.reserve(network: file.network, containerID: containerID, requested: requested).map { "\($0)" }
+        return requested
     }
 
     func releaseAddresses(_ record: ContainerRecord, _ requests: [NetworkRequest]) {

@@ -129,8 +129,9 @@ public enum InspectMapping {
         return config
     }
 
-    /// The whole settings block. The top-level fields are filled when the container is on exactly
-    /// one network (podman fills them for its single default network); every network gets its entry.
+    /// The whole settings block: every network gets its entry; the top-level fields are filled only
+    /// for a container on the default network alone (libpod v4: `len(networks) == 1 && isDefaultNet`),
+    /// so a script reading `.NetworkSettings.IPAddress` sees what podman would show it.
     public static func settings(_ record: ContainerRecord) -> InspectNetworkSettings {
         var networks: [String: InspectNetworkSettings.PerNetwork] = [:]
         for request in record.networks {
@@ -138,14 +139,16 @@ public enum InspectMapping {
             networks[request.network] = .init(basic: basic(status), NetworkID: request.network, Aliases: request.aliases,
                                               InterfaceNames: status.interfaces.keys.sorted())
         }
-        let top = record.networks.count == 1 ? networks[record.networks[0].network]!.basic : InspectNetworkSettings.Basic()
+        let onDefaultAlone = record.networks.count == 1 && record.networks[0].network == NetworkFile.defaultName
+        let top = onDefaultAlone ? networks[NetworkFile.defaultName]!.basic : InspectNetworkSettings.Basic()
         return InspectNetworkSettings(basic: top, SandboxKey: record.netns, Ports: ports(record.ports), Networks: networks)
     }
 
-    /// A namespace pontoonctl did not set up: the top-level fields from what is configured there,
-    /// no per-network entries (libpod's `inspectJoinedNetworkNS`).
-    public static func settings(joined netns: String, status: StatusBlock) -> InspectNetworkSettings {
-        InspectNetworkSettings(basic: basic(status), SandboxKey: netns, Ports: [:], Networks: [:])
+    /// A namespace pontoonctl did not set up (`ns:PATH`): the top-level fields from what is
+    /// configured there (empty when it could not be read), no per-network entries, and no
+    /// SandboxKey — libpod sets it only for a namespace the container owns, never for a joined one.
+    public static func settings(joined record: ContainerRecord, status: StatusBlock?) -> InspectNetworkSettings {
+        InspectNetworkSettings(basic: status.map(basic) ?? .init(), SandboxKey: "", Ports: ports(record.ports), Networks: [:])
     }
 
     /// podman's `Ports`: `"80/tcp": [{"HostIp": "", "HostPort": "8080"}]`, a range expanded port by port.

@@ -4,33 +4,58 @@ import Netavark
 import Netlink
 
 /// What is configured in a namespace pontoonctl did not set up (`--network ns:PATH`), read over
-/// netlink as libpod's `inspectJoinedNetworkNS` reads it: every interface but loopback, its
-/// addresses but link-local ones, and the default gateway through it.
+/// netlink as libpod's `inspectJoinedNetworkNS` reads it.
 public enum JoinedNamespace {
     /// IFF_LOOPBACK.
     static let loopbackFlag: UInt32 = 0x8
 
+    /// One interface as read: its name, MAC and every address it has.
+    public struct Interface: Sendable, Equatable {
+        public var name: String
+        public var mac: String
+        public var addresses: [IPNetwork]
+
+        public init(name: String, mac: String, addresses: [IPNetwork]) {
+            self.name = name
+            self.mac = mac
+            self.addresses = addresses
+        }
+    }
+
     public static func status(netns: String) throws(CtlError) -> StatusBlock {
         do {
             let socket = try RouteSocket(in: try NetworkNamespace(path: netns))
-            let links = try socket.links().filter { $0.flags & loopbackFlag == 0 }
             let addresses = try socket.addresses(index: nil, family: nil)
-            var defaults: [RouteEntry] = []
+            let interfaces = try socket.links().filter { $0.flags & loopbackFlag == 0 }.map { link in
+                Interface(name: link.name, mac: link.mac.map { "\($0)" } ?? "",
+                          addresses: addresses.filter { $0.index == link.index }.map(\.address))
+            }
+            // The main table's default routes, IPv4's listed before IPv6's as a dump of both families lists them.
+            var defaults: [IPAddress?] = []
             for family in IPFamily.allCases {
                 defaults += try socket.routes(family: family).filter { $0.table == RouteTable.main && $0.destination.prefixLength == 0 }
+                    .map(\.gateway)
             }
-            var block = StatusBlock()
-            for link in links {
-                let subnets = addresses.filter { $0.index == link.index && !isLinkLocal($0.address) }.map { entry in
-                    let gateway = defaults.first { $0.outputIndex == link.index && $0.destination.family == entry.address.family }?.gateway
-                    return StatusBlock.NetAddress(ipnet: "\(entry.address)", gateway: gateway.map { "\($0)" })
-                }
-                block.interfaces[link.name] = StatusBlock.NetInterface(macAddress: link.mac.map { "\($0)" } ?? "", subnets: subnets)
-            }
-            return block
+            return block(interfaces, defaultRoutes: defaults)
         } catch {
             throw CtlError(.failed, "cannot read the network namespace \(netns): \(error)")
         }
+    }
+
+    /// libpod's reading, rule by rule: loopback is left out (by the caller), so is an interface
+    /// without any address; link-local addresses are skipped; there is one default gateway, the
+    /// last default route's (so IPv6's when both families have one, none when that route has no
+    /// gateway), given to each address whose subnet contains it.
+    public static func block(_ interfaces: [Interface], defaultRoutes: [IPAddress?]) -> StatusBlock {
+        let gateway = defaultRoutes.last ?? nil
+        var block = StatusBlock()
+        for interface in interfaces where !interface.addresses.isEmpty {
+            let subnets = interface.addresses.filter { !isLinkLocal($0) }.map { address in
+                StatusBlock.NetAddress(ipnet: "\(address)", gateway: gateway.flatMap { address.contains($0) ? "\($0)" : nil })
+            }
+            block.interfaces[interface.name] = StatusBlock.NetInterface(macAddress: interface.mac, subnets: subnets)
+        }
+        return block
     }
 
     /// 169.254.0.0/16 and fe80::/10, which podman leaves out.

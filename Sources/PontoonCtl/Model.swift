@@ -6,6 +6,10 @@ public struct NetworkFile: Codable, Sendable, Equatable {
     public var network: Network
     public var backend: Backend
 
+    /// podman's default network (containers.conf `default_network`): the only one whose addresses
+    /// inspect also shows at the top level.
+    public static let defaultName = "podman"
+
     public init(network: Network, backend: Backend) {
         self.network = network
         self.backend = backend
@@ -39,6 +43,11 @@ public struct NetworkRequest: Codable, Sendable, Equatable {
     /// podman does; a reload passes them again.
     public var staticIPs: [String]
     public var staticMAC: String?
+    /// What the user asked for (`ip=`, `mac=`): all that survives a stop. `staticIPs` and
+    /// `staticMAC` also hold what was allocated while the container runs (nil: a record written
+    /// before containers could stop, whose statics are taken as asked for).
+    public var askedIPs: [String]?
+    public var askedMAC: String?
 
     public init(network: String, interface: String, aliases: [String] = [], staticIPs: [String] = [], staticMAC: String? = nil) {
         self.network = network
@@ -46,7 +55,27 @@ public struct NetworkRequest: Codable, Sendable, Equatable {
         self.aliases = aliases
         self.staticIPs = staticIPs
         self.staticMAC = staticMAC
+        askedIPs = staticIPs
+        askedMAC = staticMAC
     }
+
+    /// As it is set up at the next start: only what was asked for is static, as podman keeps it;
+    /// dynamic addresses get a new lease.
+    var asAsked: NetworkRequest {
+        var request = self
+        if let askedIPs { request.staticIPs = askedIPs }
+        if askedIPs != nil { request.staticMAC = askedMAC }
+        return request
+    }
+}
+
+/// Where a container is in its life, as libpod's `State.Status` names it: `create` records it,
+/// `start` gives it a namespace and its networks, `stop` takes them away again.
+public enum ContainerState: String, Codable, Sendable, Equatable {
+    case created, running, stopped
+
+    /// podman's `State.Status` (a stopped container is `exited`).
+    public var podmanStatus: String { self == .stopped ? "exited" : rawValue }
 }
 
 /// Where a container's network namespace comes from when pontoonctl did not make it.
@@ -92,8 +121,19 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var networkMode: NetworkMode?
     /// The slirp4netns serving a `--network slirp4netns` container, once started.
     public var slirp4netns: Slirp4netnsProcess?
-    /// The user-space port proxy publishing its ports (`port_handler=rootlesskit`), once started.
+    /// `--port-handler` of a rootless bridge container (nil: slirp4netns), recorded at create for every start.
+    public var portHandler: Slirp4netnsOptions.PortHandler?
+    /// The user-space port proxy publishing its ports (`port_handler=rootlesskit`), while it runs.
     public var portProxy: PortProxyProcess?
+    /// nil in a record written before containers could stop: it was running.
+    var lifecycle: ContainerState?
+    /// `create --pid PID`: the process whose network namespace `start` adopts while it runs.
+    public var pid: Int32?
+
+    public var state: ContainerState {
+        get { lifecycle ?? .running }
+        set { lifecycle = newValue }
+    }
 
     public init(id: String, name: String, netns: String, hostname: String? = nil, dnsServers: [String] = [],
                 ports: [PortMapping] = [], networks: [NetworkRequest] = [], status: [String: StatusBlock] = [:],
@@ -107,6 +147,13 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
         self.networks = networks
         self.status = status
         self.networkMode = networkMode
+        // A joined or slirp4netns container is set up as it is recorded (`run`); others wait for start.
+        lifecycle = networkMode == nil ? .created : .running
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, name, netns, hostname, dnsServers, ports, networks, status, networkMode, slirp4netns, pid, portHandler, portProxy
+        case lifecycle = "state"
     }
 
     public var shortID: String { String(id.prefix(12)) }

@@ -17,7 +17,7 @@ struct NetavarkBackend: NetworkBackend {
     func options(_ record: ContainerRecord, _ networks: [NetworkEntry]) -> NetworkOptions {
         NetworkOptions(
             containerID: record.id, containerName: record.name, containerHostname: record.hostname,
-            portMappings: record.ports.isEmpty ? nil : paths.rootless == nil ? record.ports : record.ports.map(Self.slirpForwarded),
+            portMappings: record.ports.isEmpty ? nil : paths.pluginPorts(record.ports),
             networks: networks.map { request, _ in
                 NamedNetworkOptions(name: request.network, options: PerNetworkOptions(
                     staticIPs: request.staticIPs.isEmpty ? nil : request.staticIPs, staticMAC: request.staticMAC,
@@ -25,14 +25,6 @@ struct NetavarkBackend: NetworkBackend {
             },
             networkInfo: Dictionary(networks.map { ($0.0.network, $0.1.network) }, uniquingKeysWith: { first, _ in first }),
             dnsServers: record.dnsServers.isEmpty ? nil : record.dnsServers)
-    }
-
-    /// A rootless container's port as slirp4netns delivers it into the rootless netns: on the same
-    /// port whatever host address it listens on (`SlirpForwards`), for pontoon's DNAT to take.
-    static func slirpForwarded(_ port: PortMapping) -> PortMapping {
-        var forwarded = port
-        forwarded.hostIP = nil
-        return forwarded
     }
 
     private func invoke(_ verb: String, _ record: ContainerRecord, _ networks: [NetworkEntry]) throws(CtlError) -> PluginRun {

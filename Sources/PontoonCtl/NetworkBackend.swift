@@ -71,3 +71,18 @@ struct BackendGroup {
         try backend.teardown(record, networks)
     }
 }
+
+extension ControlPaths {
+    /// The port mappings a plugin is given, whatever its protocol: as published for root; for a
+    /// rootless container as slirp4netns delivers them into the rootless netns (`SlirpForwards`), on
+    /// the same port whatever host address it listens on, for the plugin's own DNAT (pontoon's,
+    /// netavark's, `portmap`'s) to take to the container.
+    func pluginPorts(_ ports: [PortMapping]) -> [PortMapping] {
+        guard rootless != nil else { return ports }
+        return ports.map { port in
+            var forwarded = port
+            forwarded.hostIP = ""   // podman's "any": netavark needs the field present
+            return forwarded
+        }
+    }
+}

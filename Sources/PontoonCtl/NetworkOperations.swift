@@ -58,7 +58,7 @@ public struct NetworkOperations {
         try Names.validate(request.name, what: "network")
         let lock = try store.lockStore()
         defer { lock.unlock() }
-        guard (try? store.network(request.name)) == nil else { throw CtlError(.conflict, "network \(request.name) already exists") }
+        guard !store.hasNetwork(named: request.name) else { throw CtlError(.conflict, "network \(request.name) already exists") }
 
         var options: [String: String] = [:]
         for option in request.options {
@@ -155,8 +155,9 @@ public struct NetworkOperations {
     }
 
     /// Refused while containers use it, unless `force`, which disconnects them first.
-    public func remove(_ name: String, force: Bool, containers: ContainerOperations) throws(CtlError) -> [String] {
-        let file = try store.network(name)
+    public func remove(_ nameOrID: String, force: Bool, containers: ContainerOperations) throws(CtlError) -> [String] {
+        let file = try store.network(nameOrID)
+        let name = file.network.name
         let users = try store.containers().filter { $0.networks.contains { $0.network == name } }.map(\.name)
         if !users.isEmpty {
             guard force else {

@@ -44,6 +44,8 @@ extension RootlessNetNS {
     /// and /var/lib/cni, the private resolv.conf, then the rootless netns with a sysfs of its own.
     /// Arguments: runtime directory, rootless netns, private run, private cni, resolv.conf, and the
     /// file to bind it over ("" when it was written into the private /run); the plugin follows.
+    /// A host without /var/lib/cni (which the user cannot make) gets the private one's parent bound
+    /// over its nearest existing parent, as podman does, so CNI state in /var/lib/cni stays private.
     static let pluginScript = """
         set -e
         runtime=$1 netns=$2 run=$3 cni=$4 resolv=$5 target=$6
@@ -51,7 +53,8 @@ extension RootlessNetNS {
         case $runtime in /run/*) inner=$run${runtime#/run}; mkdir -p "$inner"; mount --rbind "$runtime" "$inner";; esac
         if [ -d /run/systemd ]; then mkdir -p "$run/systemd"; mount --rbind /run/systemd "$run/systemd"; fi
         mount --rbind "$run" /run
-        if [ -d /var/lib/cni ]; then mount --bind "$cni" /var/lib/cni; fi
+        lib=/var/lib/cni; while [ -n "$lib" ] && [ ! -d "$lib" ]; do lib=${lib%/*} cni=${cni%/*}; done
+        if [ -n "$lib" ]; then mount --bind "$cni" "$lib"; fi
         if [ -n "$target" ]; then mount --bind "$resolv" "$target"; fi
         PATH=$PATH:/usr/sbin
         export PATH

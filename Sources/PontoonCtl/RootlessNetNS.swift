@@ -1,5 +1,6 @@
 import Foundation
 import HostSystem
+import Netavark
 
 /// The rootless network namespace, as podman's RootlessNetNS keeps it: a pause process holds a user
 /// namespace (the user as root, then its subordinate ids) and a mount namespace; the network
@@ -34,8 +35,8 @@ public struct RootlessNetNS {
 
     /// Makes what is missing of the pause process, the namespace and slirp4netns; returns the namespace's path.
     @discardableResult
-    public func up() throws(CtlError) -> String {
-        try locked { () throws(CtlError) in _ = try upLocked() }
+    public func up(published: () -> [PortMapping] = { [] }, warn: (String) -> Void = { _ in }) throws(CtlError) -> String {
+        try locked { () throws(CtlError) in _ = try upLocked(published: published, warn: warn) }
         return path
     }
 
@@ -47,25 +48,52 @@ public struct RootlessNetNS {
         return try body()
     }
 
-    /// `up` with the lock held; returns the pause process's pid.
-    func upLocked() throws(CtlError) -> Int32 {
+    /// `up` with the lock held; returns the pause process's pid. A connector that died (killed,
+    /// OOM) while the pause process lived is restarted here, by the next command that brings the
+    /// namespace up, and `published` (every container's published ports, read under this lock)
+    /// are forwarded again: a fresh slirp4netns has none, and podman 4.3 stays unreachable until
+    /// every container stopped. A port that cannot be forwarded again is a warning, not a failure
+    /// of the command that noticed the dead connector.
+    func upLocked(published: () -> [PortMapping] = { [] }, warn: (String) -> Void = { _ in }) throws(CtlError) -> Int32 {
         let (pause, fresh) = try pauseProcess()
-        if !fresh, running(slirpPidFile, "slirp4netns") != nil { return pause }
+        if !fresh, connectorRunning { return pause }
         // A connector left by a pause process that died serves a namespace no one can join any more.
         connector()?.stop()
-        try Store.makeDirectory(host.runtimeDirectory + "/netns")
-        // The mount point; if it cannot be made, unshare --net= below fails and says so.
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        let ip = ChildProcess.find("ip", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) ?? "/sbin/ip"
-        _ = try? joined(pause, ["umount", path])
-        try expect(joined(pause, ["unshare", "--net=" + path, ip, "link", "set", "lo", "up"]), "cannot make the rootless network namespace")
+        // The namespace a surviving pause process still holds is kept: the containers' bridges, veths
+        // and rules are in it (made again, it would cut every container off).
+        let kept = !fresh && isMounted(in: pause)
+        if !kept {
+            try Store.makeDirectory(host.runtimeDirectory + "/netns")
+            // The mount point; if it cannot be made, unshare --net= below fails and says so.
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            let ip = ChildProcess.find("ip", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) ?? "/sbin/ip"
+            _ = try? joined(pause, ["umount", path])
+            try expect(joined(pause, ["unshare", "--net=" + path, ip, "link", "set", "lo", "up"]), "cannot make the rootless network namespace")
+        }
         try startSlirp(pause)
+        if kept {
+            warn("the rootless network namespace's slirp4netns had died: restarted, with the published ports")
+            for failure in SlirpForwards(socket: apiSocket).restore(published()) { warn(failure.description) }
+        }
         return pause
     }
 
     /// The pause process alone, started when it is not running (with the lock held): what a
     /// `--network slirp4netns` container needs, whose slirp4netns is its own.
     func pauseLocked() throws(CtlError) -> Int32 { try pauseProcess().pid }
+
+    /// Whether the rootless netns is mounted in the pause process's mount namespace (its mount table
+    /// is readable by the user that owns it).
+    private func isMounted(in pause: Int32) -> Bool {
+        let table = (try? String(contentsOfFile: "/proc/\(pause)/mountinfo", encoding: .utf8)) ?? ""
+        return table.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 && fields[4].replacingOccurrences(of: "\\040", with: " ") == path
+        }
+    }
+
+    /// Whether slirp4netns of the rootless netns runs (one that died is restarted by the next `upLocked`).
+    var connectorRunning: Bool { running(slirpPidFile, "slirp4netns") != nil }
 
     /// Stops slirp4netns and the pause process and removes the namespace and the files.
     public func down() throws(CtlError) {

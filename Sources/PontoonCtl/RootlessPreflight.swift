@@ -52,6 +52,14 @@ extension RootlessEnvironment {
                             newgidmap: newgidmap, slirp4netns: slirp, catatonit: catatonit)
     }
 
+    /// What joining the rootless netns or tearing down inside it needs: the runtime directory alone.
+    /// Nothing is started then, so no subordinate range, tool or tun device is checked (`rm` works
+    /// with slirp4netns uninstalled); the host it returns starts no pause process (no id range).
+    public func teardownHost() throws(CtlError) -> RootlessHost {
+        RootlessHost(runtimeDirectory: try runtimeDirectory(), uidRanges: [], gidRanges: [], newuidmap: "", newgidmap: "",
+                     slirp4netns: "", catatonit: "")
+    }
+
     private func ranges(_ file: String, kind: String) throws(CtlError) -> [SubordinateRange] {
         let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
         let found = SubordinateRange.parse(text, user: user, uid: uid)

@@ -31,6 +31,18 @@ struct SlirpForwards {
         }
     }
 
+    /// Adds every forward of `ports` again, after slirp4netns was restarted: each on its own, so one
+    /// that fails (its host port taken meanwhile) leaves the others working; the failures are returned.
+    func restore(_ ports: [PortMapping]) -> [CtlError] {
+        var failures: [CtlError] = []
+        let wanted: [Slirp4netnsAPI.HostForward]
+        do throws(CtlError) { wanted = try Self.forwards(ports) } catch { return [error] }
+        for forward in wanted {
+            do throws(CtlError) { try Slirp4netnsAPI.add(forward, socket: socket) } catch { failures.append(error) }
+        }
+        return failures
+    }
+
     /// Removes the listeners of `forwards` that slirp4netns has (found by `list_hostfwd`).
     func remove(_ forwards: [Slirp4netnsAPI.HostForward]) throws(CtlError) {
         for listed in try Slirp4netnsAPI.list(socket: socket) where forwards.contains(where: {

@@ -39,6 +39,30 @@ public struct InterfaceStatistics: Codable, Sendable, Equatable {
         }
     }
 
+    /// `ip -s -j link show`'s answer (its `stats64`), every interface but loopback, sorted by name:
+    /// the same counters as `read`, for a namespace only a child process can enter.
+    static func parse(iproute2 json: Data) throws(CtlError) -> [InterfaceStatistics] {
+        guard let links = (try? JSONSerialization.jsonObject(with: json)) as? [[String: Any]] else {
+            throw CtlError(.failed, "cannot read interface statistics: ip answered \"\(String(decoding: json.prefix(200), as: UTF8.self))\"")
+        }
+        return links.compactMap { link -> InterfaceStatistics? in
+            guard let name = link["ifname"] as? String, name != "lo" else { return nil }
+            var entry = InterfaceStatistics(interface: name)
+            let stats = link["stats64"] as? [String: Any]
+            let rx = stats?["rx"] as? [String: Any] ?? [:], tx = stats?["tx"] as? [String: Any] ?? [:]
+            func counter(_ group: [String: Any], _ key: String) -> UInt64 { (group[key] as? NSNumber)?.uint64Value ?? 0 }
+            entry.rxBytes = counter(rx, "bytes")
+            entry.rxPackets = counter(rx, "packets")
+            entry.rxErrors = counter(rx, "errors")
+            entry.rxDropped = counter(rx, "dropped")
+            entry.txBytes = counter(tx, "bytes")
+            entry.txPackets = counter(tx, "packets")
+            entry.txErrors = counter(tx, "errors")
+            entry.txDropped = counter(tx, "dropped")
+            return entry
+        }.sorted { $0.interface < $1.interface }
+    }
+
     public static func sum(_ entries: [InterfaceStatistics]) -> InterfaceStatistics {
         entries.reduce(into: InterfaceStatistics(interface: "total")) { total, entry in
             total.rxBytes += entry.rxBytes

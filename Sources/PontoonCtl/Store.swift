@@ -57,24 +57,34 @@ public struct Store: Sendable {
 
     func networkPath(_ name: String) -> String { paths.configDirectory + "/" + name + ".json" }
 
+    /// Every network, each with its ID (derived for a file that has none, see `NetworkLookup`).
     public func networks() throws(CtlError) -> [NetworkFile] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: paths.configDirectory)) ?? []
         var result: [NetworkFile] = []
         for file in names.sorted() where file.hasSuffix(".json") {
-            if let network = try Self.read(NetworkFile.self, at: paths.configDirectory + "/" + file) { result.append(network) }
+            if let network = try Self.read(NetworkFile.self, at: paths.configDirectory + "/" + file) {
+                result.append(NetworkLookup.withID(network))
+            }
         }
         return result
     }
 
-    public func network(_ name: String) throws(CtlError) -> NetworkFile {
-        try Names.validate(name, what: "network")
-        guard let network = try Self.read(NetworkFile.self, at: networkPath(name)) else {
-            throw CtlError(.notFound, "network \(name) not found in \(paths.configDirectory)")
+    /// The network called `nameOrID`, or whose ID is or starts with it (the one place names and IDs
+    /// are resolved; see `NetworkLookup`). A name is looked up by its file first: no directory scan.
+    public func network(_ nameOrID: String) throws(CtlError) -> NetworkFile {
+        try Names.validate(nameOrID, what: "network")
+        guard let network = try Self.read(NetworkFile.self, at: networkPath(nameOrID)) else {
+            return try NetworkLookup.resolve(nameOrID, among: networks())
         }
-        guard network.network.name == name else {
-            throw CtlError(.failed, "\(networkPath(name)) describes network \"\(network.network.name)\", not \(name)")
+        guard network.network.name == nameOrID else {
+            throw CtlError(.failed, "\(networkPath(nameOrID)) describes network \"\(network.network.name)\", not \(nameOrID)")
         }
-        return network
+        return NetworkLookup.withID(network)
+    }
+
+    /// Whether a network has exactly this name (a new network's name must be free; IDs do not count).
+    func hasNetwork(named name: String) -> Bool {
+        FileManager.default.fileExists(atPath: networkPath(name))
     }
 
     func saveNetwork(_ network: NetworkFile) throws(CtlError) {

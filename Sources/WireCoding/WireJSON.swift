@@ -1,22 +1,31 @@
-import FoundationEssentials
-
-/// JSON as both doors read and write it: keys by Go's rule (`GoKeyDecoder`), output compact with
-/// sorted keys so it is deterministic, slashes unescaped (`/run/netns/…` must read as a path), and
-/// decoding errors described by the key path they happened at.
+/// JSON as both doors read and write it, with our own reader and writer (no Foundation: the plugin
+/// starts once per operation and Foundation's load and conformance scan cost it milliseconds).
+/// Keys by Go's rule (`WireDecoder`); output compact with sorted keys so it is deterministic,
+/// slashes unescaped (`/run/netns/…` must read as a path); decoding errors described by the key
+/// path they happened at. What it accepts and how it reads each value is what the decoder used
+/// before (Swift's Foundation `JSONDecoder`) did: WireCodingTests' differential test holds that.
 public enum WireJSON {
     /// With `tolerantExcept`, an optional key that cannot be decoded reads as absent, except at the
-    /// key paths listed (lower-cased, dot-separated). Throws `DecodingError` or the decoder's own.
+    /// key paths listed (lower-cased, dot-separated). Throws `DecodingError` or the type's own.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], tolerantExcept needed: Set<String>? = nil) throws -> T {
-        let decoder = JSONDecoder()
-        if let needed { decoder.userInfo[GoDecoded<T>.tolerance] = GoKeyDecoder.Tolerance(needed: needed) }
-        return try decoder.decode(GoDecoded<T>.self, from: Data(bytes)).value
+        guard let text = JSONInput.utf8(bytes) else { throw malformed }
+        let node = try rooted { () throws(MalformedJSON) in try JSONScanner.parse(text) }
+        let decoder = WireDecoder(bytes: text, node: node, codingPath: [], tolerance: needed.map(WireDecoder.Tolerance.init(needed:)))
+        return try T(from: decoder)
     }
 
     /// Our own value types always encode; a failure here is a programming error.
     public static func encode<T: Encodable>(_ value: T) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? Array(encoder.encode(value))) ?? Array("{}".utf8)
+        let root = EncodedNode()
+        guard (try? WireEncoder(node: root, codingPath: []).encode(value)) != nil else { return Array("{}".utf8) }
+        var writer = JSONWriter()
+        writer.write(root)
+        return writer.tooDeep ? Array("{}".utf8) : writer.output
+    }
+
+    /// What any document that is not JSON fails with: the message tests pin.
+    static var malformed: DecodingError {
+        .dataCorrupted(.init(codingPath: [], debugDescription: "The given data was not valid JSON."))
     }
 
     /// A message that names the key path and what was wrong with it.
@@ -43,14 +52,9 @@ public enum WireJSON {
         }
     }
 
-    /// The document's root, read through `GoKeyDecoder`.
-    private struct GoDecoded<T: Decodable>: Decodable {
-        static var tolerance: CodingUserInfoKey { CodingUserInfoKey(rawValue: "pontoon.tolerance")! }
-        var value: T
-
-        init(from decoder: any Decoder) throws {
-            value = try T(from: GoKeyDecoder(inner: decoder, tolerance: decoder.userInfo[Self.tolerance] as? GoKeyDecoder.Tolerance))
-        }
+    /// `describe` for a decoding error, the error's own text for any other.
+    public static func describe(any error: any Error) -> String {
+        (error as? DecodingError).map(describe) ?? "\(error)"
     }
 
     private static func typeName(_ type: Any.Type) -> String {

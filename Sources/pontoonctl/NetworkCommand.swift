@@ -50,8 +50,9 @@ struct ListNetworks: ParsableCommand {
 
     func run() throws {
         let files = try perform { () throws(CtlError) in try global.store.networks() }
-        Output.list(files, format.format, header: ["NAME", "BACKEND", "BRIDGE", "SUBNETS", "INTERNAL", "DNS"]) { file in
-            [file.network.name, file.backend.type.rawValue + (file.backend.plugin.map { "(\($0))" } ?? ""),
+        Output.list(files, format.format, header: ["NETWORK ID", "NAME", "BACKEND", "BRIDGE", "SUBNETS", "INTERNAL", "DNS"]) { file in
+            // The ID's first 12 digits, as podman lists it; any unique prefix names the network.
+            [String((file.network.id ?? "").prefix(12)), file.network.name, file.backend.type.rawValue + (file.backend.plugin.map { "(\($0))" } ?? ""),
              file.network.networkInterface ?? "", (file.network.subnets ?? []).map(\.subnet).joined(separator: ","),
              "\(file.network.internal ?? false)", "\(file.network.dnsEnabled ?? false)"]
         }
@@ -61,7 +62,7 @@ struct ListNetworks: ParsableCommand {
 struct InspectNetwork: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Show a network's file (JSON).")
     @OptionGroup var global: GlobalOptions
-    @Argument var name: String
+    @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var name: String
 
     func run() throws {
         Output.json(try perform { () throws(CtlError) in try global.store.network(name) })
@@ -71,7 +72,7 @@ struct InspectNetwork: ParsableCommand {
 struct RemoveNetwork: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a network.")
     @OptionGroup var global: GlobalOptions
-    @Argument var name: String
+    @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var name: String
     @Flag(help: "Disconnect the containers using it first.") var force = false
 
     func run() throws {

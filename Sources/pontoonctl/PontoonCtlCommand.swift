@@ -8,58 +8,152 @@ struct PontoonCtlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pontoonctl",
         abstract: "Container networking as a container engine does it: namespaces, plugins, status.",
-        subcommands: [NetworkCommand.self, Create.self, Remove.self, Reload.self, Connect.self, Disconnect.self,
-                      Inspect.self, Stats.self, List.self, Exec.self, RootlessNetNSCommand.self, PortProxyCommand.self])
+        subcommands: [NetworkCommand.self, Create.self, Run.self, Start.self, Stop.self, Restart.self, Remove.self, Reload.self, Connect.self, Disconnect.self,
+                      Inspect.self, Stats.self, List.self, Exec.self, EventsCommand.self, RootlessNetNSCommand.self,
+                      PortProxyCommand.self])
 
     @OptionGroup var global: GlobalOptions
 }
 
 // MARK: containers
 
-struct Create: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Make a network namespace and attach every network to it.")
-    @OptionGroup var global: GlobalOptions
+/// What create and run take: a container's networks, ports and names.
+struct ContainerOptions: ParsableArguments {
     @Argument var name: String
-    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…]; repeatable.") var networks: [String] = []
+    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix), container:NAME, ns:PATH or slirp4netns[:…]; repeatable.")
+    var networks: [String] = []
     @Option(name: [.customShort("p"), .customLong("publish")], help: "[hostIP:]hostPort[-end]:containerPort[-end][/proto]; repeatable.")
     var ports: [String] = []
     @Option(name: .customLong("dns"), help: "A DNS server for resolv.conf; repeatable.") var dns: [String] = []
     @Option var hostname: String?
     @Option(help: "Rootless bridge containers: slirp4netns (the default; the container sees the client's address) or rootlesskit (a user-space proxy).")
     var portHandler: String?
+    @Option(help: "A running process whose network namespace start adopts (bind-mounted, then configured).") var pid: Int32?
+
+    func request() throws(CtlError) -> ContainerOperations.CreateRequest {
+        var request = ContainerOperations.CreateRequest(name: name)
+        if let portHandler {
+            guard let handler = Slirp4netnsOptions.PortHandler(rawValue: portHandler) else {
+                throw CtlError(.usage, "--port-handler \"\(portHandler)\": use slirp4netns or rootlesskit")
+            }
+            request.portHandler = handler
+        }
+        for network in networks {
+            if let mode = try NetworkMode.parse(network) {
+                guard request.mode == nil else { throw CtlError(.usage, "only one --network container:… or ns:… may be given") }
+                request.mode = mode
+            } else {
+                request.networks.append(try AttachRequest.parse(network))
+            }
+        }
+        for port in ports { request.ports += try PortMappings.parse(port) }
+        request.dnsServers = dns
+        request.hostname = hostname
+        request.pid = pid
+        return request
+    }
+}
+
+struct Create: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record a container: its networks are set up by start (no namespace, no plugin call until then).",
+        discussion: "Example: pontoonctl create web --network front -p 8080:80 && pontoonctl start web")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var container: ContainerOptions
+
+    func run() throws {
+        let record = try perform { () throws(CtlError) in try global.containers.create(try container.request()) }
+        print(record.id)
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "create, then start: make a network namespace and attach every network to it.",
+        discussion: "Example: pontoonctl run web --network front -p 8080:80")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var container: ContainerOptions
     @OptionGroup var format: FormatOption
 
     func run() throws {
-        let record = try perform { () throws(CtlError) -> ContainerRecord in
-            var request = ContainerOperations.CreateRequest(name: name)
-            if let portHandler {
-                guard let handler = Slirp4netnsOptions.PortHandler(rawValue: portHandler) else {
-                    throw CtlError(.usage, "--port-handler \"\(portHandler)\": use slirp4netns or rootlesskit")
-                }
-                request.portHandler = handler
-            }
-            for network in networks {
-                if let mode = try NetworkMode.parse(network) {
-                    guard request.mode == nil else { throw CtlError(.usage, "only one --network container:… or ns:… may be given") }
-                    request.mode = mode
-                } else {
-                    request.networks.append(try AttachRequest.parse(network))
-                }
-            }
-            for port in ports { request.ports += try PortMappings.parse(port) }
-            request.dnsServers = dns
-            request.hostname = hostname
-            return try global.containers.create(request)
-        }
+        let record = try perform { () throws(CtlError) in try global.containers.run(try container.request()) }
         if format.format == .json { Output.json(record.status) } else { Views.status(record) }
     }
 }
 
-struct Remove: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Tear down every network and remove the namespace.")
+struct Start: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make the container's network namespace (or adopt its process's) and set up its networks.",
+        discussion: "Static addresses, MACs and interface names are kept; dynamic addresses are leased anew.")
     @OptionGroup var global: GlobalOptions
     @Argument var names: [String]
-    @Flag(help: "Report teardown failures as warnings and exit 0; also remove the containers sharing its network namespace.")
+    @OptionGroup var format: FormatOption
+
+    func run() throws {
+        var statuses: [String: [String: StatusBlock]] = [:]
+        for name in names {
+            let record = try perform { () throws(CtlError) in try global.containers.start(name) }
+            statuses[name] = record.status
+            if format.format == .table { Views.status(record) }
+        }
+        if format.format == .json { Output.json(statuses) }
+    }
+}
+
+struct Stop: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tear down every network and remove the namespace; the container stays, to be started again.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var names: [String]
+
+    func run() throws {
+        var failed = false
+        for name in names {
+            let failures = try perform { () throws(CtlError) in try global.containers.stop(name) }
+            for failure in failures { FileHandle.standardError.write(Data("Error: stop \(name): \(failure)\n".utf8)) }
+            failed = failed || !failures.isEmpty
+            print(name)
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+struct Restart: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "stop, then start.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var names: [String]
+
+    func run() throws {
+        for name in names {
+            let (_, failures) = try perform { () throws(CtlError) in try global.containers.restart(name) }
+            for failure in failures { Output.warn("restart \(name): stop: \(failure)") }
+            print(name)
+        }
+    }
+}
+
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events", abstract: "What happened: container create, start, stop, remove; network connect, disconnect.",
+        discussion: "Example: pontoonctl events --since 10m --format json")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only events at or after: an RFC 3339 time, Unix seconds, or a duration ago (10m, 1h30m).") var since: String?
+    @OptionGroup var format: FormatOption
+
+    func run() throws {
+        let events = try perform { () throws(CtlError) -> [Event] in
+            try global.containers.events(since: try since.map { text throws(CtlError) in try EventLog.parseSince(text, now: Date()) })
+        }
+        for event in events { print(format.format == .json ? EventLog.line(event) : EventLog.describe(event)) }
+    }
+}
+
+struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rm", abstract: "Forget a container; a running one is refused unless --force, which stops it first.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var names: [String]
+    @Flag(help: "Stop a running container first, report teardown failures as warnings and exit 0; also remove the containers sharing its network namespace.")
     var force = false
 
     func run() throws {
@@ -106,10 +200,10 @@ struct Reload: ParsableCommand {
 }
 
 struct Connect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Attach a network to a container that exists.")
+    static let configuration = CommandConfiguration(abstract: "Attach a network: live on a running container, at the next start otherwise.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
-    @Argument var network: String
+    @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var network: String
     @Option(name: .customLong("alias")) var aliases: [String] = []
     @Option(name: .customLong("ip")) var ips: [String] = []
     @Option var mac: String?
@@ -120,7 +214,9 @@ struct Connect: ParsableCommand {
         let record = try perform { () throws(CtlError) in
             try global.containers.connect(name, AttachRequest(network: network, ips: ips, mac: mac, interface: interface, aliases: aliases))
         }
-        if format.format == .json { Output.json(record.status[network]) } else { Views.status(record, only: network) }
+        // The network just attached is the record's last, by its name (`network` may be an ID prefix).
+        let attached = record.networks.last?.network ?? network
+        if format.format == .json { Output.json(record.status[attached]) } else { Views.status(record, only: attached) }
     }
 }
 
@@ -128,8 +224,8 @@ struct Disconnect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Detach one network from a container.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
-    @Argument var network: String
-    @Flag(help: "Forget the network even when its teardown failed.") var force = false
+    @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var network: String
+    @Flag(help: "Report a teardown failure as a warning and exit 0 (the network leaves the container either way).") var force = false
 
     func run() throws {
         try perform { () throws(CtlError) in try global.containers.disconnect(name, network: network, force: force) }
@@ -145,7 +241,8 @@ struct Inspect: ParsableCommand {
     func run() throws {
         let (record, settings) = try perform { () throws(CtlError) in try global.containers.inspect(name) }
         if format.format == .json {
-            Output.json(["Id": AnyEncodable(record.id), "Name": AnyEncodable(record.name), "NetworkSettings": AnyEncodable(settings)])
+            Output.json(["Id": AnyEncodable(record.id), "Name": AnyEncodable(record.name), "State": AnyEncodable(["Status": record.state.podmanStatus]),
+                         "NetworkSettings": AnyEncodable(settings)])
         } else {
             Views.inspect(record, settings)
         }
@@ -159,7 +256,7 @@ struct Stats: ParsableCommand {
     @OptionGroup var format: FormatOption
 
     func run() throws {
-        let entries = try perform { () throws(CtlError) in try global.containers.statistics(name) }
+        let entries = try perform { () throws(CtlError) in try global.containers.stats(name) }
         let total = InterfaceStatistics.sum(entries)
         if format.format == .json {
             Output.json(["interfaces": AnyEncodable(entries), "total": AnyEncodable(total)])
@@ -179,8 +276,8 @@ struct List: ParsableCommand {
 
     func run() throws {
         let records = try perform { () throws(CtlError) in try global.store.containers() }
-        Output.list(records, format.format, header: ["ID", "NAME", "NETWORKS", "ADDRESSES", "PORTS"]) { record in
-            [record.shortID, record.name, record.networkMode.map { "\($0)" } ?? record.networks.map(\.network).joined(separator: ","),
+        Output.list(records, format.format, header: ["ID", "NAME", "STATE", "NETWORKS", "ADDRESSES", "PORTS"]) { record in
+            [record.shortID, record.name, record.state.podmanStatus, record.networkMode.map { "\($0)" } ?? record.networks.map(\.network).joined(separator: ","),
              Views.addresses(record).joined(separator: ","), Views.ports(record.ports).joined(separator: ", ")]
         }
     }
@@ -193,10 +290,7 @@ struct Exec: ParsableCommand {
     @Argument(parsing: .postTerminator) var command: [String] = []
 
     func run() throws {
-        try perform { () throws(CtlError) in
-            let record = try global.store.container(name)
-            try NamespaceExec.exec(netns: record.netns, files: global.containers.filesDirectory(record), command)
-        }
+        try perform { () throws(CtlError) in try global.containers.exec(name, command) }
     }
 }
 

@@ -19,7 +19,7 @@ struct RootlessNetNSCommand: ParsableCommand {
         }
         switch action {
         case "up":
-            print(try perform { () throws(CtlError) in try netns.up() })
+            print(try perform { () throws(CtlError) in try netns.up(published: global.containers.publishedPorts, warn: Output.warn) })
         case "down":
             try perform { () throws(CtlError) in try netns.down() }
         case "exec":

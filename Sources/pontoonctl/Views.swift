@@ -38,6 +38,7 @@ enum Views {
     static func inspect(_ record: ContainerRecord, _ settings: InspectNetworkSettings) {
         print("Name:       \(record.name)")
         print("Id:         \(record.id)")
+        print("State:      \(record.state.podmanStatus)")
         print("SandboxKey: \(settings.SandboxKey)")
         if let mode = record.networkMode { print("Network:    \(mode)") }
         print("Ports:      \(settings.Ports.keys.sorted().flatMap { key in settings.Ports[key]!.map { "\($0.HostIp.isEmpty ? "0.0.0.0" : $0.HostIp):\($0.HostPort)->\(key)" } }.joined(separator: ", "))")

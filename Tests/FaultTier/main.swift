@@ -12,6 +12,7 @@ import Glibc
 //   pontoon-faults nvfuzz [--inputs N] [--seed HEX] [--only INDEX] [--workers N]   (the netavark door)
 //   pontoon-faults nvkill [--trials N] [--seed HEX] [--workers N]
 //   pontoon-faults nvsweep [--faults EIO,EINTR,KILL] [--workers N]
+//   pontoon-faults corpus [--door cni|netavark] [--seed HEX] [--inputs N]   (the fuzz's documents, nothing run)
 //
 // The parent splits the work over workers (one sandbox each, run side by side), sums their figures,
 // prints every failure with what is needed to reproduce it, and exits 1 when anything failed.
@@ -77,6 +78,8 @@ func work<D: Door>(through door: D, _ part: Part) -> Bool {
     }
     return true
 }
+
+if options.part == "corpus" { Corpus.dump(options) }
 
 if Sandbox.inside {
     // A worker: one part, one slice of the work, in its own private world.

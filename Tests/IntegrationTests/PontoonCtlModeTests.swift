@@ -14,13 +14,13 @@ struct PontoonCtlModeTests {
         let ctl = try Ctl("ctlshare")
         defer { ctl.cleanup() }
         try ctl.ok(["network", "create", "front", "--internal"])
-        try ctl.ok(["create", "owner", "--network", "front", "-p", "8080:80"])
-        try ctl.ok(["create", "sharer", "--network", "container:owner"])
+        try ctl.ok(["run", "owner", "--network", "front", "-p", "8080:80"])
+        try ctl.ok(["run", "sharer", "--network", "container:owner"])
 
         // inspect reports the owner's settings; the namespace is the same one.
         let owner = try ctl.inspect("owner")
         #expect(try settingsJSON(ctl, "sharer") == NSDictionary(dictionary: owner))
-        let ownerIP = try #require(owner["IPAddress"] as? String)
+        let ownerIP = try #require(((owner["Networks"] as? [String: Any])?["front"] as? [String: Any])?["IPAddress"] as? String)
         let seen = try ctl.ok(["exec", "sharer", "--", "ip", "-j", "addr", "show", "eth0"]).json as? [[String: Any]]
         #expect((seen?.first?["addr_info"] as? [[String: Any]] ?? []).contains { $0["local"] as? String == ownerIP })
         #expect(try ctl.ok(["ps"]).stdoutText.contains("container:owner"))
@@ -30,10 +30,10 @@ struct PontoonCtlModeTests {
         // What a sharer cannot do, each refused with a reason.
         for (arguments, reason) in [
             (["connect", "sharer", "front"], "container:owner"),
-            (["create", "s2", "--network", "container:owner", "-p", "9090:90"], "-p"),
-            (["create", "s3", "--network", "container:owner", "--network", "front"], "cannot be combined"),
-            (["create", "s4", "--network", "container:missing"], "no container named missing"),
-            (["create", "s5", "--network", "container:sharer"], "use --network container:owner"),
+            (["run", "s2", "--network", "container:owner", "-p", "9090:90"], "-p"),
+            (["run", "s3", "--network", "container:owner", "--network", "front"], "cannot be combined"),
+            (["run", "s4", "--network", "container:missing"], "no container named missing"),
+            (["run", "s5", "--network", "container:sharer"], "use --network container:owner"),
         ] {
             let refused = try ctl.run(arguments)
             #expect(refused.status != 0 && refused.stderrText.contains(reason), "\(arguments): \(refused.stderrText)")
@@ -42,16 +42,16 @@ struct PontoonCtlModeTests {
         // rm of the owner is refused while the sharer exists; the owner is untouched.
         let refused = try ctl.run(["rm", "owner"])
         #expect(refused.status != 0 && refused.stderrText.contains("sharer"), "\(refused.stderrText)")
-        #expect(try ctl.inspect("owner")["IPAddress"] as? String == ownerIP)
+        #expect(try NSDictionary(dictionary: ctl.inspect("owner")) == NSDictionary(dictionary: owner))
 
         // rm of the sharer: no teardown, the owner keeps its interface, address and state.
         try ctl.ok(["reload", "sharer"])
-        try ctl.ok(["rm", "sharer"])
+        try ctl.ok(["rm", "--force", "sharer"])
         #expect(try ctl.inside("owner", "ip -br addr show eth0").stdoutText.contains(ownerIP))
         #expect(try settingsJSON(ctl, "owner") == NSDictionary(dictionary: owner))
 
         // --force removes the owner and its sharers.
-        try ctl.ok(["create", "sharer2", "--network", "container:owner"])
+        try ctl.ok(["run", "sharer2", "--network", "container:owner"])
         let forced = try ctl.ok(["rm", "--force", "owner"])
         #expect(forced.stderrText.contains("sharer2"))
         #expect(try ctl.run(["inspect", "sharer2"]).status != 0)
@@ -69,15 +69,18 @@ struct PontoonCtlModeTests {
             ip link set dummy0 address 02:00:00:00:00:42 && ip link set dummy0 up && \
             ip -n \(ctl.host.name) link set jpeer up && ip addr add 192.0.2.10/24 dev dummy0 && ip addr add 169.254.3.3/16 dev dummy0 && \
             ip -6 addr add 2001:db8::10/64 dev dummy0 nodad && ip route add default via 192.0.2.1 && \
-            ip -6 route add default via 2001:db8::1
+            ip -6 route add default via 2001:db8::1 && ip link add bare type veth peer name bare2
             """)
         try #require(made.status == 0, "\(made.stderrText)")
-        try ctl.ok(["create", "j", "--network", "ns:" + path])
+        try ctl.ok(["run", "j", "--network", "ns:" + path])
 
+        // As libpod shows a joined namespace: no SandboxKey (it is not the container's own), and one
+        // default gateway, the last default route's: IPv6's here, so no IPv4 gateway. `bare` and `bare2`
+        // (down, no address at all) are left out.
         var settings = try ctl.inspect("j")
-        #expect(settings["SandboxKey"] as? String == path)
+        #expect(settings["SandboxKey"] as? String == "")
         #expect(settings["IPAddress"] as? String == "192.0.2.10" && settings["IPPrefixLen"] as? Int == 24)
-        #expect(settings["Gateway"] as? String == "192.0.2.1")
+        #expect(settings["Gateway"] as? String == "")
         #expect(settings["MacAddress"] as? String == "02:00:00:00:00:42")
         #expect(settings["GlobalIPv6Address"] as? String == "2001:db8::10" && settings["GlobalIPv6PrefixLen"] as? Int == 64)
         #expect(settings["IPv6Gateway"] as? String == "2001:db8::1")
@@ -93,13 +96,13 @@ struct PontoonCtlModeTests {
         let secondary = settings["SecondaryIPAddresses"] as? [[String: Any]]
         #expect(secondary?.count == 1 && secondary?.first?["Addr"] as? String == "192.0.2.11", "\(settings)")
         let stats = try #require(try ctl.ok(["stats", "j", "--format", "json"]).json as? [String: Any])
-        #expect((stats["interfaces"] as? [[String: Any]])?.compactMap { $0["interface"] as? String } == ["dummy0"])
+        #expect((stats["interfaces"] as? [[String: Any]])?.compactMap { $0["interface"] as? String } == ["bare", "bare2", "dummy0"])
 
         for (arguments, reason) in [
-            (["create", "k", "--network", "ns:" + path, "-p", "80:80"], "-p"),
-            (["create", "k", "--network", "ns:/nonexistent/netns"], "no such file"),
-            (["create", "k", "--network", "ns:/etc/hostname"], "not a network namespace"),
-            (["create", "k", "--network", "ns:relative/path"], "absolute"),
+            (["run", "k", "--network", "ns:" + path, "-p", "80:80"], "-p"),
+            (["run", "k", "--network", "ns:/nonexistent/netns"], "no such file"),
+            (["run", "k", "--network", "ns:/etc/hostname"], "not a network namespace"),
+            (["run", "k", "--network", "ns:relative/path"], "absolute"),
             (["connect", "j", "front"], "ns:"),
         ] {
             let refused = try ctl.run(arguments)
@@ -108,7 +111,7 @@ struct PontoonCtlModeTests {
         try ctl.ok(["reload", "--all"])
 
         // rm forgets the container; the namespace and what is in it stay.
-        try ctl.ok(["rm", "j"])
+        try ctl.ok(["rm", "--force", "j"])
         #expect(FileManager.default.fileExists(atPath: path))
         #expect(try ctl.host.exec(joined, "ip -br addr show dummy0").stdoutText.contains("192.0.2.10"))
         #expect(ctl.leftovers() == ["veth jpeer"])
@@ -129,7 +132,7 @@ struct PontoonCtlModeTests {
             return try running.map { try $0.finish() }
         }
 
-        let created = try both { p in "for i in 1 2 3 4 5 6 7 8; do \(command) create \(p)$i --network shared >/dev/null || echo FAILED \(p)$i; done" }
+        let created = try both { p in "for i in 1 2 3 4 5 6 7 8; do \(command) run \(p)$i --network shared >/dev/null || echo FAILED \(p)$i; done" }
         for result in created { #expect(result.status == 0 && !result.stdoutText.contains("FAILED"), "\(result.stdoutText) \(result.stderrText)") }
         let records = try #require(try ctl.ok(["ps", "--format", "json"]).json as? [[String: Any]])
         #expect(records.count == 16)
@@ -137,7 +140,8 @@ struct PontoonCtlModeTests {
         for record in records {
             let name = try #require(record["name"] as? String)
             let kernel = try ctl.kernelView(name)
-            #expect(try ctl.inspect(name)["IPAddress"] as? String == kernel.address, "\(name)")
+            let entry = (try ctl.inspect(name)["Networks"] as? [String: [String: Any]])?["shared"]
+            #expect(entry?["IPAddress"] as? String == kernel.address, "\(name)")
             addresses.append(kernel.address)
         }
         #expect(Set(addresses).count == 16, "duplicate addresses: \(addresses.sorted())")
@@ -145,19 +149,19 @@ struct PontoonCtlModeTests {
         #expect(Set(reservations) == Set(addresses))
         #expect(try ctl.pings("p1", addresses.last!) && ctl.pings("q8", addresses.first!))
 
-        let removed = try both { p in "for i in 1 2 3 4 5 6 7 8; do \(command) rm \(p)$i >/dev/null || echo FAILED \(p)$i; done" }
+        let removed = try both { p in "for i in 1 2 3 4 5 6 7 8; do \(command) rm --force \(p)$i >/dev/null || echo FAILED \(p)$i; done" }
         for result in removed { #expect(result.status == 0 && !result.stdoutText.contains("FAILED"), "\(result.stdoutText) \(result.stderrText)") }
         #expect(ctl.leftovers() == [])
 
         // One name, two processes: every create and rm is serialised by the container's lock, so
         // each fails cleanly ("already exists", "no container") or succeeds, and the state agrees.
-        let raced = try both { _ in "for i in 1 2 3 4 5 6; do \(command) create x --network shared >/dev/null 2>&1; \(command) rm x >/dev/null 2>&1; done; true" }
+        let raced = try both { _ in "for i in 1 2 3 4 5 6; do \(command) run x --network shared >/dev/null 2>&1; \(command) rm --force x >/dev/null 2>&1; done; true" }
         for result in raced { #expect(result.status == 0) }
         let left = try #require(try ctl.ok(["ps", "--format", "json"]).json as? [[String: Any]])
         let netnsFiles = (try? FileManager.default.contentsOfDirectory(atPath: ctl.netnsDir)) ?? []
         let reserved = (try? FileManager.default.contentsOfDirectory(atPath: ctl.state + "/ipam/shared")) ?? []
         #expect(netnsFiles.count == left.count && reserved.count == left.count, "ps \(left.count), netns \(netnsFiles), reservations \(reserved)")
-        if !left.isEmpty { try ctl.ok(["rm", "x"]) }
+        if !left.isEmpty { try ctl.ok(["rm", "--force", "x"]) }
         #expect(ctl.leftovers() == [])
     }
 }

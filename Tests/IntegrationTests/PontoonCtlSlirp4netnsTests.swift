@@ -62,7 +62,7 @@ struct PontoonCtlSlirp4netnsTests {
         let ctl = try Ctl("ctlslirp")
         defer { ctl.cleanup() }
         let outside = try outside(ctl)
-        try ctl.ok(["create", "s", "--network", "slirp4netns:port_handler=slirp4netns,enable_ipv6=false,mtu=1500", "-p", "8080:80"])
+        try ctl.ok(["run", "s", "--network", "slirp4netns:port_handler=slirp4netns,enable_ipv6=false,mtu=1500", "-p", "8080:80"])
         #expect(slirpProcesses(ctl).count == 1)
         #expect(try ctl.inside("s", "ip -br addr show tap0").stdoutText.contains("10.0.2.100/24"))
         #expect(try ctl.inside("s", "ip link show tap0").stdoutText.contains(" mtu 1500 "))
@@ -93,7 +93,7 @@ struct PontoonCtlSlirp4netnsTests {
 
         try ctl.ok(["reload", "--all"])   // skips it: nothing of its own to reload
 
-        try ctl.ok(["rm", "s"])
+        try ctl.ok(["rm", "--force", "s"])
         nothingLeft(ctl)
     }
 
@@ -102,11 +102,11 @@ struct PontoonCtlSlirp4netnsTests {
         let ctl = try Ctl("ctlslirpno")
         defer { ctl.cleanup() }
         for (arguments, reason) in [
-            (["create", "b", "--network", "slirp4netns:bogus=1"], "unknown option for slirp4netns: \"bogus=1\""),
-            (["create", "b", "--network", "slirp4netns:mtu=12"], "invalid mtu \"12\""),
-            (["create", "b", "--network", "slirp4netns", "-p", "8080:80/sctp"], "port_handler=rootlesskit proxies only tcp and udp"),
-            (["create", "b", "--network", "slirp4netns", "--port-handler", "rootlesskit"], "--network slirp4netns:port_handler=rootlesskit"),
-            (["create", "b", "--network", "front", "--port-handler", "rootlesskit"], "--port-handler applies to rootless containers"),
+            (["run", "b", "--network", "slirp4netns:bogus=1"], "unknown option for slirp4netns: \"bogus=1\""),
+            (["run", "b", "--network", "slirp4netns:mtu=12"], "invalid mtu \"12\""),
+            (["run", "b", "--network", "slirp4netns", "-p", "8080:80/sctp"], "port_handler=rootlesskit proxies only tcp and udp"),
+            (["run", "b", "--network", "slirp4netns", "--port-handler", "rootlesskit"], "--network slirp4netns:port_handler=rootlesskit"),
+            (["run", "b", "--network", "front", "--port-handler", "rootlesskit"], "--port-handler applies to rootless containers"),
         ] {
             let refused = try ctl.run(arguments)
             #expect(refused.status == 125, "\(arguments): \(refused.stderrText)")
@@ -115,7 +115,7 @@ struct PontoonCtlSlirp4netnsTests {
         }
 
         try ctl.host.serve(in: ctl.host.name, port: 8090)
-        let taken = try ctl.run(["create", "t", "--network", "slirp4netns:port_handler=slirp4netns", "-p", "8089-8090:80-81"])
+        let taken = try ctl.run(["run", "t", "--network", "slirp4netns:port_handler=slirp4netns", "-p", "8089-8090:80-81"])
         #expect(taken.status != 0 && taken.stderrText.contains("0.0.0.0:8090/tcp") && taken.stderrText.contains("in use"), "\(taken.stderrText)")
         nothingLeft(ctl)
     }
@@ -125,7 +125,7 @@ struct PontoonCtlSlirp4netnsTests {
         let ctl = try Ctl("ctlslirprk")
         defer { ctl.cleanup() }
         let outside = try outside(ctl)
-        try ctl.ok(["create", "k", "--network", "slirp4netns:enable_ipv6=false", "-p", "8080:80", "-p", "8081:80/udp"])
+        try ctl.ok(["run", "k", "--network", "slirp4netns:enable_ipv6=false", "-p", "8080:80", "-p", "8081:80/udp"])
         #expect(slirpProcesses(ctl).count == 1)
         #expect(proxyProcesses(ctl).count == 2, "the proxy and its helper in the namespace: \(proxyProcesses(ctl))")
         let server = try serve(ctl, in: "k", port: 80)
@@ -138,13 +138,13 @@ struct PontoonCtlSlirp4netnsTests {
         #expect(udp.hasPrefix("udp4 10.0.2.100 port"), "\(udp)")
         let local = try ctl.host.probe(from: ctl.host.name, "tcp", "127.0.0.1", 8080)
         #expect(local.hasPrefix("tcp4 10.0.2.100 port"), "\(local)")
-        try ctl.ok(["rm", "k"])
+        try ctl.ok(["rm", "--force", "k"])
         nothingLeft(ctl)
         let listening = try ctl.host.exec(ctl.host.name, "ss -Hlntu").stdoutText
         #expect(!listening.contains(":8080 ") && !listening.contains(":8081 "), "\(listening)")
 
         // Both directions and a half-close: the client sends, shuts its side, and still gets the answer.
-        try ctl.ok(["create", "e", "--network", "slirp4netns", "-p", "8090:90"])
+        try ctl.ok(["run", "e", "--network", "slirp4netns", "-p", "8090:90"])
         let script = ctl.host.scratch.file("count-server.py"), client = ctl.host.scratch.file("half-close-client.py")
         try Self.echoServer.write(toFile: script, atomically: true, encoding: .utf8)
         try Self.halfCloseClient.write(toFile: client, atomically: true, encoding: .utf8)
@@ -155,10 +155,10 @@ struct PontoonCtlSlirp4netnsTests {
         #expect(try ctl.inside("e", "ss -Hlnt | grep -q ':90 '").status == 0, "the echo server did not start")
         let reply = try ctl.host.exec(outside, "timeout -s KILL 10 python3 \(client) 192.0.2.1 8090")
         #expect(reply.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "\(3 * 200_000)", "\(reply.stdoutText) \(reply.stderrText)")
-        try ctl.ok(["rm", "e"])
+        try ctl.ok(["rm", "--force", "e"])
 
         try ctl.host.serve(in: ctl.host.name, port: 8095)
-        let taken = try ctl.run(["create", "t", "--network", "slirp4netns", "-p", "8094-8095:80-81"])
+        let taken = try ctl.run(["run", "t", "--network", "slirp4netns", "-p", "8094-8095:80-81"])
         #expect(taken.status != 0 && taken.stderrText.contains("cannot publish 0.0.0.0:8095/tcp: Address already in use"), "\(taken.stderrText)")
         #expect(taken.stderrText.split(separator: "\n").count == 1)
         nothingLeft(ctl)

@@ -112,17 +112,18 @@ struct PontoonCtlIntegrationTests {
         try ctl.ok(["network", "create", "back", "--internal", "--ipv6"])
         let networks = try #require(try ctl.ok(["network", "ls", "--format", "json"]).json as? [[String: Any]])
         #expect(networks.count == 2)
-        try ctl.ok(["create", "a", "--network", "front"])
-        try ctl.ok(["create", "b", "--network", "front", "-p", "8080:80", "-p", "8081:81/tcp,udp"])
-        try ctl.ok(["create", "c", "--network", "back"])
+        try ctl.ok(["run", "a", "--network", "front"])
+        try ctl.ok(["run", "b", "--network", "front", "-p", "8080:80", "-p", "8081:81/tcp,udp"])
+        try ctl.ok(["run", "c", "--network", "back"])
 
         // inspect is what the namespace really has.
         let a = try ctl.inspect("a")
         let aIP = try address(a, "front"), bIP = try address(try ctl.inspect("b"), "front")
         let links = try ctl.inside("a", "ip -j addr show eth0").json as? [[String: Any]] ?? []
-        #expect(links.first?["address"] as? String == a["MacAddress"] as? String)
+        let aFront = (a["Networks"] as? [String: [String: Any]])?["front"]
+        #expect(links.first?["address"] as? String == aFront?["MacAddress"] as? String)
         let addresses = (links.first?["addr_info"] as? [[String: Any]] ?? []).compactMap { $0["local"] as? String }
-        #expect(addresses.contains(aIP) && a["IPAddress"] as? String == aIP && a["IPPrefixLen"] as? Int == 24)
+        #expect(addresses.contains(aIP) && aFront?["IPPrefixLen"] as? Int == 24)
         let ports = try #require(try ctl.inspect("b")["Ports"] as? [String: [[String: String]]])
         #expect(ports["80/tcp"]?.first?["HostPort"] == "8080" && ports["81/udp"]?.first?["HostPort"] == "8081")
 
@@ -161,7 +162,7 @@ struct PontoonCtlIntegrationTests {
 
         // network rm is refused while used.
         #expect(try ctl.run(["network", "rm", "front"]).status != 0)
-        try ctl.ok(["rm", "a", "b", "c"])
+        try ctl.ok(["rm", "--force", "a", "b", "c"])
         #expect(ctl.leftovers() == [])
         try ctl.ok(["network", "rm", "front"])
         try ctl.ok(["network", "rm", "back"])
@@ -179,7 +180,7 @@ struct PontoonCtlIntegrationTests {
         #expect(clash.status == 0, "\(clash.stderrText)")
         let linksBefore = try ctl.host.linkNames(ctl.host.name)
         let vethsBefore = try ctl.host.json(ctl.host.name, "ip -j link show type veth").compactMap { $0["ifname"] as? String }
-        let failed = try ctl.run(["create", "x", "--network", "good", "--network", "bad"])
+        let failed = try ctl.run(["run", "x", "--network", "good", "--network", "bad"])
         #expect(failed.status != 0)
         #expect(failed.stderrText.contains("network bad"), "\(failed.stderrText)")
         #expect(ctl.leftovers() == vethsBefore.map { "veth " + $0 })
@@ -187,8 +188,8 @@ struct PontoonCtlIntegrationTests {
         #expect(try ctl.run(["inspect", "x"]).status != 0)
         // The same name works once the clash is gone.
         try ctl.host.exec(ctl.host.name, "ip link del \(bridge)")
-        try ctl.ok(["create", "x", "--network", "good", "--network", "bad"])
-        try ctl.ok(["rm", "x"])
+        try ctl.ok(["run", "x", "--network", "good", "--network", "bad"])
+        try ctl.ok(["rm", "--force", "x"])
         #expect(ctl.leftovers() == [])
     }
 
@@ -198,19 +199,20 @@ struct PontoonCtlIntegrationTests {
         let ctl = try Ctl("ctlcni")
         defer { ctl.cleanup() }
         try ctl.ok(["network", "create", "cn", "--internal", "--backend", "cni", "--plugin", plugin])
-        try ctl.ok(["create", "x", "--network", "cn"])
-        try ctl.ok(["create", "y", "--network", "cn:ip=\(try address(try ctl.inspect("x"), "cn").replacingOccurrences(of: ".2", with: ".77")),mac=02:00:00:00:77:77"])
-        let x = try ctl.inspect("x"), y = try ctl.inspect("y")
+        try ctl.ok(["run", "x", "--network", "cn"])
+        try ctl.ok(["run", "y", "--network", "cn:ip=\(try address(try ctl.inspect("x"), "cn").replacingOccurrences(of: ".2", with: ".77")),mac=02:00:00:00:77:77"])
+        func onCN(_ settings: [String: Any]) -> [String: Any]? { (settings["Networks"] as? [String: [String: Any]])?["cn"] }
+        let x = try #require(onCN(try ctl.inspect("x"))), y = try ctl.inspect("y")
         let yIP = try address(y, "cn")
-        #expect(yIP.hasSuffix(".77") && y["MacAddress"] as? String == "02:00:00:00:77:77")
+        #expect(yIP.hasSuffix(".77") && onCN(y)?["MacAddress"] as? String == "02:00:00:00:77:77")
         let links = try ctl.inside("x", "ip -j addr show eth0").json as? [[String: Any]] ?? []
         #expect(links.first?["address"] as? String == x["MacAddress"] as? String)
         #expect(try ctl.ok(["exec", "x", "--", "ping", "-c", "1", "-W", "2", yIP]).status == 0)
         try ctl.ok(["reload", "x"])
-        let reloaded = try ctl.inspect("x")
+        let reloaded = try #require(onCN(try ctl.inspect("x")))
         #expect(reloaded["IPAddress"] as? String == x["IPAddress"] as? String && reloaded["MacAddress"] as? String == x["MacAddress"] as? String)
         #expect(try ctl.ok(["exec", "x", "--", "ping", "-c", "1", "-W", "2", yIP]).status == 0)
-        try ctl.ok(["rm", "x", "y"])
+        try ctl.ok(["rm", "--force", "x", "y"])
         #expect(ctl.leftovers() == [])
     }
 }

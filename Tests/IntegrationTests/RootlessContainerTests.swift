@@ -62,7 +62,7 @@ struct RootlessContainerTests {
         #expect(options?["mtu"] as? String == "65520", "\(String(decoding: file, as: UTF8.self))")
 
         for name in ["a", "b"] {
-            let made = try session.run(["create", name, "--network", "front"])
+            let made = try session.run(["run", name, "--network", "front"])
             try #require(made.status == 0, "create \(name): \(made.stderrText)")
         }
         let a = try attachment(session, "a"), b = try attachment(session, "b")
@@ -83,7 +83,7 @@ struct RootlessContainerTests {
         #expect(lookup.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == b.ip, "\(lookup.stdoutText) \(lookup.stderrText)")
 
         for name in ["a", "b"] {
-            let removed = try session.run(["rm", name])
+            let removed = try session.run(["rm", "--force", name])
             #expect(removed.status == 0, "rm \(name): \(removed.stderrText)")
         }
         try expectNothingLeft(session)
@@ -95,7 +95,7 @@ struct RootlessContainerTests {
         defer { session.finish() }
         let outside = try session.wireOutside()
         let probe = try session.user.install(try session.host.probeScript())
-        let made = try session.run(["create", "web", "--network", "front", "-p", "8080:80"])
+        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let web = try attachment(session, "web")
         let server = try inside(session, web.netns, ["/bin/sh", "-c", "/usr/bin/python3 \(probe) serve 80 </dev/null >/dev/null 2>&1 & echo $!"])
@@ -110,17 +110,17 @@ struct RootlessContainerTests {
         #expect(local.hasPrefix("tcp4 "), "from 127.0.0.1: \(local)")
 
         // Taken by another container (pontoon refuses it), or by a server of the host (slirp4netns cannot listen).
-        let mapped = try session.run(["create", "again", "--network", "front", "-p", "8080:80"])
+        let mapped = try session.run(["run", "again", "--network", "front", "-p", "8080:80"])
         #expect(mapped.status != 0 && mapped.stderrText.contains("already mapped to another container"), "\(mapped.stderrText)")
         try session.host.serve(in: session.host.name, port: 8081)
-        let taken = try session.run(["create", "again", "--network", "front", "-p", "8081:80"])
+        let taken = try session.run(["run", "again", "--network", "front", "-p", "8081:80"])
         #expect(taken.status != 0 && taken.stderrText.contains("cannot publish 0.0.0.0:8081/tcp"), "\(taken.status) \(taken.stderrText)")
         #expect(try session.run(["inspect", "again"]).status != 0)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: session.user.runtimeDirectory + "/netns")) ?? []
         #expect(files.filter { $0.hasPrefix("netns-") } == [URL(fileURLWithPath: web.netns).lastPathComponent], "\(files)")
 
         kill(pid, SIGKILL)
-        let removed = try session.run(["rm", "web"])
+        let removed = try session.run(["rm", "--force", "web"])
         #expect(removed.status == 0, "rm: \(removed.stderrText)")
         try expectNothingLeft(session)
         let listening = try session.host.exec(session.host.name, "ss -Hltnu").stdoutText
@@ -131,23 +131,23 @@ struct RootlessContainerTests {
     func pauseDied() throws {
         let session = try prepared()
         defer { session.finish() }
-        let made = try session.run(["create", "lone", "--network", "front"])
+        let made = try session.run(["run", "lone", "--network", "front"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let text = try String(contentsOfFile: session.user.runtimeDirectory + "/pontoon/rootless-netns-pause.pid", encoding: .utf8)
         let pause = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         kill(pause, SIGKILL)
         #expect(eventually { kill(pause, 0) != 0 || ((try? String(contentsOfFile: "/proc/\(pause)/stat", encoding: .utf8)) ?? "").contains(") Z ") })
-        let removed = try session.run(["rm", "lone"])
+        let removed = try session.run(["rm", "--force", "lone"])
         #expect(removed.status == 0 && removed.stderrText.contains("the rootless network namespace of container lone is gone"),
                 "\(removed.status) \(removed.stderrText)")
         try expectNothingLeft(session)
         // pontoon's records still hold what the lost namespace had: a new namespace starts anyway.
-        let next = try session.run(["create", "next", "--network", "front"])
+        let next = try session.run(["run", "next", "--network", "front"])
         #expect(next.status == 0, "create after: \(next.stderrText)")
         let gateway = try attachment(session, "next")
         let ping = try inside(session, gateway.netns, ["/usr/bin/ping", "-c", "1", "-W", "2", gateway.gateway])
         #expect(ping.status == 0, "ping \(gateway.gateway): \(ping.stdoutText) \(ping.stderrText)")
-        #expect(try session.run(["rm", "next"]).status == 0)
+        #expect(try session.run(["rm", "--force", "next"]).status == 0)
         try expectNothingLeft(session)
     }
 
@@ -168,7 +168,7 @@ struct RootlessContainerTests {
         let names = (0..<8).map { "c\($0)" }
         let results = Results()
         DispatchQueue.concurrentPerform(iterations: names.count) { index in
-            results.add((try? session.run(["create", names[index], "--network", "front"])).map { "\($0.status) \($0.stderrText)" })
+            results.add((try? session.run(["run", names[index], "--network", "front"])).map { "\($0.status) \($0.stderrText)" })
         }
         #expect(results.all.allSatisfy { $0?.hasPrefix("0 ") == true }, "\(results.all)")
         let slirps = try TestRun.run("/usr/bin/pgrep", ["-u", String(session.user.uid), "-x", "slirp4netns"])
@@ -178,7 +178,7 @@ struct RootlessContainerTests {
 
         let removals = Results()
         DispatchQueue.concurrentPerform(iterations: names.count) { index in
-            removals.add((try? session.run(["rm", names[index]])).map { "\($0.status) \($0.stderrText)" })
+            removals.add((try? session.run(["rm", "--force", names[index]])).map { "\($0.status) \($0.stderrText)" })
         }
         #expect(removals.all.allSatisfy { $0?.hasPrefix("0 ") == true }, "\(removals.all)")
         try expectNothingLeft(session)

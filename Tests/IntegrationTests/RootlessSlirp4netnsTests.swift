@@ -74,7 +74,7 @@ struct RootlessSlirp4netnsTests {
         defer { session.finish() }
         let outside = try session.wireOutside()
         let probe = try session.host.probeScript()
-        let made = try session.run(["create", "s", "--network", "slirp4netns:port_handler=slirp4netns,enable_ipv6=false", "-p", "8080:80"])
+        let made = try session.run(["run", "s", "--network", "slirp4netns:port_handler=slirp4netns,enable_ipv6=false", "-p", "8080:80"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         // Its own slirp4netns, and the pause process; no rootless netns and no connector.
         #expect(try processes(session, "slirp4netns").count == 1)
@@ -101,7 +101,7 @@ struct RootlessSlirp4netnsTests {
         #expect(((document["total"] as? [String: Any])?["rxBytes"] as? Int ?? 0) > 0, "\(document)")
 
         kill(server, SIGKILL)
-        let removed = try session.run(["rm", "s"])
+        let removed = try session.run(["rm", "--force", "s"])
         #expect(removed.status == 0, "rm: \(removed.stderrText)")
         try expectNothingLeft(session, ports: [8080])
     }
@@ -111,7 +111,7 @@ struct RootlessSlirp4netnsTests {
         let session = try RootlessSession()
         defer { session.finish() }
         let outside = try session.wireOutside()
-        let made = try session.run(["create", "k", "--network", "slirp4netns:enable_ipv6=false", "-p", "8080:80", "-p", "8081:80/udp"])
+        let made = try session.run(["run", "k", "--network", "slirp4netns:enable_ipv6=false", "-p", "8080:80", "-p", "8081:80/udp"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let proxies = try processes(session, "port-proxy")
         #expect(proxies.count == 2, "the proxy and its helper: \(proxies)")
@@ -127,7 +127,7 @@ struct RootlessSlirp4netnsTests {
         #expect(local.hasPrefix("tcp4 10.0.2.100 port "), "\(local)")
 
         try session.host.serve(in: session.host.name, port: 8091)
-        let taken = try session.run(["create", "t", "--network", "slirp4netns", "-p", "8090-8091:80-81"])
+        let taken = try session.run(["run", "t", "--network", "slirp4netns", "-p", "8090-8091:80-81"])
         #expect(taken.status != 0 && taken.stderrText.contains("cannot publish 0.0.0.0:8091/tcp: Address already in use"), "\(taken.stderrText)")
         #expect(try session.run(["inspect", "t"]).status != 0)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: session.user.runtimeDirectory + "/netns")) ?? []
@@ -137,7 +137,7 @@ struct RootlessSlirp4netnsTests {
         #expect(!(try session.host.exec(session.host.name, "ss -Hlnt").stdoutText.contains(":8090 ")))
 
         kill(server, SIGKILL)
-        let removed = try session.run(["rm", "k"])
+        let removed = try session.run(["rm", "--force", "k"])
         #expect(removed.status == 0, "rm: \(removed.stderrText)")
         try expectNothingLeft(session, ports: [8080, 8081, 8090])
     }
@@ -150,12 +150,12 @@ struct RootlessSlirp4netnsTests {
         let network = try session.run(["network", "create", "front"])
         try #require(network.status == 0, "network create: \(network.stderrText)")
         let outside = try session.wireOutside()
-        let sctp = try session.run(["create", "x", "--network", "front", "-p", "8080:80/sctp", "--port-handler", "rootlesskit"])
+        let sctp = try session.run(["run", "x", "--network", "front", "-p", "8080:80/sctp", "--port-handler", "rootlesskit"])
         #expect(sctp.status == 125 && sctp.stderrText.contains("port_handler=rootlesskit proxies only tcp and udp"), "\(sctp.stderrText)")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: session.user.runtimeDirectory + "/netns")) ?? []).isEmpty)
         let before = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="]).stdoutText
         #expect(before.split(separator: "\n").allSatisfy { $0.hasPrefix("Z") }, "refused before the pause process starts: \(before)")
-        let made = try session.run(["create", "web", "--network", "front", "-p", "8080:80", "-p", "8081:80/udp", "-p", "[::1]:8086:80",
+        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80", "-p", "8081:80/udp", "-p", "[::1]:8086:80",
                                     "--port-handler", "rootlesskit"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let view = try settings(session, "web")
@@ -184,12 +184,12 @@ struct RootlessSlirp4netnsTests {
         #expect((document["interfaces"] as? [[String: Any]] ?? []).compactMap { $0["interface"] as? String } == ["eth0"], "\(document)")
 
         // A slirp4netns container beside it shares the pause process, not the connector; either may go first.
-        let slirp = try session.run(["create", "s", "--network", "slirp4netns:port_handler=slirp4netns", "-p", "8082:80"])
+        let slirp = try session.run(["run", "s", "--network", "slirp4netns:port_handler=slirp4netns", "-p", "8082:80"])
         try #require(slirp.status == 0, "create s: \(slirp.stderrText)")
         let both = try processes(session, "slirp4netns")
         #expect(both.count == 2, "the connector and the container's: \(both)")
         kill(server, SIGKILL)
-        let removed = try session.run(["rm", "web"])
+        let removed = try session.run(["rm", "--force", "web"])
         #expect(removed.status == 0, "rm: \(removed.stderrText)")
         let s = try #require(try settings(session, "s")["SandboxKey"] as? String)
         let slirpServer = try serve(session, s, port: 80)
@@ -198,21 +198,21 @@ struct RootlessSlirp4netnsTests {
         #expect(kept.hasPrefix("tcp4 198.51.100.2 port "), "\(kept)")
         // With only the slirp4netns container left the connector is gone; the next bridge container brings it back.
         #expect(try processes(session, "slirp4netns").count == 1)
-        let again = try session.run(["create", "again", "--network", "front"])
+        let again = try session.run(["run", "again", "--network", "front"])
         try #require(again.status == 0, "create again: \(again.stderrText)")
         let againNetns = try #require(try settings(session, "again")["SandboxKey"] as? String)
         let out = try session.run(["rootless-netns", "exec", "--", "/usr/bin/nsenter", "--net=" + againNetns, "--",
                                    "/usr/bin/timeout", "-s", "KILL", "10", "/usr/bin/python3", probe, "tcp", "198.51.100.2", "8080", "0"])
         #expect(out.stdoutText.hasPrefix("tcp4 198.51.100.1 port "), "through the connector: \(out.stdoutText) \(out.stderrText)")
-        #expect(try session.run(["rm", "again"]).status == 0)
+        #expect(try session.run(["rm", "--force", "again"]).status == 0)
         kill(slirpServer, SIGKILL)
-        let last = try session.run(["rm", "s"])
+        let last = try session.run(["rm", "--force", "s"])
         #expect(last.status == 0, "rm s: \(last.stderrText)")
         try expectNothingLeft(session, ports: [8080, 8081, 8082, 8086])
 
         // Refused with no container left: the pause process it started goes too.
         try session.host.serve(in: session.host.name, port: 8083)
-        let taken = try session.run(["create", "t", "--network", "slirp4netns", "-p", "8083:80"])
+        let taken = try session.run(["run", "t", "--network", "slirp4netns", "-p", "8083:80"])
         #expect(taken.status != 0 && taken.stderrText.contains("cannot publish 0.0.0.0:8083/tcp"), "\(taken.stderrText)")
         try expectNothingLeft(session, ports: [])
     }

@@ -61,7 +61,7 @@ struct RootlessTests {
     /// A preflight failure: one line naming the problem, exit 125, nothing made.
     func expectRefused(_ session: RootlessSession, _ message: String, environment: [String: String?] = [:],
                        binds: [(source: String, target: String)] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let result = try session.run(["create", "web"], environment: environment, binds: binds)
+        let result = try session.run(["run", "web"], environment: environment, binds: binds)
         #expect(result.status == 125, "exit \(result.status): \(result.stderrText)", sourceLocation: sourceLocation)
         let lines = result.stderrText.split(separator: "\n")
         #expect(lines.count == 1 && lines[0].hasPrefix("Error: ") && lines[0].contains(message),
@@ -125,19 +125,14 @@ struct RootlessTests {
         try expectRefused(session, "\(tool) is not in PATH (\(bin)): \(fix)", environment: ["PATH": bin])
     }
 
-    @Test("rootless create refuses sctp ports and CNI conflist networks as not supported, and makes nothing")
+    @Test("rootless create refuses sctp ports as not supported, and makes nothing")
     func notSupportedYet() throws {
         let session = try RootlessSession()
         defer { session.finish() }
-        let result = try session.run(["create", "web", "-p", "8080:80/sctp"])
+        let result = try session.run(["run", "web", "-p", "8080:80/sctp"])
         #expect(result.status == 125 && result.stderrText.contains("port mapping 8080/sctp: slirp4netns forwards only tcp and udp"),
                 "exit \(result.status): \(result.stderrText)")
         #expect(session.made().isEmpty, "made: \(session.made())")
-        #expect(try session.run(["network", "create", "old", "--backend", "cni"]).status == 0)
-        let cni = try session.run(["create", "web", "--network", "old"])
-        #expect(cni.status == 125 && cni.stderrText.contains("network old is served by a CNI conflist, which rootless containers do not support yet"),
-                "exit \(cni.status): \(cni.stderrText)")
-        #expect(!FileManager.default.fileExists(atPath: session.user.runtimeDirectory + "/netns"))
     }
 
     @Test("network create, ls and rm work rootless, in ~/.config/pontoon/networks with state under $XDG_RUNTIME_DIR/pontoon")

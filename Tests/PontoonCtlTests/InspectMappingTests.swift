@@ -1,3 +1,4 @@
+import Foundation
 import CNI
 import NetAddress
 import Netavark
@@ -13,19 +14,20 @@ struct InspectMappingTests {
                         status: Dictionary(uniqueKeysWithValues: networks.map { ($0.0, $0.2) }))
     }
 
-    @Test("dual stack: the first address of each family is primary, the rest secondary")
+    @Test("dual stack on the default network alone: the first address of each family is primary, the rest secondary")
     func dualStack() {
         let status = StatusBlock(interfaces: ["eth0": .init(macAddress: "02:00:00:00:00:01", subnets: [
             .init(ipnet: "10.1.0.2/24", gateway: "10.1.0.1"), .init(ipnet: "fd00::2/64", gateway: "fd00::1"),
             .init(ipnet: "10.2.0.2/16", gateway: nil), .init(ipnet: "fd01::2/64", gateway: nil),
         ])])
-        let settings = InspectMapping.settings(record([("n", "eth0", status)]))
+        let settings = InspectMapping.settings(record([("podman", "eth0", status)]))
+        #expect(settings.Networks["podman"]?.basic == settings.basic)
         #expect(settings.basic.IPAddress == "10.1.0.2" && settings.basic.IPPrefixLen == 24 && settings.basic.Gateway == "10.1.0.1")
         #expect(settings.basic.GlobalIPv6Address == "fd00::2" && settings.basic.GlobalIPv6PrefixLen == 64 && settings.basic.IPv6Gateway == "fd00::1")
         #expect(settings.basic.SecondaryIPAddresses == [.init(Addr: "10.2.0.2", PrefixLength: 16)])
         #expect(settings.basic.SecondaryIPv6Addresses == [.init(Addr: "fd01::2", PrefixLength: 64)])
         #expect(settings.basic.MacAddress == "02:00:00:00:00:01" && settings.basic.AdditionalMacAddresses == nil)
-        #expect(settings.Networks["n"]?.Aliases == ["abababababab"])
+        #expect(settings.Networks["podman"]?.Aliases == ["abababababab"])
         #expect(settings.Ports == ["80/tcp": [.init(HostIp: "", HostPort: "8080")], "81/tcp": [.init(HostIp: "", HostPort: "8081")]])
         #expect(settings.SandboxKey == "/run/netns/netns-x")
     }
@@ -44,6 +46,73 @@ struct InspectMappingTests {
         #expect(b.IPAddress == "10.2.0.2" && b.MacAddress == "02:00:00:00:00:02")
         #expect(b.SecondaryIPAddresses == [.init(Addr: "10.3.0.2", PrefixLength: 24)] && b.AdditionalMacAddresses == ["02:00:00:00:00:03"])
         #expect(settings.Networks["b"]?.InterfaceNames == ["eth1", "eth2"])
+    }
+
+    @Test("top-level fields only for the default network alone (libpod v4: len(networks) == 1 && isDefaultNet)")
+    func defaultNetworkRule() {
+        let one = StatusBlock(interfaces: ["eth0": .init(macAddress: "02:00:00:00:00:01", subnets: [.init(ipnet: "10.88.0.2/16", gateway: "10.88.0.1")])])
+        let two = StatusBlock(interfaces: ["eth1": .init(macAddress: "02:00:00:00:00:02", subnets: [.init(ipnet: "10.2.0.2/24", gateway: "10.2.0.1")])])
+        let alone = InspectMapping.settings(record([("podman", "eth0", one)]))
+        #expect(alone.basic.IPAddress == "10.88.0.2" && alone.basic.Gateway == "10.88.0.1" && alone.basic.MacAddress == "02:00:00:00:00:01")
+        // Another network alone: its entry only, as podman shows a user network.
+        let other = InspectMapping.settings(record([("front", "eth0", one)]))
+        #expect(other.basic == InspectNetworkSettings.Basic())
+        #expect(other.Networks["front"]?.basic.IPAddress == "10.88.0.2")
+        // The default network among others: entries only, the default's too.
+        let both = InspectMapping.settings(record([("podman", "eth0", one), ("back", "eth1", two)]))
+        #expect(both.basic == InspectNetworkSettings.Basic())
+        #expect(both.Networks["podman"]?.basic.IPAddress == "10.88.0.2" && both.Networks["back"]?.basic.IPAddress == "10.2.0.2")
+        #expect(both.SandboxKey == "/run/netns/netns-x")
+    }
+
+    @Test("ns:PATH as inspectJoinedNetworkNS reads it: no address, no entry; link-local skipped; one default gateway, the last")
+    func joinedNamespace() {
+        let interfaces = [
+            JoinedNamespace.Interface(name: "eth0", mac: "02:00:00:00:00:42", addresses: [
+                IPNetwork("192.0.2.10/24")!, IPNetwork("169.254.3.3/16")!, IPNetwork("2001:db8::10/64")!, IPNetwork("fe80::42/64")!,
+            ]),
+            JoinedNamespace.Interface(name: "bare", mac: "02:00:00:00:00:43", addresses: []),
+            JoinedNamespace.Interface(name: "ll", mac: "02:00:00:00:00:44", addresses: [IPNetwork("fe80::44/64")!]),
+        ]
+        // IPv4's default route, then IPv6's: the IPv6 gateway is the one (the v4 address gets none).
+        let both = JoinedNamespace.block(interfaces, defaultRoutes: [IPAddress("192.0.2.1"), IPAddress("2001:db8::1")])
+        #expect(both.interfaces.keys.sorted() == ["eth0", "ll"], "bare has no address; ll has one, link-local, and stays with none")
+        #expect(both.interfaces["ll"]?.subnets.isEmpty == true)
+        #expect(both.interfaces["eth0"]?.subnets == [.init(ipnet: "192.0.2.10/24", gateway: nil), .init(ipnet: "2001:db8::10/64", gateway: "2001:db8::1")])
+        let v4Only = JoinedNamespace.block(interfaces, defaultRoutes: [IPAddress("192.0.2.1")])
+        #expect(v4Only.interfaces["eth0"]?.subnets.first == .init(ipnet: "192.0.2.10/24", gateway: "192.0.2.1"))
+        // A last default route without a gateway (a device route) leaves none.
+        let device = JoinedNamespace.block(interfaces, defaultRoutes: [IPAddress("192.0.2.1"), nil])
+        #expect(device.interfaces["eth0"]?.subnets.allSatisfy { $0.gateway == nil } == true)
+
+        var record = ContainerRecord(id: "x", name: "j", netns: "", networkMode: .path("/run/netns/other"))
+        record.ports = []
+        let settings = InspectMapping.settings(joined: record, status: v4Only)
+        #expect(settings.SandboxKey == "" && settings.Networks.isEmpty)
+        #expect(settings.basic.IPAddress == "192.0.2.10" && settings.basic.Gateway == "192.0.2.1" && settings.basic.GlobalIPv6Address == "2001:db8::10")
+        #expect(settings.basic.MacAddress == "02:00:00:00:00:42" && settings.basic.AdditionalMacAddresses == ["02:00:00:00:00:44"])
+        // A namespace that could not be read: empty settings, not a failure.
+        #expect(InspectMapping.settings(joined: record, status: nil).basic == InspectNetworkSettings.Basic())
+    }
+
+    @Test("ns:PATH that cannot be read: inspect answers with empty settings and logs why, as libpod does")
+    func joinedUnreadable() throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/pontoonctl-inspect-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = Store(paths: ControlPaths(stateDirectory: directory + "/state", configDirectory: directory + "/config",
+                                              netnsDirectory: directory + "/ns", pluginDirectories: [], aardvarkBinary: "",
+                                              selfDirectory: directory))
+        try store.save(ContainerRecord(id: "x", name: "j", netns: "", networkMode: .path(directory + "/gone")))
+        let warnings = Warnings()
+        let (_, settings) = try ContainerOperations(store: store, warn: { warnings.add($0) }).inspect("j")
+        #expect(settings.basic == InspectNetworkSettings.Basic() && settings.SandboxKey == "" && settings.Networks.isEmpty)
+        let logged = warnings.all
+        #expect(logged.count == 1 && logged.first?.contains("inspect j: cannot read the network namespace \(directory)/gone") == true, "\(logged)")
+    }
+
+    final class Warnings: @unchecked Sendable {
+        var all: [String] = []
+        func add(_ text: String) { all.append(text) }
     }
 
     @Test("no network: everything empty")

@@ -179,3 +179,20 @@ struct RootlessNetNSPathTests {
         #expect(throws: CtlError.self) { try SlirpForwards.forwards([PortMapping(containerPort: 80, hostPort: 80, protocol: "sctp")]) }
     }
 }
+
+@Suite("pontoonctl rootless teardown host")
+struct RootlessTeardownHostTests {
+    @Test("rm and exec need only XDG_RUNTIME_DIR: no tool, range or tun device is looked for")
+    func onlyRuntimeDirectory() throws {
+        let runtime = FileManager.default.temporaryDirectory.appendingPathComponent("rt-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: runtime) }
+        let environment = RootlessEnvironment(uid: geteuid(), gid: getegid(), user: "nobody-here",
+                                              environment: ["XDG_RUNTIME_DIR": runtime, "PATH": "/nonexistent"])
+        let host = try environment.teardownHost()
+        #expect(host.runtimeDirectory == runtime && host.slirp4netns.isEmpty && host.uidRanges.isEmpty)
+        #expect(throws: CtlError.self) { try environment.preflight() }
+        let unset = RootlessEnvironment(uid: geteuid(), gid: getegid(), user: "nobody-here", environment: [:])
+        #expect(throws: CtlError.self) { try unset.teardownHost() }
+    }
+}

@@ -88,15 +88,10 @@ public final class PodmanHost: @unchecked Sendable {
     private func writeFiles() throws {
         let files = FileManager.default
         for directory in [root, runRoot, networkConfigDir, pluginDirectory, helperDirectory, scratch.file("tmp"),
-                          scratch.file("home"), rootfs + "/bin", rootfs + "/www", stateDir, dataDir] {
+                          scratch.file("home"), stateDir, dataDir] {
             try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
-        // The rootfs: busybox-static and the applets the tests use.
-        try files.copyItem(atPath: Self.busybox, toPath: rootfs + "/bin/busybox")
-        for applet in ["sh", "ping", "ping6", "nc", "httpd", "wget", "sleep", "ip", "cat", "echo", "ls", "hostname", "true"] {
-            try files.createSymbolicLink(atPath: rootfs + "/bin/" + applet, withDestinationPath: "busybox")
-        }
-        try (Self.indexPage + "\n").write(toFile: rootfs + "/www/index.html", atomically: true, encoding: .utf8)
+        try Self.writeRootfs(rootfs)
         try files.createSymbolicLink(atPath: pluginDirectory + "/pontoon", withDestinationPath: Binaries.pontoon)
         try files.createSymbolicLink(atPath: helperDirectory + "/netavark", withDestinationPath: Binaries.pontoon)
 
@@ -135,7 +130,7 @@ public final class PodmanHost: @unchecked Sendable {
         try storageConf.write(toFile: storageFile, atomically: true, encoding: .utf8)
     }
 
-    private static func toml(_ text: String) -> String { "\"\(text)\"" }
+    static func toml(_ text: String) -> String { "\"\(text)\"" }
 
     // MARK: running podman
 

@@ -90,7 +90,7 @@ final class PodmanSandbox: @unchecked Sendable {
     }
 
     /// bash: close every descriptor above 2, then exec the arguments.
-    private static let closeInheritedDescriptors = """
+    static let closeInheritedDescriptors = """
         for fd in /proc/self/fd/*; do fd=${fd##*/}; if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null; fi; done
         exec "$@"
         """

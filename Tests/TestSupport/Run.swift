@@ -94,6 +94,8 @@ public struct RunningProcess {
     let output: Pipe
     let errors: Pipe
 
+    public var pid: Int32 { process.processIdentifier }
+
     /// Stop the child. SIGKILL, because a child can inherit an ignored SIGTERM from the test runner.
     public func terminate() { kill(process.processIdentifier, SIGKILL) }
 

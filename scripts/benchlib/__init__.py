@@ -14,5 +14,8 @@ Read it in this order:
   hosts.py         the private hosts (namespaces) and filling or emptying them, unmeasured
   measure.py       the pauses before timed calls, interleaving, medians and p95
   fig1_add_del.py … fig5_floor.py   one figure each
-  publish.py       summary.json, charts.py (the PNGs), targets.py and readme.py (the README block)
+  fig6_rootless.py the rootless figure: its own private host, outside namespace and throwaway user
+                   (rootless_user.py), pontoonctl's and podman's rootless paths (rootless_rows.py)
+  publish.py       summary.json, charts.py (the PNGs), targets.py and readme.py (the README block);
+                   rootless_report.py for figure 6 (its table, chart, targets and README block)
 """

@@ -137,6 +137,28 @@ public struct AardvarkDNS: Sendable {
         return outcome ?? false
     }
 
+    /// Forgets every entry of a network namespace that is gone (`NamespaceEpoch`): the network
+    /// files and the pid file go, and an aardvark-dns still running in another namespace than the
+    /// caller's (stranded with it) is stopped. One in the caller's namespace is left to `apply`.
+    public func discardAll() throws {
+        guard try FileSystem.isDirectory(directory) == true else { return }
+        // Made when missing: netavark itself may have written the entries, without our lock.
+        _ = try Locks.serialising(lockDirectory, createDirectory: true) {
+            if let running = runningPID(), Self.networkNamespace("/proc/\(running)") != Self.networkNamespace("/proc/thread-self") {
+                kill(running, SIGTERM)
+            }
+            for name in try FileSystem.listDirectory(directory) ?? [] { try FileSystem.remove(directory + "/" + name) }
+        }
+    }
+
+    /// The `net:[inode]` link of a process (or `/proc/thread-self`); nil when it is gone.
+    private static func networkNamespace(_ process: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = readlink(process + "/ns/net", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Stops aardvark-dns when no network file is left, reloads it when running, starts it otherwise.
     private func apply() throws {
         let networks = (try FileSystem.listDirectory(directory) ?? []).filter { $0 != Self.pidFileName && FileSystem.temporaryWriter($0) == nil }

@@ -1,4 +1,4 @@
-import FoundationEssentials
+import WireCoding
 
 /// First in, last out: which attachments of a network hold firewall state. Under
 /// `<stateDir>/.firewall/<network>/`, changed only under the flock on `lock` there (`Locks.vanishing`;
@@ -64,7 +64,7 @@ struct FirewallMembership {
             // The member file first: killed before `network.json`, the member's DEL finds no
             // network and removes just its file; killed after, it finds both.
             let previous = try FileSystem.readFile(mine)
-            try FileSystem.writeAtomically(mine, contents: try encode(attachment), mode: 0o600)
+            try FileSystem.writeAtomically(mine, contents: WireJSON.encode(attachment), mode: 0o600)
             var network = definition
             do {
                 if !first, let recorded {
@@ -191,7 +191,7 @@ struct FirewallMembership {
             guard let at = member.lastIndex(of: "/") else { continue }
             let id = AttachmentID(containerID: String(member[..<at]), ifName: String(member[member.index(after: at)...]))
             let state = record.states?[member] ?? FirewallAttachment(id: id, addresses: [], hostPorts: [])
-            try FileSystem.writeAtomically(memberPath(id), contents: try encode(state), mode: 0o600)
+            try FileSystem.writeAtomically(memberPath(id), contents: WireJSON.encode(state), mode: 0o600)
         }
         let migrated = Record(network: record.network)
         try save(migrated)
@@ -203,30 +203,23 @@ struct FirewallMembership {
     private func load() throws -> Record? {
         guard let bytes = try FileSystem.readFile(path) else { return nil }
         do {
-            return try JSONDecoder().decode(Record.self, from: Data(bytes))
+            return try WireJSON.decode(Record.self, from: bytes)
         } catch {
-            throw PontoonError(.io, "cannot read the firewall record \(path)", details: "\(error)")
+            throw PontoonError(.io, "cannot read the firewall record \(path)", details: WireJSON.describe(any: error))
         }
     }
 
     private func loadMember(_ memberPath: String) throws -> FirewallAttachment? {
         guard let bytes = try FileSystem.readFile(memberPath) else { return nil }
         do {
-            return try JSONDecoder().decode(FirewallAttachment.self, from: Data(bytes))
+            return try WireJSON.decode(FirewallAttachment.self, from: bytes)
         } catch {
-            throw PontoonError(.io, "cannot read the firewall member record \(memberPath)", details: "\(error)")
+            throw PontoonError(.io, "cannot read the firewall member record \(memberPath)", details: WireJSON.describe(any: error))
         }
     }
 
     private func save(_ record: Record) throws {
-        try FileSystem.writeAtomically(path, contents: try encode(record), mode: 0o600)
+        try FileSystem.writeAtomically(path, contents: WireJSON.encode(record), mode: 0o600)
     }
 
-    private func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        do {
-            return Array(try JSONEncoder().encode(value))
-        } catch {
-            throw PontoonError(.system, "cannot encode the firewall record of network \(network)", details: "\(error)")
-        }
-    }
 }

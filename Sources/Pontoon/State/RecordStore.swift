@@ -1,4 +1,4 @@
-import FoundationEssentials
+import WireCoding
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,13 +27,7 @@ public struct RecordStore: Sendable {
             // Two ids whose shortened names collide: refuse rather than let one overwrite the other.
             throw PontoonError(.conflict, "the record file \(final) already belongs to attachment \(existing.id)")
         }
-        let bytes: [UInt8]
-        do {
-            bytes = Array(try JSONEncoder().encode(record))
-        } catch {
-            throw PontoonError(.system, "cannot encode the attachment record for \(record.id)", details: "\(error)")
-        }
-        try FileSystem.writeAtomically(final, contents: bytes, mode: 0o600)
+        try FileSystem.writeAtomically(final, contents: WireJSON.encode(record), mode: 0o600)
     }
 
     /// The record, or nil when there is none (or it is unreadable: DEL must still proceed).
@@ -43,7 +37,7 @@ public struct RecordStore: Sendable {
 
     private func loadFile(_ path: String) -> AttachmentRecord? {
         guard let bytes = try? FileSystem.readFile(path) else { return nil }
-        return try? JSONDecoder().decode(AttachmentRecord.self, from: Data(bytes))
+        return try? WireJSON.decode(AttachmentRecord.self, from: bytes)
     }
 
     /// Removes the record and any temporary copy a killed ADD left of it.

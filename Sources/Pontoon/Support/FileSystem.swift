@@ -198,6 +198,20 @@ enum FileSystem {
         return true
     }
 
+    /// `rm -r` without following symbolic links; false when nothing was there.
+    static func removeTree(_ path: String) throws -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            let code = errno
+            if code == ENOENT { return false }
+            throw ioError("cannot inspect", path, errno: code)
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else { return try remove(path) }
+        for name in try listDirectory(path) ?? [] { _ = try removeTree(path + "/" + name) }
+        guard rmdir(path) == 0 || errno == ENOENT else { throw ioError("cannot remove", path, errno: errno) }
+        return true
+    }
+
     /// Names in a directory (without `.` and `..`); nil when the directory does not exist.
     static func listDirectory(_ path: String) throws -> [String]? {
         try listDirectoryEntries(path)?.map(\.name)

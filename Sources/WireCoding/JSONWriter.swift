@@ -1,0 +1,67 @@
+/// Writes an `EncodedNode` tree as the encoder Pontoon used before (Swift's Foundation, sorted keys,
+/// slashes unescaped) wrote it: compact, keys in `String` order, and in strings only `"`, `\` and
+/// the control characters escaped (`\n` and friends by name, the rest as `\u00xx`).
+struct JSONWriter {
+    private(set) var output: [UInt8] = []
+    /// Set when containers nest deeper than the old encoder wrote (it refused 512 levels and the
+    /// caller wrote `{}` instead); only a pass-through value as deep as the reader allows gets there.
+    private(set) var tooDeep = false
+    private var depth = 0
+    static let maximumDepth = 511
+
+    mutating func write(_ node: EncodedNode) {
+        switch node.kind {
+        case .array, .object:
+            depth += 1
+            defer { depth -= 1 }
+            if depth > Self.maximumDepth { tooDeep = true; return }
+            writeValue(node)
+        default:
+            writeValue(node)
+        }
+    }
+
+    private mutating func writeValue(_ node: EncodedNode) {
+        switch node.kind {
+        case .empty: output += [0x7B, 0x7D]
+        case .literal(let text): output += text.utf8
+        case .string(let text): write(text)
+        case .array:
+            output.append(0x5B)
+            for (index, element) in node.elements.enumerated() {
+                if index > 0 { output.append(0x2C) }
+                write(element)
+            }
+            output.append(0x5D)
+        case .object:
+            output.append(0x7B)
+            for (index, (key, value)) in node.members.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { output.append(0x2C) }
+                write(key)
+                output.append(0x3A)
+                write(value)
+            }
+            output.append(0x7D)
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    mutating func write(_ text: String) {
+        output.append(0x22)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: output += [0x5C, 0x22]
+            case 0x5C: output += [0x5C, 0x5C]
+            case 0x08: output += [0x5C, UInt8(ascii: "b")]
+            case 0x0C: output += [0x5C, UInt8(ascii: "f")]
+            case 0x0A: output += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: output += [0x5C, UInt8(ascii: "r")]
+            case 0x09: output += [0x5C, UInt8(ascii: "t")]
+            case 0..<0x20: output += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0xF)]]
+            default: output.append(byte)
+            }
+        }
+        output.append(0x22)
+    }
+}
