@@ -159,16 +159,23 @@ struct RootlessSlirp4netnsTests {
                                     "--port-handler", "rootlesskit"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let view = try settings(session, "web")
-        let netns = try #require(view["SandboxKey"] as? String)
         let front = try #require((view["Networks"] as? [String: Any])?["front"] as? [String: Any])
         let gateway = try #require(front["Gateway"] as? String)
         let probe = try session.user.install(try session.host.probeScript())   // run by the user
-        let started = try session.run(["rootless-netns", "exec", "--", "/usr/bin/nsenter", "--net=" + netns, "--", "/bin/sh", "-c",
-                                       "/usr/bin/python3 \(probe) serve 80 </dev/null >/dev/null 2>&1 & echo $!"])
-        let server = try #require(Int32(started.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)), "\(started.stderrText)")
-        defer { kill(server, SIGKILL) }
-        #expect(eventually { (try? session.run(["rootless-netns", "exec", "--", "/usr/bin/nsenter", "--net=" + netns, "--", "/bin/ss", "-Hlnt"]))?
-            .stdoutText.contains(":80 ") == true })
+        var servers: [Int32] = []
+        defer { for server in servers { kill(server, SIGKILL) } }
+        /// The probe's servers on port 80 in web's current namespace (a start makes a new one).
+        func serveWeb() throws -> Int32 {
+            let netns = try #require(try settings(session, "web")["SandboxKey"] as? String)
+            let started = try session.run(["rootless-netns", "exec", "--", "/usr/bin/nsenter", "--net=" + netns, "--", "/bin/sh", "-c",
+                                           "/usr/bin/python3 \(probe) serve 80 </dev/null >/dev/null 2>&1 & echo $!"])
+            let server = try #require(Int32(started.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)), "\(started.stderrText)")
+            servers.append(server)
+            #expect(eventually { (try? session.run(["rootless-netns", "exec", "--", "/usr/bin/nsenter", "--net=" + netns, "--", "/bin/ss", "-Hlnt"]))?
+                .stdoutText.contains(":80 ") == true })
+            return server
+        }
+        var server = try serveWeb()
 
         let tcp = try session.host.probe(from: outside, "tcp", "198.51.100.1", 8080)
         #expect(tcp.hasPrefix("tcp4 \(gateway) port "), "the proxy connects from the rootless netns: \(tcp)")
@@ -182,6 +189,19 @@ struct RootlessSlirp4netnsTests {
         let stats = try session.run(["stats", "web", "--format", "json"])
         let document = try #require(try JSONSerialization.jsonObject(with: stats.stdout) as? [String: Any], "\(stats.stderrText)")
         #expect((document["interfaces"] as? [[String: Any]] ?? []).compactMap { $0["interface"] as? String } == ["eth0"], "\(document)")
+
+        // stop takes the proxy down with the networks; start publishes again with the handler recorded at create.
+        kill(server, SIGKILL)
+        let stopped = try session.run(["stop", "web"])
+        #expect(stopped.status == 0, "stop: \(stopped.stderrText)")
+        #expect(eventually { (try? processes(session, "port-proxy"))?.isEmpty == true }, "the proxy outlived stop")
+        #expect(!(try session.host.exec(session.host.name, "ss -Hlntu").stdoutText.contains(":8080 ")))
+        let restarted = try session.run(["start", "web"])
+        try #require(restarted.status == 0, "start: \(restarted.stderrText)")
+        #expect(!(try processes(session, "port-proxy")).isEmpty, "the proxy again")
+        server = try serveWeb()
+        let afterStart = try session.host.probe(from: outside, "tcp", "198.51.100.1", 8080)
+        #expect(afterStart.hasPrefix("tcp4 \(gateway) port "), "through the proxy after start: \(afterStart)")
 
         // A slirp4netns container beside it shares the pause process, not the connector; either may go first.
         let slirp = try session.run(["run", "s", "--network", "slirp4netns:port_handler=slirp4netns", "-p", "8082:80"])
