@@ -61,8 +61,7 @@ extension ContainerOperations {
         store.containerNames().filter { name in
             guard let record = try? store.container(name) else { return true }   // its reload reports why
             guard record.state == .running else { return false }
-            guard case .slirp4netns? = record.networkMode else { return true }
-            return false
+            return record.networkMode == nil   // every other mode's reload is refused by name (not bridge)
         }
     }
 
@@ -78,8 +77,8 @@ extension ContainerRecord {
     /// Its namespace is its own to remove: made for its networks or for its slirp4netns.
     var ownsNamespace: Bool {
         switch networkMode {
-        case nil, .slirp4netns?: true
-        case .container?, .path?: false
+        case nil, .slirp4netns?, .noNetwork?: true
+        case .container?, .path?, .host?: false
         }
     }
 }

@@ -19,7 +19,7 @@ struct PontoonCtlCommand: ParsableCommand {
 /// What create and run take: a container's networks, ports and names.
 struct ContainerOptions: ParsableArguments {
     @Argument var name: String
-    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix), container:NAME, ns:PATH or slirp4netns[:…]; repeatable.")
+    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix; repeatable), or one mode: private or bridge[:…] (the default network, podman, made on first use; also what no --network gives), none (loopback only), host (no namespace), container:NAME, ns:PATH or slirp4netns[:…].")
     var networks: [String] = []
     @Option(name: [.customShort("p"), .customLong("publish")], help: "[hostIP:]hostPort[-end]:containerPort[-end][/proto]; repeatable.")
     var ports: [String] = []
@@ -29,14 +29,7 @@ struct ContainerOptions: ParsableArguments {
 
     func request() throws(CtlError) -> ContainerOperations.CreateRequest {
         var request = ContainerOperations.CreateRequest(name: name)
-        for network in networks {
-            if let mode = try NetworkMode.parse(network) {
-                guard request.mode == nil else { throw CtlError(.usage, "only one --network container:… or ns:… may be given") }
-                request.mode = mode
-            } else {
-                request.networks.append(try AttachRequest.parse(network))
-            }
-        }
+        for network in networks { try request.addNetwork(network) }
         for port in ports { request.ports += try PortMappings.parse(port) }
         request.dnsServers = dns
         request.hostname = hostname
@@ -233,6 +226,7 @@ struct Inspect: ParsableCommand {
         let (record, settings) = try perform { () throws(CtlError) in try global.containers.inspect(name) }
         if format.format == .json {
             Output.json(["Id": AnyEncodable(record.id), "Name": AnyEncodable(record.name), "State": AnyEncodable(["Status": record.state.podmanStatus]),
+                         "HostConfig": AnyEncodable(["NetworkMode": record.podmanNetworkMode]),
                          "NetworkSettings": AnyEncodable(settings)])
         } else {
             Views.inspect(record, settings)
