@@ -55,8 +55,8 @@ extension ContainerOperations {
         }
     }
 
-    /// `reload --all`: every running container but those on slirp4netns, which have nothing to
-    /// reload and whose reload by name is refused (created and stopped ones have nothing set up).
+    /// `reload --all`: every running container in bridge mode; any other mode has nothing to
+    /// reload and its reload by name is refused (created and stopped ones have nothing set up).
     public func reloadTargets() -> [String] {
         store.containerNames().filter { name in
             guard let record = try? store.container(name) else { return true }   // its reload reports why
