@@ -13,12 +13,19 @@ extension ContainerOperations {
         public var mode: NetworkMode?
         /// `create --pid PID`: start adopts that process's network namespace.
         public var pid: Int32?
+        /// `--pod NAME`: the container joins the pod's namespace (`container:` of its infra).
+        public var pod: String?
+        /// Set by `pod create` for the pod's own infra container (which has the pod's networks).
+        var isInfra = false
 
         public init(name: String) { self.name = name }
     }
 
     /// Records the container: no namespace is made and no plugin runs until `start`.
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
+        if request.pod != nil, !request.isInfra {
+            throw CtlError(.usage, "--pod is set up in one step: use run (a member shares the pod's running namespace)")
+        }
         if let mode = request.mode, !mode.hasLifecycle {
             throw CtlError(.usage, "--network \(mode) is set up in one step: use run (create then start is for containers with networks of their own)")
         }
@@ -36,6 +43,7 @@ extension ContainerOperations {
 
     /// create, then start, as podman's run: a failed start leaves nothing, not even the record.
     public func run(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
+        let request = try joiningPod(request)
         guard let mode = request.mode, !mode.hasLifecycle else {
             // Checked before the record is written: a rootless run the host cannot serve makes nothing.
             if let environment = paths.rootless {
@@ -104,6 +112,7 @@ extension ContainerOperations {
         var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
                                      dnsServers: request.dnsServers, ports: ports, networkMode: request.mode)
         record.pid = request.pid
+        record.pod = request.pod
         for attach in try withDefaultNetwork(request) {
             let checked = try checkedRequest(attach, record: record, taken: request.networks.compactMap(\.interface))
             guard !record.networks.contains(where: { $0.network == checked.network }) else {
@@ -139,6 +148,7 @@ extension ContainerOperations {
         try refuseWithMode(request, mode)
         var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
                                      dnsServers: request.dnsServers, networkMode: mode)
+        record.pod = request.pod
         switch mode {
         case .container(let other):
             try Names.validate(other, what: "container")

@@ -22,6 +22,11 @@ extension ContainerOperations {
     /// refused unless `force`, which removes the sharers first. A sharer or a joined namespace is
     /// only forgotten: its namespace and networks are not its own.
     public func remove(_ name: String, force: Bool = false) throws(CtlError) -> [CtlError] {
+        try remove(name, force: force, podRemoval: false)
+    }
+
+    func remove(_ name: String, force: Bool, podRemoval: Bool) throws(CtlError) -> [CtlError] {
+        if !podRemoval, let record = try? store.container(name) { try refuseInfraRemoval(record) }
         let failures = try inRootlessScope(.teardown, for: name) { scoped throws(CtlError) in try scoped.removeContainer(name, force: force) }
         event(.remove, name: name)
         return failures

@@ -143,6 +143,9 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     var lifecycle: ContainerState?
     /// `create --pid PID`: the process whose network namespace `start` adopts while it runs.
     public var pid: Int32?
+    /// The pod it belongs to: its infra container (which holds the pod's namespace) or a member
+    /// (which shares it, as `container:` of the infra).
+    public var pod: String?
 
     public var state: ContainerState {
         get { lifecycle ?? .running }
@@ -167,9 +170,13 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, netns, hostname, dnsServers, ports, networks, status, networkMode, slirp4netns, pid
+        case id, name, netns, hostname, dnsServers, ports, networks, status, networkMode, slirp4netns, pid, pod
         case lifecycle = "state"
     }
 
     public var shortID: String { String(id.prefix(12)) }
+
+    /// The name a plugin is given (CNI's K8S_POD_NAME, netavark's container_name, the DNS name
+    /// aardvark-dns answers for): the pod's, in a pod, as libpod's getCNIPodName.
+    public var cniPodName: String { pod ?? name }
 }

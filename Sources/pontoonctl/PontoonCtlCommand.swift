@@ -9,7 +9,7 @@ struct PontoonCtlCommand: ParsableCommand {
         commandName: "pontoonctl",
         abstract: "Container networking as a container engine does it: namespaces, plugins, status.",
         subcommands: [NetworkCommand.self, Create.self, Run.self, Start.self, Stop.self, Restart.self, Remove.self, Reload.self, Connect.self, Disconnect.self,
-                      Inspect.self, Stats.self, List.self, Exec.self, EventsCommand.self, RootlessNetNSCommand.self])
+                      Inspect.self, Stats.self, List.self, Exec.self, EventsCommand.self, PodCommand.self, RootlessNetNSCommand.self])
 
     @OptionGroup var global: GlobalOptions
 }
@@ -26,6 +26,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .customLong("dns"), help: "A DNS server for resolv.conf; repeatable.") var dns: [String] = []
     @Option var hostname: String?
     @Option(help: "A running process whose network namespace start adopts (bind-mounted, then configured).") var pid: Int32?
+    @Option(help: "run: join pod NAME's network namespace (its networks, ports and DNS name are the pod's).") var pod: String?
 
     func request() throws(CtlError) -> ContainerOperations.CreateRequest {
         var request = ContainerOperations.CreateRequest(name: name)
@@ -34,6 +35,7 @@ struct ContainerOptions: ParsableArguments {
         request.dnsServers = dns
         request.hostname = hostname
         request.pid = pid
+        request.pod = pod
         return request
     }
 }

@@ -143,3 +143,52 @@ struct PontoonCtlNetworkModeTests {
         #expect(ctl.leftovers() == [])
     }
 }
+
+/// Pods: the infra container's namespace, shared by the members, named by the pod on the network.
+@Suite("pontoonctl: pods", needsRoot, .serialized)
+struct PontoonCtlPodTests {
+    @Test("two pod members share one namespace, reachable by the pod's name (aardvark-dns) from another container; pod rm refused while members exist")
+    func twoMembers() throws {
+        let ctl = try Ctl("ctlpod")
+        defer { ctl.cleanup() }
+        try ctl.ok(["network", "create", "front", "--internal"])
+        try ctl.ok(["pod", "create", "shop", "--network", "front"])
+        try ctl.ok(["run", "m1", "--pod", "shop"])
+        try ctl.ok(["run", "m2", "--pod", "shop"])
+        try ctl.ok(["run", "client", "--network", "front"])
+        #expect(try ctl.netns("m1") == ctl.netns("m2") && ctl.netns("m1") == ctl.netns("shop-infra"))
+        let podIP = try #require((ctl.inspect("m1")["Networks"] as? [String: Any]).flatMap { ($0["front"] as? [String: Any])?["IPAddress"] as? String })
+
+        // The pod's name is the DNS name: the client resolves it to the pod's address and reaches it.
+        let resolved = try ctl.ok(["exec", "client", "--", "getent", "ahostsv4", "shop"]).stdoutText
+        #expect(resolved.contains(podIP), "\(resolved)")
+        let ping = try ctl.run(["exec", "client", "--", "ping", "-c", "1", "-W", "2", "shop"])
+        #expect(ping.status == 0, "\(ping.stdoutText) \(ping.stderrText)")
+        // m2 sees the pod's address as its own: one namespace for both members.
+        let listeners = try ctl.ok(["exec", "m2", "--", "ip", "-j", "addr", "show", "eth0"]).json as? [[String: Any]]
+        #expect((listeners?.first?["addr_info"] as? [[String: Any]] ?? []).contains { $0["local"] as? String == podIP })
+
+        let list = try #require(try ctl.ok(["pod", "ls", "--format", "json"]).json as? [[String: Any]])
+        #expect(list.count == 1 && list.first?["name"] as? String == "shop" && (list.first?["containers"] as? [String]) == ["m1", "m2"])
+        for (arguments, reason) in [
+            (["run", "m3", "--pod", "shop", "--network", "front"], "cannot have --network"),
+            (["run", "m4", "--pod", "shop", "-p", "8080:80"], "pod create"),
+            (["run", "m5", "--pod", "nopod"], "no pod named nopod"),
+            (["create", "m6", "--pod", "shop"], "use run"),
+            (["pod", "create", "shop"], "already exists"),
+            (["rm", "--force", "shop-infra"], "pod rm"),
+            (["pod", "rm", "shop"], "m1, m2"),
+        ] {
+            let refused = try ctl.run(arguments)
+            #expect(refused.status != 0 && refused.stderrText.contains(reason), "\(arguments): \(refused.stderrText)")
+        }
+        #expect(try ctl.state("m1") == "running")
+        try ctl.ok(["rm", "--force", "m2"])
+        try ctl.ok(["pod", "rm", "--force", "shop"])
+        #expect(try ctl.run(["inspect", "m1"]).status != 0 && ctl.run(["inspect", "shop-infra"]).status != 0)
+        #expect(try #require(try ctl.ok(["pod", "ls", "--format", "json"]).json as? [Any]).isEmpty)
+        try ctl.ok(["rm", "--force", "client"])
+        #expect(ctl.leftovers() == [])
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: ctl.state + "/pods")) ?? []).isEmpty)
+    }
+}
