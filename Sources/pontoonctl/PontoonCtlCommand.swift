@@ -237,17 +237,18 @@ struct Inspect: ParsableCommand {
 }
 
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Interface counters inside the container, per interface and summed.")
+    static let configuration = CommandConfiguration(abstract: "Interface counters inside the container, per interface and summed, and podman's NET IO figure.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
     @OptionGroup var format: FormatOption
 
     func run() throws {
-        let entries = try perform { () throws(CtlError) in try global.containers.stats(name) }
+        let (entries, io) = try perform { () throws(CtlError) in try global.containers.statsWithNetworkIO(name) }
         let total = InterfaceStatistics.sum(entries)
         if format.format == .json {
-            Output.json(["interfaces": AnyEncodable(entries), "total": AnyEncodable(total)])
+            Output.json(["interfaces": AnyEncodable(entries), "total": AnyEncodable(total), "podman": AnyEncodable(io)])
         } else {
+            defer { print("NET IO (podman: the network status' interfaces): \(io.NetInput) B in / \(io.NetOutput) B out") }
             Output.table(["INTERFACE", "RX BYTES", "RX PACKETS", "RX ERRORS", "RX DROPPED", "TX BYTES", "TX PACKETS", "TX ERRORS", "TX DROPPED"],
                          (entries + [total]).map { e in
                              [e.interface] + [e.rxBytes, e.rxPackets, e.rxErrors, e.rxDropped, e.txBytes, e.txPackets, e.txErrors, e.txDropped].map(String.init)

@@ -38,6 +38,12 @@ struct PontoonCtlNetworkModeTests {
         #expect(try networkMode(ctl, "a") == "bridge")
         let ping = try ctl.run(["exec", "b", "--", "ping", "-c", "1", "-W", "2", ip])
         #expect(ping.status == 0, "\(ping.stdoutText) \(ping.stderrText)")
+        // Stopped: the network's entry stays, empty (libpod's dummy entry); nothing at the top.
+        try ctl.ok(["stop", "a"])
+        let stopped = try ctl.inspect("a")
+        let entry = try #require((stopped["Networks"] as? [String: Any])?["podman"] as? [String: Any])
+        #expect(entry["IPAddress"] as? String == "" && entry["MacAddress"] as? String == "" && stopped["IPAddress"] as? String == "")
+        #expect(stopped["SandboxKey"] as? String == "")
         try ctl.ok(["rm", "--force", "a", "b"])
         #expect(ctl.leftovers() == [])
     }
@@ -167,6 +173,19 @@ struct PontoonCtlPodTests {
         // m2 sees the pod's address as its own: one namespace for both members.
         let listeners = try ctl.ok(["exec", "m2", "--", "ip", "-j", "addr", "show", "eth0"]).json as? [[String: Any]]
         #expect((listeners?.first?["addr_info"] as? [[String: Any]] ?? []).contains { $0["local"] as? String == podIP })
+
+        // stats: a member reports libpod's figure, the infra's status interfaces (eth0) only; a link
+        // added in the namespace by hand (and carrying traffic) shows in the table, not in that figure.
+        let added = try ctl.inside("m1", "ip link add x0 type veth peer name x1 && ip link set x1 up && ip link set x0 up "
+            + "&& ip addr add 198.51.100.1/24 dev x0 && { ping -c 2 -i 0.2 -W 1 198.51.100.2; true; }")
+        #expect(added.status == 0, "\(added.stderrText)")
+        let stats = try #require(try ctl.ok(["stats", "m2", "--format", "json"]).json as? [String: Any])
+        let rows = try #require(stats["interfaces"] as? [[String: Any]])
+        let eth0 = try #require(rows.first { $0["interface"] as? String == "eth0" })
+        let dummy = try #require(rows.first { $0["interface"] as? String == "x0" })
+        let io = try #require(stats["podman"] as? [String: Any])
+        #expect((io["NetInput"] as? Int) == (eth0["rxBytes"] as? Int) && (io["NetOutput"] as? Int) == (eth0["txBytes"] as? Int), "\(io) \(eth0)")
+        #expect((dummy["txBytes"] as? Int ?? 0) > 0 && (io["NetInput"] as? Int ?? 0) > 0, "\(dummy)")
 
         let list = try #require(try ctl.ok(["pod", "ls", "--format", "json"]).json as? [[String: Any]])
         #expect(list.count == 1 && list.first?["name"] as? String == "shop" && (list.first?["containers"] as? [String]) == ["m1", "m2"])
