@@ -25,8 +25,6 @@ extension ContainerOperations {
     /// podman's default network (`podman network inspect podman` on a fresh host): made on first use.
     static let defaultSubnet = "10.88.0.0/16"
     static let defaultBridge = "pontoon0"
-    /// podman's fixed ID for its default network.
-    static let defaultNetworkID = "2f259bab93aaaaa2542ba43ef33eb990d0999ee1b9924b557b7be53c0b7a1bb9"
 
     /// A mode brings its own namespace (or none): no network of the container's, no port to publish.
     func refuseWithMode(_ request: CreateRequest, _ mode: NetworkMode) throws(CtlError) {
@@ -52,7 +50,7 @@ extension ContainerOperations {
         var request = NetworkOperations.CreateRequest(name: NetworkFile.defaultName)
         request.subnets = [Self.defaultSubnet]
         request.interfaceName = Self.defaultBridge
-        request.id = Self.defaultNetworkID
+        request.id = NetworkLookup.derivedID(NetworkFile.defaultName)   // podman's ID for it: 2f259bab93aa…
         request.disableDNS = true   // as podman's default network: names resolve on networks made with DNS
         do throws(CtlError) {
             _ = try NetworkOperations(store: store).create(request)
