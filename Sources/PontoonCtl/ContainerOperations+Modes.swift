@@ -47,16 +47,21 @@ extension ContainerOperations {
     /// The default network, created the first time a container names it (podman's is always there).
     func ensureDefaultNetwork() throws(CtlError) {
         guard paths.rootless == nil, !store.hasNetwork(named: NetworkFile.defaultName) else { return }
+        let networks = NetworkOperations(store: store)
         var request = NetworkOperations.CreateRequest(name: NetworkFile.defaultName)
         request.subnets = [Self.defaultSubnet]
-        request.interfaceName = Self.defaultBridge
+        // pontoon0 unless a network made before it took that name (podman's default network exists
+        // before any other, so it always has podman0; here the first free pontoonN stands in).
+        request.interfaceName = try networks.usedBridgeNames().contains(Self.defaultBridge) ? nil : Self.defaultBridge
         request.id = NetworkLookup.derivedID(NetworkFile.defaultName)   // podman's ID for it: 2f259bab93aa…
         request.disableDNS = true   // as podman's default network: names resolve on networks made with DNS
         do throws(CtlError) {
-            _ = try NetworkOperations(store: store).create(request)
+            _ = try networks.create(request)
         } catch {
             // Another pontoonctl made it meanwhile: that one is as good.
-            guard store.hasNetwork(named: NetworkFile.defaultName) else { throw error }
+            guard store.hasNetwork(named: NetworkFile.defaultName) else {
+                throw CtlError(error.kind, "cannot create the default network \(NetworkFile.defaultName) (\(Self.defaultSubnet)): \(error.description)")
+            }
         }
     }
 

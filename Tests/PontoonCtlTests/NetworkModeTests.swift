@@ -120,4 +120,23 @@ struct NetworkModeRuleTests {
         #expect(try scratch.operations.create(again).networks.map(\.network) == ["podman"])
         #expect(try scratch.operations.store.network("podman") == file)
     }
+
+    @Test("the default network yields pontoon0 to a network that took it first; a subnet already in use is refused naming the default network")
+    func defaultNetworkClashes() throws {
+        let scratch = try Scratch()
+        let store = scratch.operations.store
+        var first = Network(name: "early", id: String(repeating: "e", count: 64), driver: "bridge", networkInterface: "pontoon0")
+        first.subnets = [Network.Subnet(subnet: "10.90.0.0/24", gateway: "10.90.0.1")]
+        try store.saveNetwork(NetworkFile(network: first, backend: .init(type: .netavark)))
+        _ = try scratch.operations.create(ContainerOperations.CreateRequest(name: "d"))
+        #expect(try store.network("podman").network.networkInterface == "pontoon1")
+
+        let other = try Scratch()
+        var overlapping = Network(name: "wide", id: String(repeating: "f", count: 64), driver: "bridge", networkInterface: "pt-wide")
+        overlapping.subnets = [Network.Subnet(subnet: "10.88.5.0/24", gateway: "10.88.5.1")]
+        try other.operations.store.saveNetwork(NetworkFile(network: overlapping, backend: .init(type: .netavark)))
+        let refused = #expect(throws: CtlError.self) { _ = try other.operations.create(ContainerOperations.CreateRequest(name: "d")) }
+        #expect(refused?.description.hasPrefix("cannot create the default network podman (10.88.0.0/16): ") == true, "\(String(describing: refused))")
+        #expect(other.operations.store.containerNames().isEmpty && !other.operations.store.hasNetwork(named: "podman"))
+    }
 }
