@@ -90,7 +90,7 @@ struct CNIBackend: NetworkBackend {
     }
 
     private func environment(_ command: String, _ record: ContainerRecord, _ request: NetworkRequest) -> [String: String] {
-        var args = ["IgnoreUnknown=1", "K8S_POD_NAME=\(record.name)"]
+        var args = ["IgnoreUnknown=1", "K8S_POD_NAME=\(record.cniPodName)"]
         if let mac = request.staticMAC { args.append("MAC=\(mac)") }
         if !request.staticIPs.isEmpty { args.append("IP=" + request.staticIPs.joined(separator: ",")) }
         return ["CNI_COMMAND": command, "CNI_CONTAINERID": record.id, "CNI_NETNS": record.netns, "CNI_IFNAME": request.interface,

@@ -27,7 +27,7 @@ extension ContainerOperations {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)
-        try refuseJoined(record, "connect")
+        try refuseNotBridge(record)
         try expectState(record, live: live)
         var request = try checkedRequest(attach, record: record)   // the network by name or ID prefix; the request has its name
         guard !record.networks.contains(where: { $0.network == request.network }) else {

@@ -15,13 +15,20 @@ extension ContainerOperations {
         public var portHandler: Slirp4netnsOptions.PortHandler?
         /// `create --pid PID`: start adopts that process's network namespace.
         public var pid: Int32?
+        /// `--pod NAME`: the container joins the pod's namespace (`container:` of its infra).
+        public var pod: String?
+        /// Set by `pod create` for the pod's own infra container (which has the pod's networks).
+        var isInfra = false
 
         public init(name: String) { self.name = name }
     }
 
     /// Records the container: no namespace is made and no plugin runs until `start`.
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
-        if let mode = request.mode {
+        if request.pod != nil, !request.isInfra {
+            throw CtlError(.usage, "--pod is set up in one step: use run (a member shares the pod's running namespace)")
+        }
+        if let mode = request.mode, !mode.hasLifecycle {
             throw CtlError(.usage, "--network \(mode) is set up in one step: use run (create then start is for containers with networks of their own)")
         }
         try Names.validate(request.name, what: "container")
@@ -39,7 +46,8 @@ extension ContainerOperations {
 
     /// create, then start, as podman's run: a failed start leaves nothing, not even the record.
     public func run(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
-        guard let mode = request.mode else {
+        let request = try joiningPod(request)
+        guard let mode = request.mode, !mode.hasLifecycle else {
             // Checked before the record is written: a rootless run the host cannot serve makes nothing.
             if let environment = paths.rootless {
                 try Names.validate(request.name, what: "container")
@@ -69,6 +77,9 @@ extension ContainerOperations {
 
     /// What rootless containers cannot have yet, refused before anything is made.
     func refuseUnsupported(_ request: CreateRequest) throws(CtlError) {
+        if let mode = request.mode, mode == .noNetwork || mode == .host {
+            throw CtlError(.usage, "--network \(mode) is not supported for rootless containers yet: use a bridge network, or run pontoonctl as root")
+        }
         // What the rootless netns' slirp4netns cannot forward; the port proxy and a container's own slirp4netns check their own.
         if request.mode == nil, request.portHandler != .rootlesskit { _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports)) }
     }
@@ -95,12 +106,17 @@ extension ContainerOperations {
         if let pid = request.pid, pid <= 0 || !FileManager.default.fileExists(atPath: "/proc/\(pid)") {
             throw CtlError(.notFound, "--pid \(pid): no such process")
         }
+        if let mode = request.mode {
+            try refuseWithMode(request, mode)
+            guard request.pid == nil else { throw CtlError(.usage, "--pid cannot be combined with --network \(mode)") }
+        }
         let ports = try PortMappings.normalise(request.ports)
         var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
-                                     dnsServers: request.dnsServers, ports: ports)
+                                     dnsServers: request.dnsServers, ports: ports, networkMode: request.mode)
         record.pid = request.pid
         record.portHandler = request.portHandler
-        for attach in request.networks {
+        record.pod = request.pod
+        for attach in try withDefaultNetwork(request) {
             let checked = try checkedRequest(attach, record: record, taken: request.networks.compactMap(\.interface))
             guard !record.networks.contains(where: { $0.network == checked.network }) else {
                 throw CtlError(.usage, "network \(checked.network) is given twice")
@@ -116,6 +132,7 @@ extension ContainerOperations {
     /// the addresses and MAC are well formed.
     func checkedRequest(_ attach: AttachRequest, record: ContainerRecord, taken: [String] = []) throws(CtlError) -> NetworkRequest {
         var attach = attach
+        if attach.network == NetworkFile.defaultName { try ensureDefaultNetwork() }
         attach.network = try store.network(attach.network).network.name
         var interface = attach.interface ?? ""
         if interface.isEmpty { interface = try Self.freeInterface(record.networks.map(\.interface) + taken) }
@@ -131,14 +148,10 @@ extension ContainerOperations {
     /// A container in a namespace pontoonctl does not set up: OTHER's (`container:`) or an existing
     /// one (`ns:`). No plugin is called; the record says where the namespace is and whose it is.
     func join(_ request: CreateRequest, _ mode: NetworkMode) throws(CtlError) -> ContainerRecord {
-        guard request.networks.isEmpty else {
-            throw CtlError(.usage, "--network \(mode) cannot be combined with other networks")
-        }
-        guard request.ports.isEmpty else {
-            throw CtlError(.usage, "port publishing (-p) cannot be combined with --network \(mode): no network is set up to serve it")
-        }
+        try refuseWithMode(request, mode)
         var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
                                      dnsServers: request.dnsServers, networkMode: mode)
+        record.pod = request.pod
         switch mode {
         case .container(let other):
             try Names.validate(other, what: "container")
@@ -155,12 +168,10 @@ extension ContainerOperations {
             guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
                 throw CtlError(.conflict, "a container named \(request.name) already exists")
             }
-            let owner = try store.container(other)
-            if case .container(let first)? = owner.networkMode {
-                throw CtlError(.usage, "container \(other) itself shares the network namespace of \(first); use --network container:\(first)")
-            }
+            // A sharer of a sharer ends in the same namespace: the chain's last container owns it (libpod's getContainerNetNS).
+            let owner = try namespaceOwner(try store.container(other))
             guard owner.state == .running else {
-                throw CtlError(.conflict, "container \(other) is \(owner.state.rawValue), not running: start it before sharing its network namespace")
+                throw CtlError(.conflict, "container \(owner.name) is \(owner.state.rawValue), not running: start it before sharing its network namespace")
             }
             record.netns = owner.netns
             try store.save(record)
@@ -184,6 +195,8 @@ extension ContainerOperations {
             }
         case .slirp4netns:
             throw CtlError(.failed, "--network slirp4netns makes a namespace of its own: it is not joined")
+        case .noNetwork, .host:
+            throw CtlError(.failed, "--network \(mode) is created, then started: it is not joined")
         }
         return record
     }

@@ -21,7 +21,7 @@ extension ContainerOperations {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         let attached = try store.container(name)
-        try refuseJoined(attached, "disconnect")
+        try refuseNotBridge(attached)
         try expectState(attached, live: live)
         // The record's own name first (its network file may be gone), else a name or an ID prefix.
         let network = attached.networks.contains { $0.network == network } ? network : try store.network(network).network.name

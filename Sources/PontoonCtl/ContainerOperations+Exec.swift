@@ -12,7 +12,9 @@ extension ContainerOperations {
             try scoped.requireRunning(record, "exec")
             return (record, scoped.rootless?.pause.map { [RootlessNetNS.nsenter] + RootlessNetNS.joining($0) } ?? [])
         }
-        try NamespaceExec.exec(netns: record.netns, files: filesDirectory(record), joining: joining, command)
+        // A host-mode container (or a sharer of one) has no namespace: the command runs in the host's.
+        let netns = record.netns.isEmpty ? "/proc/self/ns/net" : record.netns
+        try NamespaceExec.exec(netns: netns, files: filesDirectory(record), joining: joining, command)
     }
 
     /// `stats`: per-interface counters inside the container's namespace.
@@ -20,6 +22,8 @@ extension ContainerOperations {
         try inRootlessScope(.join, for: name) { scoped throws(CtlError) in
             let record = try scoped.store.container(name)
             try scoped.requireRunning(record, "stats")
+            // As libpod's getContainerNetIO: no namespace of its own (host), no network statistics.
+            if record.netns.isEmpty { return [] }
             guard let rootless = scoped.rootless, let pause = rootless.pause else { return try InterfaceStatistics.read(netns: record.netns) }
             // pontoonctl cannot setns into a rootless container's namespace (it is owned by the pause
             // process's user namespace, and entering needs CAP_SYS_ADMIN in our own; joining that user

@@ -8,8 +8,10 @@ extension ContainerOperations {
     public func inspect(_ name: String) throws(CtlError) -> (ContainerRecord, InspectNetworkSettings) {
         let record = try store.container(name)
         switch record.networkMode {
-        case .container(let other)?:
-            return (record, InspectMapping.settings(try store.container(other)))
+        case .container?:
+            // The chain's owner answers, whatever its own mode (a sharer of a sharer shows the same).
+            let owner = try namespaceOwner(record)
+            return (record, try inspect(owner.name).1)
         case .path(let path)?:
             // As libpod: a namespace that cannot be read is logged, and inspect still answers.
             var status: StatusBlock?
@@ -17,14 +19,14 @@ extension ContainerOperations {
             return (record, InspectMapping.settings(joined: record, status: status))
         case .slirp4netns?:
             return (record, Self.slirp4netnsSettings(record))
-        case nil:
+        case nil, .noNetwork?, .host?:
+            // none: its namespace, no network; host: no namespace either (SandboxKey empty, as podman).
             return (record, InspectMapping.settings(record))
         }
     }
 
-    /// Where `exec` finds the container's resolv.conf and hosts: a sharer uses its owner's.
+    /// Where `exec` finds the container's resolv.conf and hosts: a sharer uses its chain's owner's.
     public func filesDirectory(_ record: ContainerRecord) -> String {
-        if case .container(let other)? = record.networkMode { return paths.containerDirectory(other) }
-        return paths.containerDirectory(record.name)
+        paths.containerDirectory(((try? namespaceOwner(record)) ?? record).name)
     }
 }

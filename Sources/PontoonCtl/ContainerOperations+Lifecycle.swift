@@ -1,9 +1,9 @@
 import Foundation
 
 /// start, stop, restart: a recorded container gets its namespace and networks, and loses them
-/// again, as libpod's `setupNetNS` and `teardownNetNS` (at cleanup) do. Only containers with
-/// networks of their own have a lifecycle: `container:`, `ns:` and `slirp4netns` ones run from
-/// `run` until `rm`.
+/// again, as libpod's `setupNetNS` and `teardownNetNS` (at cleanup) do. Containers with networks
+/// of their own, `none` (a namespace with loopback) and `host` (no namespace) have a lifecycle:
+/// `container:`, `ns:` and `slirp4netns` ones run from `run` until `rm`.
 extension ContainerOperations {
     public func start(_ name: String) throws(CtlError) -> ContainerRecord {
         try inRootlessScope(.bringUp, for: name) { scoped throws(CtlError) in try scoped.startContainer(name) }
@@ -30,7 +30,7 @@ extension ContainerOperations {
     }
 
     func refuseLifecycle(_ record: ContainerRecord, _ verb: String) throws(CtlError) {
-        guard let mode = record.networkMode else { return }
+        guard let mode = record.networkMode, !mode.hasLifecycle else { return }
         throw CtlError(.usage, "container \(record.name) uses --network \(mode): it runs from run until rm, \(verb) is not supported")
     }
 
@@ -118,6 +118,19 @@ extension ContainerOperations {
     /// The namespace a start configures: the recorded process's, bind-mounted as libpod's
     /// `setupNetNS` does, while that process runs; otherwise a new one.
     func namespaceForStart(_ record: inout ContainerRecord) throws(CtlError) -> String {
+        switch record.networkMode {
+        case .host?:
+            return ""   // the host's own: nothing is made, nothing is torn down
+        case .noNetwork?:
+            let path = try makeNamespace()
+            do throws(CtlError) { try NamespaceFiles.loopbackUp(path) } catch {
+                try? removeNamespace(path)
+                throw error
+            }
+            return path
+        default:
+            break
+        }
         if let pid = record.pid {
             if kill(pid, 0) == 0 || errno == EPERM { return try NamespaceFiles.adopt(pid: pid, in: paths.netnsDirectory) }
             warn("process \(pid) of container \(record.name) no longer runs: it gets a new network namespace")

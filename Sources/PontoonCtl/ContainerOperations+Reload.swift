@@ -12,8 +12,7 @@ extension ContainerOperations {
         defer { lock.unlock() }
         var record = try store.container(name)
         let before = record
-        try refuseSlirp4netns(record)
-        if record.networkMode != nil { return record }   // nothing of its own to reload
+        try refuseNotBridge(record)
         try requireRunning(record, "reload")
         for failure in tearDown(record, record.networks) { warn("reload \(name): teardown: \(failure)") }
         let requests = record.networks.map { request in

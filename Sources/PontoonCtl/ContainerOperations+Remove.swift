@@ -1,7 +1,19 @@
 extension ContainerOperations {
-    /// The containers sharing `name`'s namespace.
+    /// The containers sharing `name`'s namespace through it: its `container:` sharers, theirs, and
+    /// so on, nearest first.
     func sharers(of name: String) throws(CtlError) -> [ContainerRecord] {
-        try store.containers().filter { $0.networkMode == .container(name) }
+        let all = try store.containers()
+        var found: [ContainerRecord] = []
+        var frontier: Set<String> = [name]
+        while !frontier.isEmpty {
+            let next = all.filter { record in
+                guard case .container(let other)? = record.networkMode else { return false }
+                return frontier.contains(other) && !found.contains { $0.name == record.name }
+            }
+            found += next
+            frontier = Set(next.map(\.name))
+        }
+        return found
     }
 
     /// A running container is refused, as podman refuses it, unless `force`, which stops it first
@@ -10,6 +22,11 @@ extension ContainerOperations {
     /// refused unless `force`, which removes the sharers first. A sharer or a joined namespace is
     /// only forgotten: its namespace and networks are not its own.
     public func remove(_ name: String, force: Bool = false) throws(CtlError) -> [CtlError] {
+        try remove(name, force: force, podRemoval: false)
+    }
+
+    func remove(_ name: String, force: Bool, podRemoval: Bool) throws(CtlError) -> [CtlError] {
+        if !podRemoval, let record = try? store.container(name) { try refuseInfraRemoval(record) }
         let failures = try inRootlessScope(.teardown, for: name) { scoped throws(CtlError) in try scoped.removeContainer(name, force: force) }
         event(.remove, name: name)
         return failures
@@ -19,7 +36,8 @@ extension ContainerOperations {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         var record = try store.container(name)
-        let sharers = record.ownsNamespace ? try sharers(of: name) : []
+        // A sharer's own sharers count too: theirs is the same namespace, reached through it.
+        let sharers = try sharers(of: name)
         if !sharers.isEmpty, !force {
             throw CtlError(.conflict, "container \(name) has containers sharing its network namespace: "
                 + sharers.map(\.name).joined(separator: ", ") + "; remove them first, or use --force to remove them too")
@@ -28,18 +46,14 @@ extension ContainerOperations {
             throw CtlError(.conflict, "cannot remove container \(name) as it is running - running or paused containers cannot be "
                 + "removed without force")
         }
-        if !record.ownsNamespace {
-            store.removeContainer(name)
-            return []
-        }
-        for sharer in sharers {
+        for sharer in sharers.reversed() {   // the farthest first: none is left pointing at a removed one
             let sharerLock = try store.lockContainer(sharer.name)   // owner, then sharer: as create takes them
             store.removeContainer(sharer.name)
             sharerLock.unlock()
             warn("removed container \(sharer.name), which shared the network namespace of \(name)")
             event(.remove, sharer)
         }
-        guard record.state == .running else {
+        guard record.ownsNamespace || record.networkMode == .host, record.state == .running else {
             store.removeContainer(name)
             return []
         }

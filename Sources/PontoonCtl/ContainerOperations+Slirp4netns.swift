@@ -62,14 +62,13 @@ extension ContainerOperations {
         }
     }
 
-    /// `reload --all`: every running container but those on slirp4netns, which have nothing to
-    /// reload and whose reload by name is refused (created and stopped ones have nothing set up).
+    /// `reload --all`: every running container in bridge mode; any other mode has nothing to
+    /// reload and its reload by name is refused (created and stopped ones have nothing set up).
     public func reloadTargets() -> [String] {
         store.containerNames().filter { name in
             guard let record = try? store.container(name) else { return true }   // its reload reports why
             guard record.state == .running else { return false }
-            guard case .slirp4netns? = record.networkMode else { return true }
-            return false
+            return record.networkMode == nil   // every other mode's reload is refused by name (not bridge)
         }
     }
 
@@ -85,8 +84,8 @@ extension ContainerRecord {
     /// Its namespace is its own to remove: made for its networks or for its slirp4netns.
     var ownsNamespace: Bool {
         switch networkMode {
-        case nil, .slirp4netns?: true
-        case .container?, .path?: false
+        case nil, .slirp4netns?, .noNetwork?: true
+        case .container?, .path?, .host?: false
         }
     }
 }

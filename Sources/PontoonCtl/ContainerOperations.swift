@@ -123,13 +123,6 @@ public struct ContainerOperations {
         }
     }
 
-    func refuseJoined(_ record: ContainerRecord, _ what: String) throws(CtlError) {
-        try refuseSlirp4netns(record)
-        guard let mode = record.networkMode else { return }
-        let hint = if case .container(let other) = mode { "; \(what) \(other) instead" } else { "" }
-        throw CtlError(.usage, "container \(record.name) uses --network \(mode): pontoonctl does not manage its networks\(hint)")
-    }
-
     static func freeInterface(_ used: [String]) throws(CtlError) -> String {
         for index in 0..<10_000 where !used.contains("eth\(index)") { return "eth\(index)" }
         throw CtlError(.conflict, "no free ethN interface name")

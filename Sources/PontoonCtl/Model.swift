@@ -86,9 +86,16 @@ public enum NetworkMode: Codable, Sendable, Equatable, CustomStringConvertible {
     case path(String)
     /// `--network slirp4netns[:…]`: a namespace of its own, served by one slirp4netns process.
     case slirp4netns(Slirp4netnsOptions)
+    /// `--network none`: a namespace of its own with only loopback (up); no plugin is ever called.
+    case noNetwork
+    /// `--network host`: no namespace at all; the container sees the host's interfaces.
+    case host
 
-    /// `container:NAME`, `ns:PATH` or `slirp4netns[:OPTIONS]`; nil for anything else (a network name).
+    /// `container:NAME`, `ns:PATH`, `slirp4netns[:OPTIONS]`, `none` or `host`; nil for anything else
+    /// (a network name, or `private`/`bridge`: see `CreateRequest.addNetwork`).
     public static func parse(_ text: String) throws(CtlError) -> NetworkMode? {
+        if text == "none" { return .noNetwork }
+        if text == "host" { return .host }
         if text.hasPrefix("container:") { return .container(String(text.dropFirst("container:".count))) }
         if text.hasPrefix("ns:") { return .path(String(text.dropFirst("ns:".count))) }
         if text == "slirp4netns" { return .slirp4netns(Slirp4netnsOptions()) }
@@ -101,6 +108,17 @@ public enum NetworkMode: Codable, Sendable, Equatable, CustomStringConvertible {
         case .container(let name): "container:" + name
         case .path(let path): "ns:" + path
         case .slirp4netns: "slirp4netns"
+        case .noNetwork: "none"
+        case .host: "host"
+        }
+    }
+
+    /// `none` and `host` are created, started and stopped like a container with networks; the
+    /// others are set up in one step by `run` and live until `rm`.
+    public var hasLifecycle: Bool {
+        switch self {
+        case .noNetwork, .host: true
+        case .container, .path, .slirp4netns: false
         }
     }
 }
@@ -129,6 +147,9 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     var lifecycle: ContainerState?
     /// `create --pid PID`: the process whose network namespace `start` adopts while it runs.
     public var pid: Int32?
+    /// The pod it belongs to: its infra container (which holds the pod's namespace) or a member
+    /// (which shares it, as `container:` of the infra).
+    public var pod: String?
 
     public var state: ContainerState {
         get { lifecycle ?? .running }
@@ -148,13 +169,18 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
         self.status = status
         self.networkMode = networkMode
         // A joined or slirp4netns container is set up as it is recorded (`run`); others wait for start.
-        lifecycle = networkMode == nil ? .created : .running
+        // (`networkMode?.hasLifecycle ?? true`: no mode means networks of its own, which wait too.)
+        lifecycle = networkMode?.hasLifecycle ?? true ? .created : .running
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, name, netns, hostname, dnsServers, ports, networks, status, networkMode, slirp4netns, pid, portHandler, portProxy
+        case id, name, netns, hostname, dnsServers, ports, networks, status, networkMode, slirp4netns, pid, pod, portHandler, portProxy
         case lifecycle = "state"
     }
 
     public var shortID: String { String(id.prefix(12)) }
+
+    /// The name a plugin is given (CNI's K8S_POD_NAME, netavark's container_name, the DNS name
+    /// aardvark-dns answers for): the pod's, in a pod, as libpod's getCNIPodName.
+    public var cniPodName: String { pod ?? name }
 }

@@ -44,6 +44,19 @@ public enum NamespaceFiles {
         return path
     }
 
+    /// `--network none`: loopback up, as podman leaves it (no plugin runs to do it).
+    public static func loopbackUp(_ path: String) throws(CtlError) {
+        do {
+            let socket = try RouteSocket(in: try NetworkNamespace(path: path))
+            guard let lo = try socket.link(named: "lo") else { throw CtlError(.failed, "no loopback interface in \(path)") }
+            try socket.setLink(index: lo.index, up: true)
+        } catch let error as CtlError {
+            throw error
+        } catch {
+            throw CtlError(.failed, "cannot bring loopback up in \(path): \(error)")
+        }
+    }
+
     /// Unmount and remove; a namespace already gone is fine.
     public static func remove(_ path: String) throws(CtlError) {
         if umount2(path, Int32(MNT_DETACH)) != 0, errno != EINVAL, errno != ENOENT {

@@ -16,7 +16,7 @@ struct NetavarkBackend: NetworkBackend {
 
     func options(_ record: ContainerRecord, _ networks: [NetworkEntry]) -> NetworkOptions {
         NetworkOptions(
-            containerID: record.id, containerName: record.name, containerHostname: record.hostname,
+            containerID: record.id, containerName: record.cniPodName, containerHostname: record.hostname,
             portMappings: record.ports.isEmpty ? nil : paths.pluginPorts(record.ports),
             networks: networks.map { request, _ in
                 NamedNetworkOptions(name: request.network, options: PerNetworkOptions(

@@ -21,6 +21,10 @@ public struct NetworkOperations {
         public var backend: NetworkFile.Backend.Kind = .netavark
         /// netavark: the plugin (default pontoon); cni: the main plugin's type (default pontoon).
         public var plugin: String?
+        /// The bridge's name (podman's `--interface-name`); nil: the first free pontoonN.
+        public var interfaceName: String?
+        /// The network's ID; nil: a random one. (The default network has podman's fixed ID.)
+        public var id: String?
 
         public init(name: String) { self.name = name }
     }
@@ -110,9 +114,13 @@ public struct NetworkOperations {
             throw CtlError(.usage, "--gateway needs --subnet")
         }
 
-        let bridge = SubnetPicker.freeBridgeName(avoiding: try usedBridgeNames())
+        let usedBridges = try usedBridgeNames()
+        if let name = request.interfaceName, usedBridges.contains(name) {
+            throw CtlError(.conflict, "interface name \(name) is already used by a network or a link of this host")
+        }
+        let bridge = request.interfaceName ?? SubnetPicker.freeBridgeName(avoiding: usedBridges)
         let dnsEnabled = request.backend == .netavark && !request.disableDNS
-        let network = Network(name: request.name, id: Names.randomHex(32), driver: "bridge", networkInterface: bridge,
+        let network = Network(name: request.name, id: request.id ?? Names.randomHex(32), driver: "bridge", networkInterface: bridge,
                               subnets: definitions, ipv6Enabled: subnets.contains { $0.family == .v6 }, internal: request.internal,
                               dnsEnabled: dnsEnabled, options: options.isEmpty ? nil : options, ipamOptions: ["driver": "host-local"])
         var file = NetworkFile(network: network, backend: .init(type: request.backend, plugin: request.plugin))

@@ -9,7 +9,7 @@ struct PontoonCtlCommand: ParsableCommand {
         commandName: "pontoonctl",
         abstract: "Container networking as a container engine does it: namespaces, plugins, status.",
         subcommands: [NetworkCommand.self, Create.self, Run.self, Start.self, Stop.self, Restart.self, Remove.self, Reload.self, Connect.self, Disconnect.self,
-                      Inspect.self, Stats.self, List.self, Exec.self, EventsCommand.self, RootlessNetNSCommand.self,
+                      Inspect.self, Stats.self, List.self, Exec.self, EventsCommand.self, PodCommand.self, RootlessNetNSCommand.self,
                       PortProxyCommand.self])
 
     @OptionGroup var global: GlobalOptions
@@ -20,7 +20,7 @@ struct PontoonCtlCommand: ParsableCommand {
 /// What create and run take: a container's networks, ports and names.
 struct ContainerOptions: ParsableArguments {
     @Argument var name: String
-    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix), container:NAME, ns:PATH or slirp4netns[:…]; repeatable.")
+    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix; repeatable), or one mode: private or bridge[:…] (the default network, podman, made on first use; also what no --network gives), none (loopback only), host (no namespace), container:NAME, ns:PATH or slirp4netns[:…].")
     var networks: [String] = []
     @Option(name: [.customShort("p"), .customLong("publish")], help: "[hostIP:]hostPort[-end]:containerPort[-end][/proto]; repeatable.")
     var ports: [String] = []
@@ -29,6 +29,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(help: "Rootless bridge containers: slirp4netns (the default; the container sees the client's address) or rootlesskit (a user-space proxy).")
     var portHandler: String?
     @Option(help: "A running process whose network namespace start adopts (bind-mounted, then configured).") var pid: Int32?
+    @Option(help: "run: join pod NAME's network namespace (its networks, ports and DNS name are the pod's).") var pod: String?
 
     func request() throws(CtlError) -> ContainerOperations.CreateRequest {
         var request = ContainerOperations.CreateRequest(name: name)
@@ -38,18 +39,12 @@ struct ContainerOptions: ParsableArguments {
             }
             request.portHandler = handler
         }
-        for network in networks {
-            if let mode = try NetworkMode.parse(network) {
-                guard request.mode == nil else { throw CtlError(.usage, "only one --network container:… or ns:… may be given") }
-                request.mode = mode
-            } else {
-                request.networks.append(try AttachRequest.parse(network))
-            }
-        }
+        for network in networks { try request.addNetwork(network) }
         for port in ports { request.ports += try PortMappings.parse(port) }
         request.dnsServers = dns
         request.hostname = hostname
         request.pid = pid
+        request.pod = pod
         return request
     }
 }
@@ -242,6 +237,7 @@ struct Inspect: ParsableCommand {
         let (record, settings) = try perform { () throws(CtlError) in try global.containers.inspect(name) }
         if format.format == .json {
             Output.json(["Id": AnyEncodable(record.id), "Name": AnyEncodable(record.name), "State": AnyEncodable(["Status": record.state.podmanStatus]),
+                         "HostConfig": AnyEncodable(["NetworkMode": record.podmanNetworkMode]),
                          "NetworkSettings": AnyEncodable(settings)])
         } else {
             Views.inspect(record, settings)
@@ -250,17 +246,18 @@ struct Inspect: ParsableCommand {
 }
 
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Interface counters inside the container, per interface and summed.")
+    static let configuration = CommandConfiguration(abstract: "Interface counters inside the container, per interface and summed, and podman's NET IO figure.")
     @OptionGroup var global: GlobalOptions
     @Argument var name: String
     @OptionGroup var format: FormatOption
 
     func run() throws {
-        let entries = try perform { () throws(CtlError) in try global.containers.stats(name) }
+        let (entries, io) = try perform { () throws(CtlError) in try global.containers.statsWithNetworkIO(name) }
         let total = InterfaceStatistics.sum(entries)
         if format.format == .json {
-            Output.json(["interfaces": AnyEncodable(entries), "total": AnyEncodable(total)])
+            Output.json(["interfaces": AnyEncodable(entries), "total": AnyEncodable(total), "podman": AnyEncodable(io)])
         } else {
+            defer { print("NET IO (podman: the network status' interfaces): \(io.NetInput) B in / \(io.NetOutput) B out") }
             Output.table(["INTERFACE", "RX BYTES", "RX PACKETS", "RX ERRORS", "RX DROPPED", "TX BYTES", "TX PACKETS", "TX ERRORS", "TX DROPPED"],
                          (entries + [total]).map { e in
                              [e.interface] + [e.rxBytes, e.rxPackets, e.rxErrors, e.rxDropped, e.txBytes, e.txPackets, e.txErrors, e.txDropped].map(String.init)

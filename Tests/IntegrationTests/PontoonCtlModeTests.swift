@@ -33,7 +33,6 @@ struct PontoonCtlModeTests {
             (["run", "s2", "--network", "container:owner", "-p", "9090:90"], "-p"),
             (["run", "s3", "--network", "container:owner", "--network", "front"], "cannot be combined"),
             (["run", "s4", "--network", "container:missing"], "no container named missing"),
-            (["run", "s5", "--network", "container:sharer"], "use --network container:owner"),
         ] {
             let refused = try ctl.run(arguments)
             #expect(refused.status != 0 && refused.stderrText.contains(reason), "\(arguments): \(refused.stderrText)")
@@ -45,7 +44,8 @@ struct PontoonCtlModeTests {
         #expect(try NSDictionary(dictionary: ctl.inspect("owner")) == NSDictionary(dictionary: owner))
 
         // rm of the sharer: no teardown, the owner keeps its interface, address and state.
-        try ctl.ok(["reload", "sharer"])
+        let reload = try ctl.run(["reload", "sharer"])
+        #expect(reload.status != 0 && reload.stderrText.contains("\"container:owner\" is not supported: invalid network mode"), "\(reload.stderrText)")
         try ctl.ok(["rm", "--force", "sharer"])
         #expect(try ctl.inside("owner", "ip -br addr show eth0").stdoutText.contains(ownerIP))
         #expect(try settingsJSON(ctl, "owner") == NSDictionary(dictionary: owner))

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import PontoonCtl
+
+/// `pod create|rm|ls`: a pod's network namespace, held by its infra container, shared by its members.
+struct PodCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pod", abstract: "Pods: one network namespace (the infra container's) shared by every member.",
+        subcommands: [PodCreate.self, PodRemove.self, PodList.self])
+}
+
+struct PodCreate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create", abstract: "Make the pod's namespace: its infra container (NAME-infra) runs with these networks and ports.",
+        discussion: "Example: pontoonctl pod create shop --network front -p 8080:80 && pontoonctl run web --pod shop")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var container: ContainerOptions
+
+    func run() throws {
+        let pod = try perform { () throws(CtlError) in try global.containers.createPod(try container.request()) }
+        print(pod.id)
+    }
+}
+
+struct PodRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rm", abstract: "Remove a pod and its infra container; refused while it has members unless --force.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var names: [String]
+    @Flag(help: "Remove the pod's members too (they are stopped with it); teardown failures are warnings.") var force = false
+
+    func run() throws {
+        var failed = false
+        for name in names {
+            do {
+                let failures = try perform { () throws(CtlError) in try global.containers.removePod(name, force: force) }
+                for failure in failures { Output.warn("pod rm \(name): \(failure)") }
+                print(name)
+            } catch { failed = true }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+struct PodList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "Pods, their infra container and members.")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var format: FormatOption
+
+    struct Row: Encodable {
+        var id: String, name: String, infra: String, status: String, containers: [String], networks: [String]
+    }
+
+    func run() throws {
+        let rows = try perform { () throws(CtlError) -> [Row] in
+            let containers = global.containers
+            return try global.store.pods().map { pod throws(CtlError) in
+                let infra = try? global.store.container(pod.infra)
+                return Row(id: pod.id, name: pod.name, infra: pod.infra, status: infra?.state.podmanStatus ?? "missing",
+                           containers: try containers.members(of: pod).map(\.name),
+                           networks: infra.map { $0.networkMode.map { ["\($0)"] } ?? $0.networks.map(\.network) } ?? [])
+            }
+        }
+        Output.list(rows, format.format, header: ["POD ID", "NAME", "STATUS", "INFRA", "# OF CONTAINERS", "NETWORKS"]) { row in
+            [String(row.id.prefix(12)), row.name, row.status, row.infra, String(row.containers.count + 1), row.networks.joined(separator: ",")]
+        }
+    }
+}
