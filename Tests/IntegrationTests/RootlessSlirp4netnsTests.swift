@@ -99,6 +99,9 @@ struct RootlessSlirp4netnsTests {
         let interfaces = (document["interfaces"] as? [[String: Any]] ?? []).compactMap { $0["interface"] as? String }
         #expect(interfaces == ["tap0"])
         #expect(((document["total"] as? [String: Any])?["rxBytes"] as? Int ?? 0) > 0, "\(document)")
+        // podman's NET IO figure counts tap0 for a slirp4netns container.
+        let io = document["podman"] as? [String: Any]
+        #expect((io?["NetInput"] as? Int ?? 0) > 0 && (io?["NetOutput"] as? Int ?? 0) > 0, "\(document)")
 
         kill(server, SIGKILL)
         let removed = try session.run(["rm", "--force", "s"])
