@@ -11,7 +11,7 @@ extension ContainerOperations {
         public var hostname: String?
         /// `--network container:OTHER` or `--network ns:PATH` (then no other network and no port).
         public var mode: NetworkMode?
-        /// `--port-handler`: how a rootless bridge container's ports are published (nil: slirp4netns).
+        /// `--port-handler`: how a rootless bridge container's ports are published (nil: `defaultPortHandler`).
         public var portHandler: Slirp4netnsOptions.PortHandler?
 
         public init(name: String) { self.name = name }
@@ -41,7 +41,13 @@ extension ContainerOperations {
     /// What rootless containers cannot have yet, refused before anything is made.
     func refuseUnsupported(_ request: CreateRequest) throws(CtlError) {
         // What the rootless netns' slirp4netns cannot forward; the port proxy and a container's own slirp4netns check their own.
-        if request.mode == nil, request.portHandler != .rootlesskit { _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports)) }
+        if request.mode == nil {
+            if (request.portHandler ?? Self.defaultPortHandler) == .slirp4netns {
+                _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports))
+            } else {
+                _ = try PortProxySpec.forwards(PortMappings.normalise(request.ports))
+            }
+        }
         for attach in request.networks where try store.network(attach.network).backend.type == .cni {
             throw CtlError(.usage, "network \(attach.network) is served by a CNI conflist, which rootless containers do not support yet: "
                            + "use a network served through netavark's protocol (the default), or run pontoonctl as root")

@@ -25,6 +25,9 @@ public struct PortProxySpec: Codable, Sendable, Equatable {
     /// The address connected to inside `netns`.
     public var target: String
     public var forwards: [Forward]
+    /// The helper binds each inner socket to the client's address (`TransparentRouting`): the
+    /// container sees the real peer; loopback clients, and clients of the other family, are not.
+    public var transparent = false
     /// A UDP flow with no datagram either way for this long is dropped (rootlesskit's is 60 s).
     public var udpIdleSeconds: Int = 60
 

@@ -25,7 +25,7 @@ struct Create: ParsableCommand {
     var ports: [String] = []
     @Option(name: .customLong("dns"), help: "A DNS server for resolv.conf; repeatable.") var dns: [String] = []
     @Option var hostname: String?
-    @Option(help: "Rootless bridge containers: slirp4netns (the default; the container sees the client's address) or rootlesskit (a user-space proxy).")
+    @Option(help: "Rootless bridge containers: slirp4netns (the default; slirp4netns forwards, the client's address kept), transparent (pontoonctl's proxy, the client's address kept but a loopback client's) or rootlesskit (pontoonctl's proxy, the container sees its gateway).")
     var portHandler: String?
     @OptionGroup var format: FormatOption
 
@@ -34,7 +34,7 @@ struct Create: ParsableCommand {
             var request = ContainerOperations.CreateRequest(name: name)
             if let portHandler {
                 guard let handler = Slirp4netnsOptions.PortHandler(rawValue: portHandler) else {
-                    throw CtlError(.usage, "--port-handler \"\(portHandler)\": use slirp4netns or rootlesskit")
+                    throw CtlError(.usage, "--port-handler \"\(portHandler)\": use transparent, slirp4netns or rootlesskit")
                 }
                 request.portHandler = handler
             }

@@ -8,9 +8,11 @@ struct PortProxyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "port-proxy", shouldDisplay: false)
     @Argument var spec: String?
     @Flag var inner = false
+    /// With `--inner`: bind inner sockets to the client's address (`PortProxySpec.transparent`).
+    @Flag var transparent = false
 
     func run() throws {
-        if inner { PortProxy.serveInner(channel: 3) }
+        if inner { PortProxy.serveInner(channel: 3, transparent: transparent) }
         guard let spec else { throw ValidationError("port-proxy needs its spec file") }
         PortProxy.run(specPath: spec, ready: 3)
     }
