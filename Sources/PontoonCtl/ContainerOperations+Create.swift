@@ -42,10 +42,11 @@ extension ContainerOperations {
     func refuseUnsupported(_ request: CreateRequest) throws(CtlError) {
         // What the rootless netns' slirp4netns cannot forward; the port proxy and a container's own slirp4netns check their own.
         if request.mode == nil {
-            if (request.portHandler ?? Self.defaultPortHandler) == .slirp4netns {
+            let handler = request.portHandler ?? Self.defaultPortHandler
+            if handler == .slirp4netns {
                 _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports))
             } else {
-                _ = try PortProxySpec.forwards(PortMappings.normalise(request.ports))
+                _ = try PortProxySpec.forwards(PortMappings.normalise(request.ports), handler: handler)
             }
         }
         for attach in request.networks where try store.network(attach.network).backend.type == .cni {

@@ -32,11 +32,11 @@ public struct PortProxySpec: Codable, Sendable, Equatable {
     public var udpIdleSeconds: Int = 60
 
     /// The listeners of `-p` mappings, a range port by port; only TCP and UDP are proxied.
-    static func forwards(_ mappings: [PortMapping]) throws(CtlError) -> [Forward] {
+    static func forwards(_ mappings: [PortMapping], handler: Slirp4netnsOptions.PortHandler = .rootlesskit) throws(CtlError) -> [Forward] {
         var result: [Forward] = []
         for mapping in mappings {
             guard mapping.protocol == "tcp" || mapping.protocol == "udp" else {
-                throw CtlError(.usage, "port mapping \(mapping.hostPort)/\(mapping.protocol): port_handler=rootlesskit proxies only tcp and udp")
+                throw CtlError(.usage, "port mapping \(mapping.hostPort)/\(mapping.protocol): port_handler=\(handler.rawValue) proxies only tcp and udp")
             }
             let host = mapping.hostIP ?? ""
             guard host.isEmpty || IPAddress(host) != nil else { throw CtlError(.usage, "port mapping: \"\(host)\" is not an IP address") }
