@@ -25,7 +25,7 @@ struct Create: ParsableCommand {
     var ports: [String] = []
     @Option(name: .customLong("dns"), help: "A DNS server for resolv.conf; repeatable.") var dns: [String] = []
     @Option var hostname: String?
-    @Option(help: "Rootless bridge containers: slirp4netns (the default; slirp4netns forwards, the client's address kept), transparent (pontoonctl's proxy, the client's address kept but a loopback client's) or rootlesskit (pontoonctl's proxy, the container sees its gateway).")
+    @Option(help: "Rootless bridge containers: transparent (the default; pontoonctl's proxy, the client's address kept but a loopback client's), slirp4netns (slirp4netns forwards, the client's address kept) or rootlesskit (pontoonctl's proxy, the container sees its gateway).")
     var portHandler: String?
     @OptionGroup var format: FormatOption
 

@@ -10,7 +10,7 @@ extension RootlessSlirp4netnsTests {
         try session.run(["rootless-netns", "exec", "--", "/usr/bin/nsenter", "--net=" + netns, "--"] + command)
     }
 
-    @Test("--port-handler transparent: TCP and UDP from the outside show the container the real client, a loopback client its gateway, hairpin its host address; a 200 kB upload with half-close; rm leaves no proxy and no listener")
+    @Test("the default --port-handler transparent: TCP and UDP from the outside show the container the real client, a loopback client its gateway, hairpin its host address; a 200 kB upload with half-close; rm leaves no proxy and no listener")
     func transparentProxy() throws {
         let session = try RootlessSession()
         defer { session.finish() }
@@ -18,8 +18,8 @@ extension RootlessSlirp4netnsTests {
         let network = try session.run(["network", "create", "front"])
         try #require(network.status == 0, "network create: \(network.stderrText)")
         let outside = try session.wireOutside()
-        let made = try session.run(["create", "web", "--network", "front", "-p", "8080:80", "-p", "8081:80/udp", "-p", "8090:90",
-                                    "--port-handler", "transparent"])
+        // The default port handler of rootless bridge containers.
+        let made = try session.run(["create", "web", "--network", "front", "-p", "8080:80", "-p", "8081:80/udp", "-p", "8090:90"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         #expect(try processes(session, "port-proxy").count == 2, "the proxy and its helper")
         let view = try settings(session, "web")
