@@ -8,10 +8,10 @@ import HostSystem
 /// are delivered to the local socket by policy routing: nftables marks what belongs to a
 /// transparent socket, and the mark's table routes everything to `lo`.
 enum TransparentRouting {
-    /// Neither pontoon's firewall (which marks nothing) nor netavark's or the portmap plugin's
-    /// 0x2000 masquerade mark; "tp".
-    static let mark = "0x7470"
-    static let table = "7470"
+    /// pontoon's firewall marks nothing; no bit of netavark's and the portmap plugin's 0x2000
+    /// masquerade mark nor of kube-proxy's 0x4000 and 0x8000. The table is the mark in decimal.
+    static let mark = "0x1470"
+    static let table = "5232"
     static let nftTable = "pontoon-proxy"
 
     /// Made once per rootless netns by the first transparent helper (the create that starts it holds
