@@ -59,6 +59,7 @@ enum TransparentRouting {
 extension ProxySocket {
     static let ipTransparent: Int32 = 19     // IP_TRANSPARENT, <linux/in.h>
     static let ipv6Transparent: Int32 = 75   // IPV6_TRANSPARENT, <linux/in6.h>
+    static let ipBindAddressNoPort: Int32 = 24   // IP_BIND_ADDRESS_NO_PORT, <linux/in.h>; IPv6 sockets too
 
     /// The address a client connected from, as text and port.
     static func peer(_ storage: sockaddr_storage) -> (address: String, port: Int)? {
@@ -100,7 +101,8 @@ extension ProxySocket {
         let set = source.contains(":") ? setsockopt(fd, Int32(IPPROTO_IPV6), ipv6Transparent, &one, size)
                                        : setsockopt(fd, Int32(IPPROTO_IP), ipTransparent, &one, size)
         guard set == 0 else { return errno }
-        if port != 0 { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, size) }
+        // TCP: the port is chosen by connect, from the 4-tuple, not by bind among every bound port.
+        if port != 0 { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, size) } else { setsockopt(fd, Int32(IPPROTO_IP), ipBindAddressNoPort, &one, size) }
         let bound = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
         return bound == 0 ? 0 : errno
     }
