@@ -11,7 +11,7 @@ extension ContainerOperations {
         public var hostname: String?
         /// `--network container:OTHER` or `--network ns:PATH` (then no other network and no port).
         public var mode: NetworkMode?
-        /// `--port-handler`: how a rootless bridge container's ports are published (nil: slirp4netns).
+        /// `--port-handler`: how a rootless bridge container's ports are published (nil: `defaultPortHandler`).
         public var portHandler: Slirp4netnsOptions.PortHandler?
         /// `create --pid PID`: start adopts that process's network namespace.
         public var pid: Int32?
@@ -81,7 +81,14 @@ extension ContainerOperations {
             throw CtlError(.usage, "--network \(mode) is not supported for rootless containers yet: use a bridge network, or run pontoonctl as root")
         }
         // What the rootless netns' slirp4netns cannot forward; the port proxy and a container's own slirp4netns check their own.
-        if request.mode == nil, request.portHandler != .rootlesskit { _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports)) }
+        if request.mode == nil {
+            let handler = request.portHandler ?? Self.defaultPortHandler
+            if handler == .slirp4netns {
+                _ = try SlirpForwards.forwards(PortMappings.normalise(request.ports))
+            } else {
+                _ = try PortProxySpec.forwards(PortMappings.normalise(request.ports), handler: handler)
+            }
+        }
     }
 
     /// The one-step modes: a namespace of their own with slirp4netns, or a joined one.

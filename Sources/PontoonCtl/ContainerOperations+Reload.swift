@@ -25,6 +25,7 @@ extension ContainerOperations {
             return again
         }
         record.status = try setUp(record, requests)
+        try restoreTransparentRouting(record)
         // What was allocated is passed again by the next reload; what was asked for stays as asked.
         record.networks = requests
         try store.save(record)

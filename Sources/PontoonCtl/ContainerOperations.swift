@@ -33,12 +33,14 @@ public struct ContainerOperations {
         try rootless.netns.removeContainerNamespace(rootless.pause, path)
     }
 
-    /// A rootless container's published ports, through slirp4netns (for root, pontoon's DNAT alone serves them),
-    /// or with `--port-handler rootlesskit` through the port proxy, connecting from the rootless netns.
-    /// The handler is the one recorded at create, so every start publishes the same way.
+    /// A rootless container's published ports (for root, pontoon's DNAT alone serves them): through
+    /// slirp4netns's forwards into the rootless netns, or through the port proxy connecting from the
+    /// rootless netns, with the client's address (`transparent`) or its own (`rootlesskit`). The
+    /// handler is the one recorded at create, so every start publishes the same way.
     func publish(_ record: inout ContainerRecord) throws(CtlError) {
         guard let rootless, !record.ports.isEmpty, record.networkMode == nil else { return }
-        if record.portHandler == .rootlesskit { return record.portProxy = try startPortProxy(record, rootless) }
+        let handler = record.portHandler ?? Self.defaultPortHandler
+        if handler != .slirp4netns { return record.portProxy = try startPortProxy(record, rootless, transparent: handler == .transparent) }
         try SlirpForwards(socket: rootless.netns.apiSocket).add(SlirpForwards.forwards(record.ports))
     }
 

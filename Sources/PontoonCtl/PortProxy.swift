@@ -5,7 +5,8 @@ import HostSystem
 /// the namespace the ports are published in, binds every listener first and reports on its ready
 /// fd ("ok", or the listener it could not bind and why) so that create fails before it returns,
 /// then relays each TCP connection and UDP flow through a socket its helper made inside the target
-/// namespace. The container sees the inner socket's address as its peer, never the client's.
+/// namespace. The container sees the inner socket's address as its peer; in transparent mode the
+/// client's own address (`TransparentRouting`), but for loopback clients.
 public enum PortProxy {
     /// Runs until killed (or until its helper is gone); `ready` is the fd create waits on.
     public static func run(specPath: String, ready: Int32) -> Never {
@@ -30,7 +31,7 @@ public enum PortProxy {
         close(ready)
         for (forward, fd) in listeners {
             let relay = PortProxyRelay(channel: channel, target: spec.target, forward: forward, listener: fd,
-                                       udpIdleSeconds: spec.udpIdleSeconds)
+                                       udpIdleSeconds: spec.udpIdleSeconds, transparent: spec.transparent)
             Thread.detachNewThread { relay.serve() }
         }
         // Without its helper no connection can be made: then the proxy ends too.
@@ -48,7 +49,7 @@ public enum PortProxy {
             fail("cannot make the port proxy's channel: \(String(cString: strerror(errno)))")
         }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let inner = ["nsenter", "--net=" + spec.netns, "--", executable, "port-proxy", "--inner", spec.netns]
+        let inner = ["nsenter", "--net=" + spec.netns, "--", executable, "port-proxy", "--inner", spec.netns] + (spec.transparent ? ["--transparent"] : [])
         let command = spec.pause.map { [RootlessNetNS.nsenter] + RootlessNetNS.joining($0) + inner } ?? [RootlessNetNS.nsenter] + inner.dropFirst()
         let pid: Int32
         do throws(SystemError) {
@@ -59,9 +60,13 @@ public enum PortProxy {
         }
         close(pair[1])
         var entry = pollfd(fd: pair[0], events: Int16(POLLIN), revents: 0)
-        var byte: UInt8 = 0
-        guard poll(&entry, 1, 10_000) > 0, recv(pair[0], &byte, 1, 0) == 1, byte == UInt8(ascii: "R") else {
+        var answer = [UInt8](repeating: 0, count: 512)
+        let count = poll(&entry, 1, 10_000) > 0 ? recv(pair[0], &answer, answer.count, 0) : -1
+        guard count == 1, answer[0] == UInt8(ascii: "R") else {
             kill(pid, SIGKILL)
+            if count > 1, answer[0] == UInt8(ascii: "E") {
+                fail("the port proxy's helper cannot route to transparent sockets in \(spec.netns): " + String(decoding: answer[1..<count], as: UTF8.self))
+            }
             fail("the port proxy's helper could not enter \(spec.netns) (see the proxy's log)")
         }
         return (PortProxyChannel(fd: pair[0]), pid)
@@ -70,5 +75,5 @@ public enum PortProxy {
 
 extension PortProxy {
     /// The helper's side (`pontoonctl port-proxy --inner`), already inside the target namespace.
-    public static func serveInner(channel: Int32) -> Never { PortProxyChannel.serveInner(channel) }
+    public static func serveInner(channel: Int32, transparent: Bool) -> Never { PortProxyChannel.serveInner(channel, transparent: transparent) }
 }

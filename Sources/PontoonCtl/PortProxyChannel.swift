@@ -15,10 +15,11 @@ final class PortProxyChannel: @unchecked Sendable {
     private static let controlLength = header + MemoryLayout<Int32>.size
     private static let controlSpace = header + 8
 
-    /// A socket inside the helper's namespace, connected (TCP: the connect finished) to `target`:`port`.
-    func socket(_ proto: String, _ target: String, _ port: Int) -> Result<Int32, SocketFailure> {
+    /// A socket inside the helper's namespace, connected (TCP: the connect finished) to `target`:`port`;
+    /// with a `source`, bound to that client's address transparently (the helper's `--transparent`).
+    func socket(_ proto: String, _ target: String, _ port: Int, from source: (address: String, port: Int)? = nil) -> Result<Int32, SocketFailure> {
         let answer: (code: Int32, fd: Int32?)? = lock.withLock {
-            let request = Array("\(proto) \(target) \(port)".utf8)
+            let request = Array(("\(proto) \(target) \(port)" + (source.map { " \($0.address) \($0.port)" } ?? "")).utf8)
             guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return nil }
             return Self.receive(fd)
         }
@@ -94,8 +95,14 @@ final class PortProxyChannel: @unchecked Sendable {
     }
 
     /// The helper's loop, on the channel's other end (`fd` 3), inside the target namespace: says it
-    /// is ready, then answers until the proxy's end closes (the proxy exited), and exits.
-    static func serveInner(_ channel: Int32) -> Never {
+    /// is ready ("R", or "E" and why not), then answers until the proxy's end closes (the proxy exited), and exits.
+    /// A transparent helper first makes the routing that brings the container's answers back to it.
+    static func serveInner(_ channel: Int32, transparent: Bool) -> Never {
+        if transparent, let failure = TransparentRouting.setUp() {
+            let message = Array(("E" + failure).utf8.prefix(400))
+            _ = send(channel, message, message.count, Int32(MSG_NOSIGNAL))
+            exit(1)
+        }
         _ = send(channel, "R", 1, Int32(MSG_NOSIGNAL))
         while answer(channel) {}
         exit(0)
@@ -108,11 +115,13 @@ final class PortProxyChannel: @unchecked Sendable {
         repeat { count = recv(channel, &buffer, buffer.count, 0) } while count < 0 && errno == EINTR
         guard count > 0 else { return false }
         let fields = String(decoding: buffer[..<count], as: UTF8.self).split(separator: " ").map(String.init)
-        guard fields.count == 3, let port = Int(fields[2]), fields[0] == "tcp" || fields[0] == "udp" else {
+        guard fields.count == 3 || fields.count == 5, let port = Int(fields[2]), fields[0] == "tcp" || fields[0] == "udp",
+              fields.count == 3 || Int(fields[4]) != nil else {
             _ = reply(channel, code: EINVAL, fd: nil)
             return true
         }
-        switch ProxySocket.connecting(fields[0], fields[1], port) {
+        let source = fields.count == 5 ? (address: fields[3], port: Int(fields[4])!) : nil
+        switch ProxySocket.connecting(fields[0], fields[1], port, from: source) {
         case .success(let socket):
             _ = reply(channel, code: 0, fd: socket)
             close(socket)

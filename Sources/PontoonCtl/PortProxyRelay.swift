@@ -9,13 +9,23 @@ final class PortProxyRelay: @unchecked Sendable {
     let forward: PortProxySpec.Forward
     let listener: Int32
     let udpIdleSeconds: Int
+    /// The inner sockets carry the client's address (but a loopback client's).
+    let transparent: Bool
 
-    init(channel: PortProxyChannel, target: String, forward: PortProxySpec.Forward, listener: Int32, udpIdleSeconds: Int) {
+    init(channel: PortProxyChannel, target: String, forward: PortProxySpec.Forward, listener: Int32, udpIdleSeconds: Int,
+         transparent: Bool = false) {
         self.channel = channel
         self.target = target
         self.forward = forward
         self.listener = listener
         self.udpIdleSeconds = udpIdleSeconds
+        self.transparent = transparent
+    }
+
+    /// The address the inner socket is bound to for a client: none (the helper's own), unless transparent.
+    private func source(_ client: sockaddr_storage) -> (address: String, port: Int)? {
+        guard transparent, let peer = ProxySocket.peer(client), ProxySocket.canBindTransparently(peer.address, to: target) else { return nil }
+        return peer
     }
 
     func serve() {
@@ -26,19 +36,21 @@ final class PortProxyRelay: @unchecked Sendable {
 
     private func serveTCP() {
         while true {
-            let client = accept(listener, nil, nil)
+            var peer = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let client = withUnsafeMutablePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listener, $0, &length) } }
             if client < 0 {
                 if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE { usleep(errno == EMFILE ? 100_000 : 0); continue }
                 return
             }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            let relay = self
-            Thread.detachNewThread { relay.connect(client) }
+            let relay = self, from = source(peer)
+            Thread.detachNewThread { relay.connect(client, from: from) }
         }
     }
 
-    private func connect(_ client: Int32) {
-        guard case .success(let inner) = channel.socket("tcp", target, forward.targetPort) else {
+    private func connect(_ client: Int32, from source: (address: String, port: Int)?) {
+        guard case .success(let inner) = channel.socket("tcp", target, forward.targetPort, from: source) else {
             close(client)   // the container's port does not answer: the client sees its connection end
             return
         }
@@ -78,7 +90,7 @@ final class PortProxyRelay: @unchecked Sendable {
             let key = withUnsafeBytes(of: storage) { Data($0.prefix(Int(length))) }
             flowsLock.lock()
             var flow = flows[key]
-            if flow == nil, case .success(let inner) = channel.socket("udp", target, forward.targetPort) {
+            if flow == nil, case .success(let inner) = channel.socket("udp", target, forward.targetPort, from: source(storage)) {
                 let made = Flow(inner: inner)
                 flows[key] = made
                 flow = made

@@ -42,11 +42,19 @@ enum ProxySocket {
         return .success(fd)
     }
 
-    /// A socket of `proto` connecting to `ip`:`port`, non-blocking (a TCP connect may still be in progress).
-    static func connecting(_ proto: String, _ ip: String, _ port: Int) -> Result<Int32, SocketFailure> {
+    /// A socket of `proto` connecting to `ip`:`port`, non-blocking (a TCP connect may still be in progress);
+    /// with a `source`, first bound to that client's address transparently (`bindTransparently`).
+    static func connecting(_ proto: String, _ ip: String, _ port: Int, from source: (address: String, port: Int)? = nil) -> Result<Int32, SocketFailure> {
         guard case (var storage, let length)? = address(ip, port) else { return .failure(SocketFailure(code: EINVAL)) }
         let fd = socket(Int32(storage.ss_family), type(proto) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return .failure(SocketFailure(code: errno)) }
+        if let source {
+            let code = bindTransparently(fd, source.address, proto == "udp" ? source.port : 0)
+            guard code == 0 else {
+                close(fd)
+                return .failure(SocketFailure(code: code))
+            }
+        }
         let result = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) } }
         if result != 0, errno != EINPROGRESS {
             let code = errno

@@ -25,15 +25,18 @@ public struct PortProxySpec: Codable, Sendable, Equatable {
     /// The address connected to inside `netns`.
     public var target: String
     public var forwards: [Forward]
+    /// The helper binds each inner socket to the client's address (`TransparentRouting`): the
+    /// container sees the real peer; loopback clients, and clients of the other family, are not.
+    public var transparent = false
     /// A UDP flow with no datagram either way for this long is dropped (rootlesskit's is 60 s).
     public var udpIdleSeconds: Int = 60
 
     /// The listeners of `-p` mappings, a range port by port; only TCP and UDP are proxied.
-    static func forwards(_ mappings: [PortMapping]) throws(CtlError) -> [Forward] {
+    static func forwards(_ mappings: [PortMapping], handler: Slirp4netnsOptions.PortHandler = .rootlesskit) throws(CtlError) -> [Forward] {
         var result: [Forward] = []
         for mapping in mappings {
             guard mapping.protocol == "tcp" || mapping.protocol == "udp" else {
-                throw CtlError(.usage, "port mapping \(mapping.hostPort)/\(mapping.protocol): port_handler=rootlesskit proxies only tcp and udp")
+                throw CtlError(.usage, "port mapping \(mapping.hostPort)/\(mapping.protocol): port_handler=\(handler.rawValue) proxies only tcp and udp")
             }
             let host = mapping.hostIP ?? ""
             guard host.isEmpty || IPAddress(host) != nil else { throw CtlError(.usage, "port mapping: \"\(host)\" is not an IP address") }

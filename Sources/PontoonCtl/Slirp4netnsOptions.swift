@@ -5,7 +5,9 @@ import NetAddress
 public struct Slirp4netnsOptions: Codable, Sendable, Equatable {
     /// Who forwards published ports: slirp4netns itself (the client's address is kept) or
     /// a user-space proxy in rootlessport's manner (podman's default: the container sees the proxy's address).
-    public enum PortHandler: String, Codable, Sendable { case slirp4netns, rootlesskit }
+    /// How published ports are served; `transparent` (the port proxy binding the client's address
+    /// inside the rootless netns) is for rootless bridge containers only.
+    public enum PortHandler: String, Codable, Sendable { case slirp4netns, rootlesskit, transparent }
 
     public var cidr: String?
     public var allowHostLoopback = false
@@ -30,7 +32,9 @@ public struct Slirp4netnsOptions: Codable, Sendable, Equatable {
                 guard network.prefixLength <= 25 else { throw CtlError(.usage, "invalid cidr \"\(value)\": slirp4netns needs a /25 or larger") }
                 options.cidr = value
             case "port_handler":
-                guard let handler = PortHandler(rawValue: value) else { throw CtlError(.usage, "unknown port_handler for slirp4netns: \"\(value)\"") }
+                guard let handler = PortHandler(rawValue: value), handler != .transparent else {
+                    throw CtlError(.usage, "unknown port_handler for slirp4netns: \"\(value)\"")
+                }
                 options.portHandler = handler
             case "allow_host_loopback":
                 options.allowHostLoopback = try flag(value, name)

@@ -26,7 +26,7 @@ struct ContainerOptions: ParsableArguments {
     var ports: [String] = []
     @Option(name: .customLong("dns"), help: "A DNS server for resolv.conf; repeatable.") var dns: [String] = []
     @Option var hostname: String?
-    @Option(help: "Rootless bridge containers: slirp4netns (the default; the container sees the client's address) or rootlesskit (a user-space proxy).")
+    @Option(help: "Rootless bridge containers: transparent (the default; pontoonctl's proxy, the client's address kept but a loopback client's), slirp4netns (slirp4netns forwards, the client's address kept) or rootlesskit (pontoonctl's proxy, the container sees its gateway).")
     var portHandler: String?
     @Option(help: "A running process whose network namespace start adopts (bind-mounted, then configured).") var pid: Int32?
     @Option(help: "run: join pod NAME's network namespace (its networks, ports and DNS name are the pod's).") var pod: String?
@@ -35,7 +35,7 @@ struct ContainerOptions: ParsableArguments {
         var request = ContainerOperations.CreateRequest(name: name)
         if let portHandler {
             guard let handler = Slirp4netnsOptions.PortHandler(rawValue: portHandler) else {
-                throw CtlError(.usage, "--port-handler \"\(portHandler)\": use slirp4netns or rootlesskit")
+                throw CtlError(.usage, "--port-handler \"\(portHandler)\": use transparent, slirp4netns or rootlesskit")
             }
             request.portHandler = handler
         }

@@ -26,7 +26,7 @@ struct RootlessConnectorTests {
         defer { session.finish() }
         let outside = try session.wireOutside()
         let probe = try session.user.install(try session.host.probeScript())
-        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80", "-p", "8053:53/udp"])
+        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80", "-p", "8053:53/udp", "--port-handler", "slirp4netns"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let web = try fixtures.attachment(session, "web")
         let pid = try operations.serve(session, web.netns, port: 80, probe: probe)
@@ -68,7 +68,7 @@ struct RootlessConnectorTests {
         let session = try fixtures.prepared()
         defer { session.finish() }
         for (name, port) in [("web", "8080:80"), ("other", "8081:80")] {
-            let made = try session.run(["run", name, "--network", "front", "-p", port])
+            let made = try session.run(["run", name, "--network", "front", "-p", port, "--port-handler", "slirp4netns"])
             try #require(made.status == 0, "create \(name): \(made.stderrText)")
         }
         let slirp = try connector(session)
@@ -96,7 +96,7 @@ struct RootlessConnectorTests {
         defer { session.finish() }
         _ = try session.wireOutside()
         let probe = try session.user.install(try session.host.probeScript())
-        for (name, ports) in [("web", ["-p", "8080:80"]), ("client", [])] {
+        for (name, ports) in [("web", ["-p", "8080:80", "--port-handler", "slirp4netns"]), ("client", [])] {
             let made = try session.run(["run", name, "--network", "front"] + ports)
             try #require(made.status == 0, "create \(name): \(made.stderrText)")
         }
@@ -125,7 +125,7 @@ struct RootlessConnectorTests {
     func removeWithoutConnectorTools() throws {
         let session = try fixtures.prepared()
         defer { session.finish() }
-        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80"])
+        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80", "--port-handler", "slirp4netns"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let web = try fixtures.attachment(session, "web")
         let ping = try fixtures.inside(session, web.netns, ["/usr/bin/ping", "-c", "1", "-W", "2", web.gateway])

@@ -95,7 +95,7 @@ struct RootlessContainerTests {
         defer { session.finish() }
         let outside = try session.wireOutside()
         let probe = try session.user.install(try session.host.probeScript())
-        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80"])
+        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80", "--port-handler", "slirp4netns"])
         try #require(made.status == 0, "create: \(made.stderrText)")
         let web = try attachment(session, "web")
         let server = try inside(session, web.netns, ["/bin/sh", "-c", "/usr/bin/python3 \(probe) serve 80 </dev/null >/dev/null 2>&1 & echo $!"])
@@ -110,10 +110,10 @@ struct RootlessContainerTests {
         #expect(local.hasPrefix("tcp4 "), "from 127.0.0.1: \(local)")
 
         // Taken by another container (pontoon refuses it), or by a server of the host (slirp4netns cannot listen).
-        let mapped = try session.run(["run", "again", "--network", "front", "-p", "8080:80"])
+        let mapped = try session.run(["run", "again", "--network", "front", "-p", "8080:80", "--port-handler", "slirp4netns"])
         #expect(mapped.status != 0 && mapped.stderrText.contains("already mapped to another container"), "\(mapped.stderrText)")
         try session.host.serve(in: session.host.name, port: 8081)
-        let taken = try session.run(["run", "again", "--network", "front", "-p", "8081:80"])
+        let taken = try session.run(["run", "again", "--network", "front", "-p", "8081:80", "--port-handler", "slirp4netns"])
         #expect(taken.status != 0 && taken.stderrText.contains("cannot publish 0.0.0.0:8081/tcp"), "\(taken.status) \(taken.stderrText)")
         #expect(try session.run(["inspect", "again"]).status != 0)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: session.user.runtimeDirectory + "/netns")) ?? []

@@ -109,7 +109,7 @@ struct RootlessOperationsTests {
 
         let flushed = try session.run(["rootless-netns", "exec", "--", "/usr/sbin/nft", "flush", "ruleset"])
         try #require(flushed.status == 0, "flush: \(flushed.stderrText)")
-        #expect(try self.probe(session, in: outside, "198.51.100.1", 8080, probe: probe) == "", "the flush did not remove the DNAT")
+        #expect(try self.probe(session, in: outside, "198.51.100.1", 8080, probe: probe) == "", "the flush did not break the published port (the transparent proxy's routing)")
         #expect(try self.probe(session, from: "web", "198.51.100.2", 8080, probe: probe) == "", "the flush did not remove the masquerade")
 
         let reloaded = try session.run(["reload", "web"])

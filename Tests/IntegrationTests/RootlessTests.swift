@@ -129,8 +129,8 @@ struct RootlessTests {
     func notSupportedYet() throws {
         let session = try RootlessSession()
         defer { session.finish() }
-        let result = try session.run(["run", "web", "-p", "8080:80/sctp"])
-        #expect(result.status == 125 && result.stderrText.contains("port mapping 8080/sctp: slirp4netns forwards only tcp and udp"),
+        let result = try session.run(["run", "web", "-p", "8080:80/sctp"])   // the default port handler: the transparent proxy
+        #expect(result.status == 125 && result.stderrText.contains("port mapping 8080/sctp: port_handler=transparent proxies only tcp and udp"),
                 "exit \(result.status): \(result.stderrText)")
         #expect(session.made().isEmpty, "made: \(session.made())")
     }

@@ -20,6 +20,17 @@ struct PortProxyTests {
         #expect(throws: CtlError.self) { try PortProxySpec.forwards([PortMapping(containerPort: 80, hostPort: 80, protocol: "sctp")]) }
     }
 
+    @Test("transparent mode binds a client's address of the target's family, never a loopback one; slirp4netns's own port_handler has no transparent")
+    func transparentSource() {
+        #expect(ProxySocket.canBindTransparently("198.51.100.2", to: "10.88.0.2"))
+        #expect(!ProxySocket.canBindTransparently("127.0.0.1", to: "10.88.0.2"))
+        #expect(!ProxySocket.canBindTransparently("127.1.2.3", to: "10.88.0.2"))
+        #expect(!ProxySocket.canBindTransparently("::1", to: "fd00::2"))
+        #expect(ProxySocket.canBindTransparently("2001:db8::5", to: "fd00::2"))
+        #expect(!ProxySocket.canBindTransparently("2001:db8::5", to: "10.88.0.2"))
+        #expect(throws: CtlError.self) { try Slirp4netnsOptions.parse("port_handler=transparent") }
+    }
+
     @Test("the proxy connects to slirp4netns's guest address: the network's address + 100")
     func guest() throws {
         #expect(Slirp4netnsOptions().guestAddress == "10.0.2.100")
