@@ -4,8 +4,8 @@ container's network namespace. A row pontoonctl refuses raises NotAvailable with
 words: the figure then shows "not available: …", never a number."""
 import json, os, subprocess, time
 
-from .names import (RL_PODMAN_BRIDGE, RL_PODMAN_SLIRP, RL_PONTOON_DEFAULT, RL_PONTOON_ROOTLESSKIT,
-                    RL_PONTOON_SLIRP)
+from .names import (RL_PODMAN_BRIDGE, RL_PODMAN_SLIRP, RL_PONTOON_DEFAULT, RL_PONTOON_FORWARDS,
+                    RL_PONTOON_ROOTLESSKIT, RL_PONTOON_SLIRP)
 
 SLEEP = ["/usr/bin/sleep", "infinity"]
 
@@ -174,6 +174,7 @@ def write_podman_files(user, rootfs, conf, storage):
 
 def rows(user, host, pontoonctl):
     return [Pontoonctl(RL_PONTOON_DEFAULT, user, host, pontoonctl, "rlbench"),
+            Pontoonctl(RL_PONTOON_FORWARDS, user, host, pontoonctl, "rlbench", ["--port-handler", "slirp4netns"], optional=True),
             Pontoonctl(RL_PONTOON_ROOTLESSKIT, user, host, pontoonctl, "rlbench", ["--port-handler", "rootlesskit"], optional=True),
             Pontoonctl(RL_PONTOON_SLIRP, user, host, pontoonctl, "slirp4netns:port_handler=slirp4netns", optional=True),
             Podman(RL_PODMAN_BRIDGE, user, host, "rlbench"),
