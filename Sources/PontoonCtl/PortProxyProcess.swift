@@ -71,12 +71,7 @@ public struct PortProxyProcess: Codable, Sendable, Equatable {
     /// SIGTERM, then SIGKILL if it lingers; only signalled while it is this proxy (a pid can be
     /// reused). Its helper reads the channel's end and exits with it. The files go.
     func stop() {
-        if pid > 0, isOurs() {
-            kill(pid, SIGTERM)
-            if !exited(within: 2_000), isOurs() { kill(pid, SIGKILL); _ = exited(within: 1_000) }
-        } else if pid > 0 {
-            _ = exited(within: 0)
-        }
+        service.stop()
         removeFiles()
     }
 
@@ -85,21 +80,12 @@ public struct PortProxyProcess: Codable, Sendable, Equatable {
         unlink(log)
     }
 
-    private func exited(within milliseconds: Int) -> Bool {
-        for _ in 0...(milliseconds / 10) {
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { return true }
-            if !isOurs() { return true }
-            usleep(10_000)
+    /// Started with this spec: its command line names the spec file.
+    var service: ServiceProcess {
+        let spec = spec
+        return ServiceProcess(pid: pid) { pid in
+            let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+            return String(decoding: command, as: UTF8.self).split(separator: "\0").contains { $0 == spec }
         }
-        return false
-    }
-
-    /// Alive, not a zombie, and started with this spec.
-    func isOurs() -> Bool {
-        guard let state = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = state.lastIndex(of: ")"), !state[close...].hasPrefix(") Z"),
-              let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-        return String(decoding: command, as: UTF8.self).split(separator: "\0").contains { $0 == spec }
     }
 }

@@ -87,30 +87,12 @@ public struct Slirp4netnsProcess: Codable, Sendable, Equatable {
     func stop() {
         let writer = open(exitFIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
         if writer >= 0 { close(writer) }
-        if pid > 0, !exited(within: 2_000) {
-            if isOurs() { kill(pid, SIGTERM) }
-            if !exited(within: 2_000), isOurs() { kill(pid, SIGKILL); _ = exited(within: 1_000) }
-        }
+        ServiceProcess(pid: pid, matches: Self.isSlirp4netns).stop(grace: 2_000)
         unlink(exitFIFO)
         if let apiSocket { unlink(apiSocket) }
     }
 
-    /// Reaps it when it is our child (a failed create); otherwise watches for it to be gone.
-    private func exited(within milliseconds: Int) -> Bool {
-        for _ in 0..<(milliseconds / 10) {
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { return true }
-            if !isOurs() { return true }
-            usleep(10_000)
-        }
-        return false
-    }
-
-    /// Alive, not a zombie, and a slirp4netns.
-    func isOurs() -> Bool {
-        guard let state = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = state.lastIndex(of: ")"), !state[close...].hasPrefix(") Z") else { return false }
-        let command = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
-        return command.hasPrefix("slirp4netns")
+    static func isSlirp4netns(_ pid: Int32) -> Bool {
+        ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "").hasPrefix("slirp4netns")
     }
 }
