@@ -28,21 +28,21 @@ public final class RootlessUser: @unchecked Sendable {
         var made: UInt32?
         for _ in 0..<20 where made == nil {
             let candidate = UInt32.random(in: 200_000..<250_000)
-            guard getpwuid(candidate) == nil else { continue }
+            guard Self.entry(uid: candidate) == nil else { continue }
             do {
                 try Self.shadow("useradd", ["--uid", String(candidate), "--create-home", "--home-dir", home, "--shell", "/usr/sbin/nologin",
                                             "--user-group", "-K", "SUB_UID_COUNT=0", "-K", "SUB_GID_COUNT=0", name])
                 made = candidate
-            } catch where getpwnam(name) == nil && getpwuid(candidate) != nil {
+            } catch where Self.entry(name: name) == nil && Self.entry(uid: candidate) != nil {
                 continue
             }
         }
-        guard let entry = getpwnam(name), made != nil else {
+        guard let entry = Self.entry(name: name), made != nil else {
             binaries.remove()
             throw GoldenError("useradd \(name) made no password entry")
         }
-        uid = entry.pointee.pw_uid
-        gid = entry.pointee.pw_gid
+        uid = entry.uid
+        gid = entry.gid
         // Above login.defs' SUB_UID_MAX (600100000), where useradd never allocates: one range per uid.
         let start = 700_000_000 + (uid - 200_000) * 65_536
         subordinate = subordinateIDs ? start...(start + 65_535) : nil
@@ -120,11 +120,11 @@ public final class RootlessUser: @unchecked Sendable {
             _ = try? TestRun.run("/usr/bin/umount", ["--lazy", point])
         }
         try? FileManager.default.removeItem(atPath: runtimeDirectory)
-        if let range = subordinate, getpwnam(name) != nil {
+        if let range = subordinate, Self.entry(name: name) != nil {
             let text = "\(range.lowerBound)-\(range.upperBound)"
             try? Self.shadow("usermod", ["--del-subuids", text, "--del-subgids", text, name])
         }
-        if getpwnam(name) != nil { try? Self.shadow("userdel", ["--remove", name]) }
+        if Self.entry(name: name) != nil { try? Self.shadow("userdel", ["--remove", name]) }
         try? FileManager.default.removeItem(atPath: home)
         binaries.remove()
     }
@@ -132,7 +132,7 @@ public final class RootlessUser: @unchecked Sendable {
     /// Everything of the user's still there (empty after `remove()`).
     public func traces() -> [String] {
         var found: [String] = []
-        if getpwnam(name) != nil { found.append("user \(name)") }
+        if Self.entry(name: name) != nil { found.append("user \(name)") }
         if let pids = try? TestRun.run("/usr/bin/pgrep", ["-U", String(uid)]), pids.status == 0 {
             found.append("processes " + pids.stdoutText.split(separator: "\n").joined(separator: " "))
         }
@@ -160,6 +160,24 @@ public final class RootlessUser: @unchecked Sendable {
     }
 
     /// shadow's tools lock /etc/passwd and friends; another test (or user) may hold them a moment.
+    /// A password entry's ids, read with the reentrant calls: tests run on parallel threads, and
+    /// getpwnam's and getpwuid's one static entry is shared, so a test could take another test's uid
+    /// for its own (then make its /run/user/UID, kill its processes and remove its files).
+    static func entry(name: String) -> (uid: UInt32, gid: UInt32)? { lookup { getpwnam_r(name, $0, $1, $2, $3) } }
+    static func entry(uid: UInt32) -> (uid: UInt32, gid: UInt32)? { lookup { getpwuid_r(uid, $0, $1, $2, $3) } }
+
+    private static func lookup(_ call: (UnsafeMutablePointer<passwd>, UnsafeMutablePointer<CChar>, Int,
+                                        UnsafeMutablePointer<UnsafeMutablePointer<passwd>?>) -> Int32) -> (uid: UInt32, gid: UInt32)? {
+        var entry = passwd()
+        var found: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16_384)
+        let status = withUnsafeMutablePointer(to: &entry) { entryPointer in
+            buffer.withUnsafeMutableBufferPointer { call(entryPointer, $0.baseAddress!, $0.count, &found) }
+        }
+        guard status == 0, found != nil else { return nil }
+        return (entry.pw_uid, entry.pw_gid)
+    }
+
     static func shadow(_ tool: String, _ arguments: [String]) throws {
         var last = RunResult(status: 0, stdout: Data(), stderr: Data())
         for _ in 0..<50 {
