@@ -146,20 +146,13 @@ private final class SocketPair: @unchecked Sendable {
     }
 
     func copy(from source: Int32, to destination: Int32) {
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = read(source, &buffer, buffer.count)
-            if count < 0, errno == EINTR { continue }
-            if count == 0 {
-                shutdown(destination, Int32(SHUT_WR))
-                break
-            }
-            if count < 0 || !buffer.withUnsafeBytes({ ProxySocket.sendAll(destination, $0.baseAddress!, count) }) {
-                // A reset on either side resets the other and wakes the other direction.
-                shutdown(source, Int32(SHUT_RDWR))
-                shutdown(destination, Int32(SHUT_RDWR))
-                break
-            }
+        let ended = Self.splice(from: source, to: destination) ?? Self.readWrite(from: source, to: destination)
+        if ended {
+            shutdown(destination, Int32(SHUT_WR))
+        } else {
+            // A reset on either side resets the other and wakes the other direction.
+            shutdown(source, Int32(SHUT_RDWR))
+            shutdown(destination, Int32(SHUT_RDWR))
         }
         let last = lock.withLock { running -= 1; return running == 0 }
         if last {
@@ -167,4 +160,50 @@ private final class SocketPair: @unchecked Sendable {
             close(second)
         }
     }
+
+    /// Socket to socket through a pipe, as Go's io.Copy between TCP connections (rootlessport) does:
+    /// the bytes stay in the kernel (copying them through user space cost a fifth of the throughput
+    /// here). true: the source ended (EOF); false: an error; nil: splice is not possible here, and
+    /// nothing was moved yet.
+    static func splice(from source: Int32, to destination: Int32) -> Bool? {
+        var pipe: [Int32] = [-1, -1]
+        guard Glibc.pipe(&pipe) == 0 else { return nil }
+        defer { close(pipe[0]); close(pipe[1]) }
+        _ = fcntl(pipe[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(pipe[1], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(pipe[1], 1031 /* F_SETPIPE_SZ */, 1 << 20)
+        let flags: UInt32 = 1   // SPLICE_F_MOVE
+        var moved = false
+        while true {
+            let count = spliceCall(source, nil, pipe[1], nil, 1 << 20, flags)
+            if count < 0, errno == EINTR { continue }
+            if count < 0 { return moved || errno != EINVAL ? false : nil }
+            if count == 0 { return true }
+            moved = true
+            var left = count
+            while left > 0 {
+                let sent = spliceCall(pipe[0], nil, destination, nil, left, flags)
+                if sent < 0, errno == EINTR { continue }
+                if sent <= 0 { return false }
+                left -= sent
+            }
+        }
+    }
+
+    /// The copy through user space, where splice cannot be used.
+    static func readWrite(from source: Int32, to destination: Int32) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(source, &buffer, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            if count == 0 { return true }
+            if count < 0 || !buffer.withUnsafeBytes({ ProxySocket.sendAll(destination, $0.baseAddress!, count) }) { return false }
+        }
+    }
 }
+
+/// glibc's splice(2): Swift's Glibc module leaves out the GNU extensions (splice, F_SETPIPE_SZ,
+/// SPLICE_F_MOVE), and pontoonctl has no C shim of its own for one call.
+@_silgen_name("splice")
+private func spliceCall(_ input: Int32, _ inputOffset: UnsafeMutablePointer<Int64>?, _ output: Int32,
+                        _ outputOffset: UnsafeMutablePointer<Int64>?, _ length: Int, _ flags: UInt32) -> Int
