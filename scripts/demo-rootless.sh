@@ -127,7 +127,7 @@ resolved=$(inside client python3 "$work/bin/peer.py" resolve "$gateway" web)
 echo "web -> $resolved"
 [[ $resolved == "$web_ip" ]] || { echo "web resolved to '$resolved', not $web_ip" >&2; exit 1; }
 
-echo "== a published port: a server in web on 80, reached from outside at 198.51.100.1:8080"
+echo "== a published port: a server in web on 80, reached from outside at 198.51.100.1:8080 through pontoonctl's transparent port proxy"
 web_pid=$(inside web /bin/sh -c "python3 $work/bin/peer.py serve 80 web </dev/null >/dev/null 2>&1 & echo \$!")
 for _ in $(seq 50); do inside web ss -Hltn | grep -q ':80 ' && break; sleep 0.1; done
 echo "from outside (198.51.100.2): $(ip netns exec "$outside" curl -s -m 5 http://198.51.100.1:8080/)"
