@@ -14,6 +14,8 @@ public enum PortProxy {
         func fail(_ message: String) -> Never {
             let line = Array((message + "\n").utf8)
             _ = write(ready, line, line.count)
+            // Also on stderr: its log when create started it, the terminal when run by hand (no fd 3).
+            _ = write(2, line, line.count)
             exit(1)
         }
         guard let data = FileManager.default.contents(atPath: specPath),
