@@ -41,10 +41,12 @@ public struct Store: Sendable {
 
     // MARK: locks
 
-    /// Serialises one container's operations; different containers proceed in parallel.
-    func lockContainer(_ name: String) throws(CtlError) -> FileLock {
+    /// Serialises one container's operations; different containers proceed in parallel. The lock
+    /// file goes when it is let go while no container has the name (see `ContainerLock`).
+    func lockContainer(_ name: String) throws(CtlError) -> ContainerLock {
+        try Names.validate(name, what: "container")
         try Self.makeDirectory(paths.locksDirectory)
-        return try FileLock(paths.locksDirectory + "/container-" + name)
+        return ContainerLock(lock: try FileLock(paths.locksDirectory + "/container-" + name), recordPath: recordPath(name))
     }
 
     /// Held briefly for store-wide decisions: a new name, an address, a network file.
@@ -103,7 +105,7 @@ public struct Store: Sendable {
     public func container(_ name: String) throws(CtlError) -> ContainerRecord {
         try Names.validate(name, what: "container")
         guard let record = try Self.read(ContainerRecord.self, at: recordPath(name)) else {
-            throw CtlError(.notFound, "no container named \(name)")
+            throw CtlError(.notFound, "no container with name \"\(name)\" found: no such container")
         }
         return record
     }

@@ -108,3 +108,19 @@ func perform<T>(_ body: () throws(CtlError) -> T) throws -> T {
         throw ExitCode(error.exitStatus)
     }
 }
+
+/// A command given several names, as podman's rm, stop and start: each name's failure is one line
+/// on stderr and the others are still done. The exit status when any failed: the failure's own for
+/// a single name (125 bad input, 1 a failed operation), 1 for several ("not all were done").
+func eachName(_ names: [String], _ body: (String) throws(CtlError) -> Void) -> Int32? {
+    var status: Int32?
+    for name in names {
+        do throws(CtlError) {
+            try body(name)
+        } catch {
+            FileHandle.standardError.write(Data(("Error: " + error.description + "\n").utf8))
+            status = names.count == 1 ? error.exitStatus : 1
+        }
+    }
+    return status
+}

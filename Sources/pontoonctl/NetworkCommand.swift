@@ -70,16 +70,18 @@ struct InspectNetwork: ParsableCommand {
 }
 
 struct RemoveNetwork: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a network.")
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove networks.",
+                                                    discussion: "A name that fails is reported and the others are removed; the exit status is then 1.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var name: String
+    @Argument(help: "The networks: each a name, an ID or a prefix of the ID that no other network's ID has.") var names: [String]
     @Flag(help: "Disconnect the containers using it first.") var force = false
 
     func run() throws {
-        let disconnected = try perform { () throws(CtlError) in
-            try NetworkOperations(store: global.store).remove(name, force: force, containers: global.containers)
+        let failed = eachName(names) { name throws(CtlError) in
+            let disconnected = try NetworkOperations(store: global.store).remove(name, force: force, containers: global.containers)
+            for container in disconnected { Output.warn("disconnected container \(container)") }
+            print(name)
         }
-        for container in disconnected { Output.warn("disconnected container \(container)") }
-        print(name)
+        if let failed { throw ExitCode(failed) }
     }
 }

@@ -13,7 +13,7 @@ struct PontoonCtlModeTests {
     func sharedNamespace() throws {
         let ctl = try Ctl("ctlshare")
         defer { ctl.cleanup() }
-        try ctl.ok(["network", "create", "front", "--internal"])
+        try ctl.ok(["network", "create", "front"])   // not internal: the owner publishes a port
         try ctl.ok(["run", "owner", "--network", "front", "-p", "8080:80"])
         try ctl.ok(["run", "sharer", "--network", "container:owner"])
 
@@ -32,7 +32,7 @@ struct PontoonCtlModeTests {
             (["connect", "sharer", "front"], "container:owner"),
             (["run", "s2", "--network", "container:owner", "-p", "9090:90"], "-p"),
             (["run", "s3", "--network", "container:owner", "--network", "front"], "cannot be combined"),
-            (["run", "s4", "--network", "container:missing"], "no container named missing"),
+            (["run", "s4", "--network", "container:missing"], "no container with name \"missing\" found: no such container"),
         ] {
             let refused = try ctl.run(arguments)
             #expect(refused.status != 0 && refused.stderrText.contains(reason), "\(arguments): \(refused.stderrText)")

@@ -145,7 +145,7 @@ struct RootlessOperationsTests {
         // Nothing ran in the private host instead: no bridge or veth appeared there.
         #expect(try session.host.exec(session.host.name, "ip -br link").stdoutText == links)
         let missing = try session.run(["exec", "nobody", "--", "true"])
-        #expect(missing.status == 125 && missing.stderrText.contains("no container named nobody"), "\(missing.stderrText)")
+        #expect(missing.status == 125 && missing.stderrText.contains("no container with name \"nobody\" found"), "\(missing.stderrText)")
         let removed = try session.run(["rm", "--force", "lone"])
         #expect(removed.status == 0 && removed.stderrText.contains("is gone"), "\(removed.stderrText)")
         try fixtures.expectNothingLeft(session)
