@@ -25,6 +25,8 @@ extension ContainerOperations {
 
     /// Records the container: no namespace is made and no plugin runs until `start`.
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
+        if let hostname = request.hostname { try Names.validateHostname(hostname) }
+        let request = try pickingHostPorts(request)
         if request.pod != nil, !request.isInfra {
             throw CtlError(.usage, "--pod is set up in one step: use run (a member shares the pod's running namespace)")
         }
@@ -46,7 +48,8 @@ extension ContainerOperations {
 
     /// create, then start, as podman's run: a failed start leaves nothing, not even the record.
     public func run(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
-        let request = try joiningPod(request)
+        if let hostname = request.hostname { try Names.validateHostname(hostname) }
+        let request = try pickingHostPorts(try joiningPod(request))
         guard let mode = request.mode, !mode.hasLifecycle else {
             // Checked before the record is written: a rootless run the host cannot serve makes nothing.
             if let environment = paths.rootless {
@@ -130,6 +133,7 @@ extension ContainerOperations {
             }
             record.networks.append(checked)
         }
+        try refuseInternalOnlyPorts(record)
         try store.save(record)
         return record
     }

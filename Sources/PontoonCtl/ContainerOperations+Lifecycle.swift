@@ -54,7 +54,8 @@ extension ContainerOperations {
             record.netns = try namespaceForStart(&record)
             record.networks = requests
             record.state = .running
-            try store.save(record)   // before any plugin runs: a crash leaves what stop or rm can finish
+            // Saved before any plugin runs (a crash leaves what stop or rm can finish), its host ports claimed.
+            try claimHostPorts(record) { () throws(CtlError) in try store.save(record) }
             record.status = try setUp(record, requests)
             networksUp = true
             try publish(&record)

@@ -27,7 +27,8 @@ extension ContainerOperations {
         do throws(CtlError) {
             record.netns = try makeNamespace()
             made = true
-            try store.save(record)   // before slirp4netns starts: a crash leaves what rm can finish
+            // Before slirp4netns starts (a crash leaves what rm can finish), its host ports claimed.
+            try claimHostPorts(record) { () throws(CtlError) in try store.save(record) }
             let apiSocket = options.portHandler == .slirp4netns ? paths.stateDirectory + "/" + record.id + ".net" : nil
             // Rootless, the namespace is mounted only in the pause process's mount namespace and owned
             // by its user namespace: slirp4netns starts inside both (nsenter execs it, the pid stays its own).

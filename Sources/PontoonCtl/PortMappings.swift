@@ -1,7 +1,7 @@
 import NetAddress
 import Netavark
 
-/// `-p [hostIP:]hostPort[-end]:containerPort[-end][/proto]` and libpod's normalisation of the list:
+/// `-p [[hostIP:][hostPort[-end]]:]containerPort[-end][/proto]` and libpod's normalisation of the list:
 /// one entry per protocol, duplicates removed, consecutive host→container pairs merged into ranges,
 /// sorted by host IP, protocol and host port. Pure: no system state.
 public enum PortMappings {
@@ -26,14 +26,16 @@ public enum PortMappings {
         }
         var parts = rest.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         if hostIP.isEmpty, parts.count == 3 { hostIP = parts.removeFirst() }
+        // `80` and `hostIP::80`: no host port given, one is picked at create (`hostPort` 0 until then), as podman does.
+        if parts.count == 1 { parts.insert("", at: 0) }
         guard parts.count == 2 else {
-            throw CtlError(.usage, "port mapping \"\(text)\" is not [hostIP:]hostPort[-end]:containerPort[-end][/proto]")
+            throw CtlError(.usage, "port mapping \"\(text)\" is not [[hostIP:][hostPort[-end]]:]containerPort[-end][/proto]")
         }
         if !hostIP.isEmpty, IPAddress(hostIP) == nil {
             throw CtlError(.usage, "port mapping \"\(text)\": host IP \"\(hostIP)\" is not an IP address")
         }
-        let host = try range(parts[0], of: text, what: "host port")
         let container = try range(parts[1], of: text, what: "container port")
+        let host = parts[0].isEmpty ? 0...(container.count - 1) : try range(parts[0], of: text, what: "host port")
         guard host.count == container.count else {
             throw CtlError(.usage, "port mapping \"\(text)\": the host range has \(host.count) ports and the container range \(container.count)")
         }
@@ -118,5 +120,24 @@ public enum PortMappings {
         }
         return result
     }
-}
 
+    /// The first host port two mappings both publish (same protocol, ranges that meet, host
+    /// addresses that meet: equal, or one of them every address of the other's family), nil when none.
+    public static func sharedHostPort(_ a: PortMapping, _ b: PortMapping) -> Int? {
+        let aNames = Set(a.protocol.split(separator: ",").map { $0.lowercased() })
+        guard !aNames.isDisjoint(with: b.protocol.split(separator: ",").map { $0.lowercased() }) else { return nil }
+        guard addressesMeet(a.hostIP ?? "", b.hostIP ?? "") else { return nil }
+        let first = max(a.hostPort, b.hostPort)
+        let last = min(a.hostPort + (a.range ?? 1), b.hostPort + (b.range ?? 1)) - 1
+        return first <= last ? first : nil
+    }
+
+    /// "" is every address of both families; 0.0.0.0 every IPv4 one, :: every IPv6 one.
+    static func addressesMeet(_ a: String, _ b: String) -> Bool {
+        if a.isEmpty || b.isEmpty { return true }
+        guard let x = IPAddress(a), let y = IPAddress(b) else { return a == b }
+        guard x.family == y.family else { return false }
+        let any = x.family == .v4 ? IPAddress("0.0.0.0") : IPAddress("::")
+        return x == y || x == any || y == any
+    }
+}

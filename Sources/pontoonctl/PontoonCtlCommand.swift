@@ -22,10 +22,10 @@ struct ContainerOptions: ParsableArguments {
     @Argument var name: String
     @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix; repeatable), or one mode: private or bridge[:…] (the default network, podman, made on first use; also what no --network gives), none (loopback only), host (no namespace), container:NAME, ns:PATH or slirp4netns[:…].")
     var networks: [String] = []
-    @Option(name: [.customShort("p"), .customLong("publish")], help: "[hostIP:]hostPort[-end]:containerPort[-end][/proto]; repeatable.")
+    @Option(name: [.customShort("p"), .customLong("publish")], help: "[[hostIP:][hostPort[-end]]:]containerPort[-end][/proto] (no host port: a free one, picked at create); repeatable.")
     var ports: [String] = []
     @Option(name: .customLong("dns"), help: "A DNS server for resolv.conf; repeatable.") var dns: [String] = []
-    @Option var hostname: String?
+    @Option(help: "The name before the container's own on its addresses in its hosts file (no UTS namespace is made).") var hostname: String?
     @Option(help: "Rootless bridge containers: transparent (the default; pontoonctl's proxy, the client's address kept but a loopback client's), slirp4netns (slirp4netns forwards, the client's address kept) or rootlesskit (pontoonctl's proxy, the container sees its gateway).")
     var portHandler: String?
     @Option(help: "A running process whose network namespace start adopts (bind-mounted, then configured).") var pid: Int32?
@@ -86,12 +86,13 @@ struct Start: ParsableCommand {
 
     func run() throws {
         var statuses: [String: [String: StatusBlock]] = [:]
-        for name in names {
-            let record = try perform { () throws(CtlError) in try global.containers.start(name) }
+        let failed = eachName(names) { name throws(CtlError) in
+            let record = try global.containers.start(name)
             statuses[name] = record.status
             if format.format == .table { Views.status(record) }
         }
         if format.format == .json { Output.json(statuses) }
+        if let failed { throw ExitCode(failed) }
     }
 }
 
@@ -102,14 +103,15 @@ struct Stop: ParsableCommand {
     @Argument var names: [String]
 
     func run() throws {
-        var failed = false
-        for name in names {
-            let failures = try perform { () throws(CtlError) in try global.containers.stop(name) }
+        var teardownFailed = false
+        let failed = eachName(names) { name throws(CtlError) in
+            let failures = try global.containers.stop(name)
             for failure in failures { FileHandle.standardError.write(Data("Error: stop \(name): \(failure)\n".utf8)) }
-            failed = failed || !failures.isEmpty
+            teardownFailed = teardownFailed || !failures.isEmpty
             print(name)
         }
-        if failed { throw ExitCode(1) }
+        if let failed { throw ExitCode(failed) }
+        if teardownFailed { throw ExitCode(1) }
     }
 }
 
@@ -119,11 +121,12 @@ struct Restart: ParsableCommand {
     @Argument var names: [String]
 
     func run() throws {
-        for name in names {
-            let (_, failures) = try perform { () throws(CtlError) in try global.containers.restart(name) }
+        let failed = eachName(names) { name throws(CtlError) in
+            let (_, failures) = try global.containers.restart(name)
             for failure in failures { Output.warn("restart \(name): stop: \(failure)") }
             print(name)
         }
+        if let failed { throw ExitCode(failed) }
     }
 }
 
@@ -152,18 +155,19 @@ struct Remove: ParsableCommand {
     var force = false
 
     func run() throws {
-        var failed = false
-        for name in names {
-            let failures = try perform { () throws(CtlError) in try global.containers.remove(name, force: force) }
+        var teardownFailed = false
+        let failed = eachName(names) { name throws(CtlError) in
+            let failures = try global.containers.remove(name, force: force)
             for failure in failures {
                 if force { Output.warn("rm \(name): \(failure)") } else {
                     FileHandle.standardError.write(Data("Error: rm \(name): \(failure)\n".utf8))
-                    failed = true
+                    teardownFailed = true
                 }
             }
             if failures.isEmpty || force { print(name) }
         }
-        if failed { throw ExitCode(1) }
+        if let failed { throw ExitCode(failed) }
+        if teardownFailed { throw ExitCode(1) }
     }
 }
 

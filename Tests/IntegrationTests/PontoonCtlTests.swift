@@ -108,7 +108,7 @@ struct PontoonCtlIntegrationTests {
     func netavarkFlow() throws {
         let ctl = try Ctl("ctlnv")
         defer { ctl.cleanup() }
-        try ctl.ok(["network", "create", "front", "--internal"])
+        try ctl.ok(["network", "create", "front"])   // not internal: b publishes ports through it
         try ctl.ok(["network", "create", "back", "--internal", "--ipv6"])
         let networks = try #require(try ctl.ok(["network", "ls", "--format", "json"]).json as? [[String: Any]])
         #expect(networks.count == 2)

@@ -109,9 +109,10 @@ struct RootlessContainerTests {
         let local = try session.host.exec(session.host.name, "timeout -s KILL 10 python3 \(probe) tcp 127.0.0.1 8080 0").stdoutText
         #expect(local.hasPrefix("tcp4 "), "from 127.0.0.1: \(local)")
 
-        // Taken by another container (pontoon refuses it), or by a server of the host (slirp4netns cannot listen).
+        // Taken by another container (pontoonctl refuses it naming the holder), or by a server of the host (slirp4netns cannot listen).
         let mapped = try session.run(["run", "again", "--network", "front", "-p", "8080:80", "--port-handler", "slirp4netns"])
-        #expect(mapped.status != 0 && mapped.stderrText.contains("already mapped to another container"), "\(mapped.stderrText)")
+        #expect(mapped.status != 0 && mapped.stderrText.contains("host port 8080/tcp of container again is already published by container web"),
+                "\(mapped.stderrText)")
         try session.host.serve(in: session.host.name, port: 8081)
         let taken = try session.run(["run", "again", "--network", "front", "-p", "8081:80", "--port-handler", "slirp4netns"])
         #expect(taken.status != 0 && taken.stderrText.contains("cannot publish 0.0.0.0:8081/tcp"), "\(taken.status) \(taken.stderrText)")

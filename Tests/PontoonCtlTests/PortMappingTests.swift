@@ -21,7 +21,7 @@ struct PortMappingTests {
         ("8080:0", "must not be 0"),
         ("70000:80", "above 65535"),
         ("8080-8081:80", "the host range has 2 ports and the container range 1"),
-        ("8080", "is not [hostIP:]hostPort"),
+        ("1.2.3.4:1:2:3", "is not [[hostIP:][hostPort[-end]]:]containerPort"),
         ("nope:8080:80", "is not an IP address"),
         ("8082-8080:80-82", "ends before it starts"),
     ])
