@@ -42,9 +42,20 @@ extension ContainerOperations {
             throw CtlError(.conflict, "container \(name) has containers sharing its network namespace: "
                 + sharers.map(\.name).joined(separator: ", ") + "; remove them first, or use --force to remove them too")
         }
+        // Its processes (what exec started, or anything entered by hand) end with it, as podman's rm
+        // --force stops the container; an adopted --pid process is the user's own and keeps running,
+        // and the helpers pontoonctl started (slirp4netns, the port proxy) are stopped by takeDown.
+        let processes = record.state == .running && record.ownsNamespace && rootless == nil
+            ? NamespaceProcesses.pids(in: record.netns).filter { ![record.pid, record.slirp4netns?.pid, record.portProxy?.pid].contains($0) } : []
         guard record.state != .running || force else {
-            throw CtlError(.conflict, "cannot remove container \(name) as it is running - running or paused containers cannot be "
+            let running = processes.isEmpty ? "" : " (processes \(Self.list(processes)) in its network namespace)"
+            throw CtlError(.conflict, "cannot remove container \(name) as it is running\(running) - running or paused containers cannot be "
                 + "removed without force")
+        }
+        if !processes.isEmpty {
+            let left = NamespaceProcesses.end(processes, in: record.netns)
+            warn("rm \(name): ended processes \(Self.list(processes)) in its network namespace"
+                + (left.isEmpty ? "" : "; \(Self.list(left)) did not end on SIGKILL"))
         }
         for sharer in sharers.reversed() {   // the farthest first: none is left pointing at a removed one
             let sharerLock = try store.lockContainer(sharer.name)   // owner, then sharer: as create takes them
@@ -61,5 +72,9 @@ extension ContainerOperations {
         event(.stop, record)   // --force stopped it, as podman's rm -f does
         store.removeContainer(name)
         return failures
+    }
+
+    static func list(_ pids: [Int32]) -> String {
+        pids.count <= 8 ? pids.map(String.init).joined(separator: ", ") : pids.prefix(8).map(String.init).joined(separator: ", ") + " and \(pids.count - 8) more"
     }
 }

@@ -87,8 +87,14 @@ public struct NetworkOperations {
         for text in request.subnets {
             guard let subnet = IPNetwork(text) else { throw CtlError(.usage, "--subnet \"\(text)\" is not a CIDR subnet") }
             guard subnet.isNetworkAddress else { throw CtlError(.usage, "--subnet \(text) has host bits set (did you mean \(subnet.masked)?)") }
+            // The network in the way is named; then a route of this host; then another --subnet given.
+            for other in try store.networks() {
+                for given in other.network.subnets ?? [] where IPNetwork(given.subnet)?.masked.overlaps(subnet) == true {
+                    throw CtlError(.conflict, "--subnet \(text) overlaps subnet \(given.subnet) of network \(other.network.name)")
+                }
+            }
             if let clash = (used + subnets).first(where: { $0.overlaps(subnet) }) {
-                throw CtlError(.conflict, "--subnet \(text) overlaps \(clash), which a network or a route of this host uses")
+                throw CtlError(.conflict, "--subnet \(text) overlaps \(clash), which a route of this host or another --subnet uses")
             }
             subnets.append(subnet)
         }
