@@ -107,9 +107,7 @@ extension ContainerOperations {
     func recordContainer(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
         let lock = try store.lockContainer(request.name)
         defer { lock.unlock() }
-        guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
-            throw CtlError(.conflict, "a container named \(request.name) already exists")
-        }
+        try store.refuseTakenContainerName(request.name)
         for server in request.dnsServers where IPAddress(server) == nil {
             throw CtlError(.usage, "--dns \"\(server)\" is not an IP address")
         }
@@ -176,9 +174,7 @@ extension ContainerOperations {
             defer { ownerLock.unlock() }
             let lock = try store.lockContainer(request.name)
             defer { lock.unlock() }
-            guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
-                throw CtlError(.conflict, "a container named \(request.name) already exists")
-            }
+            try store.refuseTakenContainerName(request.name)
             // A sharer of a sharer ends in the same namespace: the chain's last container owns it (libpod's getContainerNetNS).
             let owner = try namespaceOwner(try store.container(other))
             guard owner.state == .running else {
@@ -193,9 +189,7 @@ extension ContainerOperations {
             try JoinedNamespace.validate(path)
             let lock = try store.lockContainer(request.name)
             defer { lock.unlock() }
-            guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
-                throw CtlError(.conflict, "a container named \(request.name) already exists")
-            }
+            try store.refuseTakenContainerName(request.name)
             record.netns = path
             do throws(CtlError) {
                 try store.save(record)

@@ -6,9 +6,9 @@ extension ContainerOperations {
         let live = try store.container(name).state == .running
         let (failure, left) = live
             ? try inRootlessScope(.running, for: name) { scoped throws(CtlError) in
-                try scoped.disconnectContainer(name, network: network, live: true)
+                try scoped.disconnectContainer(name, network: network, live: true, force: force)
             }
-            : try disconnectContainer(name, network: network, live: false)
+            : try disconnectContainer(name, network: network, live: false, force: force)
         event(.disconnect, name: name, network: left)
         guard let failure else { return }
         guard force else { throw failure }
@@ -17,7 +17,7 @@ extension ContainerOperations {
 
     /// The teardown failure, if any (the network is gone from the record all the same), and the
     /// network's name.
-    func disconnectContainer(_ name: String, network: String, live: Bool) throws(CtlError) -> (CtlError?, String) {
+    func disconnectContainer(_ name: String, network: String, live: Bool, force: Bool = false) throws(CtlError) -> (CtlError?, String) {
         let lock = try store.lockContainer(name)
         defer { lock.unlock() }
         let attached = try store.container(name)
@@ -31,6 +31,15 @@ extension ContainerOperations {
         var record = attached
         record.networks.removeAll { $0.network == network }
         record.status.removeValue(forKey: network)
+        // Its published ports would be left where nothing forwards them, yet still shown as mapped.
+        if let stranded = try internalOnly(record) {
+            let names = stranded.count == 1 ? "network \(stranded[0])" : "networks \(stranded.joined(separator: ", "))"
+            let reason = "its published ports (-p) would be left on internal \(names) only, which forwards no port"
+            guard force else {
+                throw CtlError(.conflict, "cannot disconnect container \(name) from network \(network): \(reason) (--force disconnects it all the same)")
+            }
+            warn("disconnect \(name) from \(network): \(reason)")
+        }
         try store.save(record)
         guard live else { return (nil, network) }
         let failures = tearDown(attached, [request])

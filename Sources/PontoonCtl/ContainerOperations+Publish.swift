@@ -24,15 +24,24 @@ extension ContainerOperations {
     /// port forwarding on an internal network (no firewall at all there), so on internal networks
     /// alone the port would be shown as mapped and never answer. Refused, naming the networks.
     func refuseInternalOnlyPorts(_ record: ContainerRecord) throws(CtlError) {
-        guard !record.ports.isEmpty, record.networkMode == nil, !record.networks.isEmpty else { return }
+        guard let networks = try internalOnly(record) else { return }
+        throw CtlError(.usage, "cannot publish ports (-p) of container \(record.name): its \(Self.networkList(networks)) internal, "
+            + "and an internal network forwards no port; add a network that is not --internal")
+    }
+
+    /// The networks of a container that publishes ports when every one of them is internal, else nil.
+    func internalOnly(_ record: ContainerRecord) throws(CtlError) -> [String]? {
+        guard !record.ports.isEmpty, record.networkMode == nil, !record.networks.isEmpty else { return nil }
         var internalOnes: [String] = []
         for request in record.networks {
-            guard try store.network(request.network).network.internal ?? false else { return }
+            guard try store.network(request.network).network.internal ?? false else { return nil }
             internalOnes.append(request.network)
         }
-        let noun = internalOnes.count == 1 ? "network \(internalOnes[0]) is" : "networks \(internalOnes.joined(separator: ", ")) are"
-        throw CtlError(.usage, "cannot publish ports (-p) of container \(record.name): its \(noun) internal, and an internal "
-            + "network forwards no port; add a network that is not --internal")
+        return internalOnes
+    }
+
+    static func networkList(_ names: [String]) -> String {
+        names.count == 1 ? "network \(names[0]) is" : "networks \(names.joined(separator: ", ")) are"
     }
 
     /// A host port another container publishes is refused naming that container (podman holds

@@ -18,9 +18,7 @@ extension ContainerOperations {
         let proxied = options.portHandler == .rootlesskit ? try PortProxySpec.forwards(ports) : []
         let lock = try store.lockContainer(request.name)
         defer { lock.unlock() }
-        guard !FileManager.default.fileExists(atPath: store.recordPath(request.name)) else {
-            throw CtlError(.conflict, "a container named \(request.name) already exists")
-        }
+        try store.refuseTakenContainerName(request.name)
         var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
                                      dnsServers: request.dnsServers, ports: ports, networkMode: .slirp4netns(options))
         var made = false

@@ -62,7 +62,10 @@ public struct NetworkOperations {
         try Names.validate(request.name, what: "network")
         let lock = try store.lockStore()
         defer { lock.unlock() }
-        guard !store.hasNetwork(named: request.name) else { throw CtlError(.conflict, "network \(request.name) already exists") }
+        if store.hasNetwork(named: request.name) {
+            let id = (try? store.network(request.name).network.id).flatMap { $0 }.map { " (ID \($0.prefix(12)))" } ?? ""
+            throw CtlError(.conflict, "network \(request.name) already exists\(id)")
+        }
 
         var options: [String: String] = [:]
         for option in request.options {

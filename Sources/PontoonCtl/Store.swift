@@ -110,6 +110,13 @@ public struct Store: Sendable {
         return record
     }
 
+    /// A new container's name must be free; the container in the way is named with its ID, as podman names it.
+    func refuseTakenContainerName(_ name: String) throws(CtlError) {
+        guard FileManager.default.fileExists(atPath: recordPath(name)) else { return }
+        let id = (try? container(name)).map { " (ID \($0.shortID))" } ?? ""
+        throw CtlError(.conflict, "a container named \(name) already exists\(id): remove it to reuse the name")
+    }
+
     public func containerNames() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: paths.containersDirectory)) ?? []
         return names.filter { FileManager.default.fileExists(atPath: recordPath($0)) }.sorted()

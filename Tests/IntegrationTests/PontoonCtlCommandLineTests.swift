@@ -97,6 +97,12 @@ struct PontoonCtlCommandLineTests {
         try ctl.serve(in: "web", port: 80)
         let answer = try ctl.probeFromOutside(outside, port: 8080)
         #expect(answer.hasPrefix("tcp4 \(CtlOutside.outsideIP) "), "8080 answered \"\(answer)\"")
+        // Nor can a disconnect leave the port on the internal network alone: refused, the port still answers.
+        let stranded = try ctl.run(["disconnect", "web", "front"])
+        #expect(stranded.status == 125 && stranded.stderrText == "Error: cannot disconnect container web from network front: its published "
+            + "ports (-p) would be left on internal network back only, which forwards no port (--force disconnects it all the same)\n",
+                "\(stranded.stderrText)")
+        #expect(try ctl.probeFromOutside(outside, port: 8080).hasPrefix("tcp4 "))
         try ctl.ok(["rm", "--force", "web"])
         try ctl.ok(["network", "rm", "front", "back"])
         #expect(ctl.leftovers() == baseline)
@@ -147,10 +153,12 @@ struct PontoonCtlCommandLineTests {
         #expect(overlap.status == 125 && overlap.stderrText == "Error: --subnet 10.99.0.0/16 overlaps subnet 10.99.0.0/24 of network a\n",
                 "\(overlap.stderrText)")
         let again = try ctl.run(["network", "create", "a"])
-        #expect(again.status == 125 && again.stderrText.contains("network a already exists"), "\(again.stderrText)")
+        #expect(again.status == 125 && again.stderrText.hasPrefix("Error: network a already exists (ID "), "\(again.stderrText)")
         try ctl.ok(["create", "c", "--network", "none"])
         let twice = try ctl.run(["create", "c", "--network", "none"])
-        #expect(twice.status == 125 && twice.stderrText.contains("a container named c already exists"), "\(twice.stderrText)")
+        let id = try #require((try ctl.ok(["ps", "--format", "json"]).json as? [[String: Any]])?.first?["id"] as? String)
+        #expect(twice.status == 125 && twice.stderrText == "Error: a container named c already exists (ID \(id.prefix(12))): remove it to reuse the name\n",
+                "\(twice.stderrText)")
         try ctl.ok(["rm", "c"])
         try ctl.ok(["network", "rm", "a"])
         #expect(ctl.leftovers() == [] && lockFiles(ctl) == [])
