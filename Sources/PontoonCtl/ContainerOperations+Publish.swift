@@ -66,12 +66,13 @@ extension ContainerOperations {
 }
 
 /// A free host port as podman picks one: the kernel's choice from its ephemeral range (a socket
-/// bound to port 0), then every port of the range checked by binding it, a few candidates tried.
+/// bound to port 0), then every port of the range checked by binding it (podman checks only
+/// its own list), 15 candidates tried as podman tries them.
 enum HostPortPicker {
     static func pick(_ mapping: PortMapping, avoiding taken: [PortMapping]) throws(CtlError) -> Int {
         let count = mapping.range ?? 1
         let protocols = mapping.protocol.split(separator: ",").map { $0.lowercased() }
-        for _ in 0..<20 {
+        for _ in 0..<15 {
             guard let candidate = kernelPort(mapping.hostIP ?? "", udp: protocols == ["udp"]), candidate + count - 1 <= 65535 else { continue }
             var wanted = mapping
             wanted.hostPort = candidate
@@ -81,8 +82,9 @@ enum HostPortPicker {
             }
             if free { return candidate }
         }
-        throw CtlError(.conflict, "no free host port found for container port \(mapping.containerPort)/\(mapping.protocol)"
-            + (count > 1 ? " (a range of \(count))" : ""))
+        // podman's words (specgen's getRandomHostPort), which gives up after as many tries.
+        throw CtlError(.conflict, "failed to find an open port to expose container port \(mapping.containerPort) "
+            + (count > 1 ? "with range \(count) " : "") + "on the host")
     }
 
     /// The port the kernel gives a socket bound to port 0 (sctp is picked as tcp: the same port space here).

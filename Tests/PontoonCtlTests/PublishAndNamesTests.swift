@@ -41,7 +41,8 @@ struct PublishAndNamesTests {
     @Test("a picked host port range is free: every port binds, none is one another container publishes")
     func picked() throws {
         let taken = [mapping(1, 80, 65535 - 1)]   // every port but 65535: nothing can be picked
-        #expect(throws: CtlError.self) { try HostPortPicker.pick(mapping(0, 80), avoiding: taken) }
+        let none = #expect(throws: CtlError.self) { try HostPortPicker.pick(mapping(0, 80), avoiding: taken) }
+        #expect(none?.description == "failed to find an open port to expose container port 80 on the host")
         let port = try HostPortPicker.pick(mapping(0, 80, 3), avoiding: [])
         #expect((1024...65533).contains(port))
         for candidate in port..<(port + 3) {
