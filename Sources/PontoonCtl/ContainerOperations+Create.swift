@@ -25,7 +25,7 @@ extension ContainerOperations {
 
     /// Records the container: no namespace is made and no plugin runs until `start`.
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
-        if let hostname = request.hostname { try Names.validateHostname(hostname) }
+        if let hostname = request.hostname, !request.isInfra { try Names.validateHostname(hostname) }   // an infra's is its pod's name
         let request = try pickingHostPorts(request)
         if request.pod != nil, !request.isInfra {
             throw CtlError(.usage, "--pod is set up in one step: use run (a member shares the pod's running namespace)")
@@ -48,7 +48,7 @@ extension ContainerOperations {
 
     /// create, then start, as podman's run: a failed start leaves nothing, not even the record.
     public func run(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
-        if let hostname = request.hostname { try Names.validateHostname(hostname) }
+        if let hostname = request.hostname, !request.isInfra { try Names.validateHostname(hostname) }   // an infra's is its pod's name
         let request = try pickingHostPorts(try joiningPod(request))
         guard let mode = request.mode, !mode.hasLifecycle else {
             // Checked before the record is written: a rootless run the host cannot serve makes nothing.

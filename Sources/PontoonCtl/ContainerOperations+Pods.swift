@@ -8,6 +8,7 @@ extension ContainerOperations {
     public func createPod(_ request: CreateRequest) throws(CtlError) -> PodRecord {
         try Names.validate(request.name, what: "pod")
         guard request.pod == nil else { throw CtlError(.usage, "--pod cannot be given to pod create") }
+        if let hostname = request.hostname { try Names.validateHostname(hostname) }
         if let mode = request.mode, !mode.hasLifecycle {
             throw CtlError(.usage, "--network \(mode) is not supported for a pod: give it networks, none or host")
         }

@@ -11,17 +11,18 @@ public enum Names {
         }
     }
 
-    /// `--hostname`: a DNS name (dot-separated labels of letters, digits and hyphens, none starting
-    /// or ending with a hyphen, 253 characters at most), since it becomes a word of the container's
-    /// `hosts` file and netavark's `container_hostname`.
+    /// `--hostname`: a DNS name (dot-separated labels of letters, digits, hyphens and, as container
+    /// and pod names have them (a pod's is its infra's hostname), underscores; none starting or ending
+    /// with a hyphen; 253 characters at most), since it becomes a word of the container's `hosts`
+    /// file and netavark's `container_hostname`.
     public static func validateHostname(_ name: String) throws(CtlError) {
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
         let valid = !name.isEmpty && name.utf8.count <= 253 && labels.allSatisfy { label in
             !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
-                && label.unicodeScalars.allSatisfy { $0.value < 128 && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }
+                && label.unicodeScalars.allSatisfy { $0.value < 128 && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
         }
         guard valid else {
-            throw CtlError(.usage, "--hostname \"\(name)\" is not a host name: dot-separated labels of letters, digits and hyphens, 253 characters at most")
+            throw CtlError(.usage, "--hostname \"\(name)\" is not a host name: dot-separated labels of letters, digits, hyphens and underscores, 253 characters at most")
         }
     }
 

@@ -189,6 +189,9 @@ struct PontoonCtlSemanticsTests {
         #expect(inside == (try TestRun.run("/usr/bin/hostname", [], environment: [:]).stdoutText))
         let bad = try ctl.run(["run", "x", "--network", "front", "--hostname", "a b"])
         #expect(bad.status == 125 && bad.stderrText.contains("--hostname \"a b\" is not a host name"), "\(bad.stderrText)")
+        // A pod's name is its infra's hostname: a name with an underscore is one.
+        try ctl.ok(["pod", "create", "my_pod", "--network", "front"])
+        try ctl.ok(["pod", "rm", "--force", "my_pod"])
         try ctl.ok(["rm", "--force", "lonely", "h"])
         #expect(ctl.leftovers() == [] && lockFiles(ctl) == [])
     }
