@@ -6,6 +6,7 @@ import PontoonCtl
 struct PodCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pod", abstract: "Pods: one network namespace (the infra container's) shared by every member.",
+        discussion: "Example: pontoonctl pod create shop --network front && pontoonctl run cart --pod shop",
         subcommands: [PodCreate.self, PodRemove.self, PodList.self])
 }
 
@@ -13,7 +14,7 @@ struct PodCreate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create", abstract: "Make the pod's namespace: its infra container (NAME-infra) runs with these networks and ports.",
         discussion: "Example: pontoonctl pod create shop --network front -p 8080:80 && pontoonctl run web --pod shop")
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @OptionGroup var container: ContainerOptions
 
     func run() throws {
@@ -24,9 +25,10 @@ struct PodCreate: ParsableCommand {
 
 struct PodRemove: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rm", abstract: "Remove a pod and its infra container; refused while it has members unless --force.")
-    @OptionGroup var global: GlobalOptions
-    @Argument var names: [String]
+        commandName: "rm", abstract: "Remove a pod and its infra container; refused while it has members unless --force.",
+        discussion: "Example: pontoonctl pod rm --force shop")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
+    @Argument(help: "The pods' names.") var names: [String]
     @Flag(help: "Remove the pod's members too (they are stopped with it); teardown failures are warnings.") var force = false
 
     func run() throws {
@@ -43,8 +45,9 @@ struct PodRemove: ParsableCommand {
 }
 
 struct PodList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "Pods, their infra container and members.")
-    @OptionGroup var global: GlobalOptions
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "Pods, their infra container and members.",
+                                                    discussion: "Example: pontoonctl pod ls --format json")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @OptionGroup var format: FormatOption
 
     struct Row: Encodable {
