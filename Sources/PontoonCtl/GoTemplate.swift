@@ -30,6 +30,9 @@ public struct GoTemplate: Sendable {
 
     /// Parses `text` as podman does before: `\t` and `\n` typed literally become a tab and a newline.
     public init(_ text: String) throws(CtlError) {
+        if text.hasPrefix("table ") || text.hasPrefix("table\t") {
+            throw CtlError(.usage, "--format: \"table TEMPLATE\" is not supported: use table, json or a template without the table prefix")
+        }
         segments = try Self.parse(text.replacingOccurrences(of: "\\t", with: "\t").replacingOccurrences(of: "\\n", with: "\n"))
     }
 

@@ -48,12 +48,15 @@ struct CreateNetwork: ParsableCommand {
 struct ListNetworks: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls", abstract: "List networks.",
-        discussion: "Example: pontoonctl network ls --format '{{.network.name}} {{.network.network_interface}}'")
+        discussion: "Example: pontoonctl network ls --format '{{.Name}} {{.NetworkInterface}}' (a template reads the network's fields and its backend)")
     @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @OptionGroup var format: ReportFormatOption
 
     func run() throws {
         let files = try perform { () throws(CtlError) in try global.store.networks() }
+        if case .template = format.format {
+            return try Output.report(files.map(ReportedNetwork.init), format.format, header: []) { _ in [] }
+        }
         try Output.report(files, format.format, header: ["NETWORK ID", "NAME", "BACKEND", "BRIDGE", "SUBNETS", "INTERNAL", "DNS"]) { file in
             // The ID's first 12 digits, as podman lists it; any unique prefix names the network.
             [String((file.network.id ?? "").prefix(12)), file.network.name, file.backend.type.rawValue + (file.backend.plugin.map { "(\($0))" } ?? ""),
@@ -66,17 +69,18 @@ struct ListNetworks: ParsableCommand {
 struct InspectNetwork: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Show a network's file: its netavark definition (network) and backend.",
-        discussion: "Example: pontoonctl network inspect front --format '{{.network.subnets}}'")
+        discussion: "Example: pontoonctl network inspect front --format '{{.NetworkInterface}} {{json .Subnets}}' (a template reads the network's fields and its backend)")
     @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var name: String
-    @Option(help: ArgumentHelp("json (default) or a Go template as inspect takes ({{.network.name}}, {{json .network.subnets}}).",
+    @Option(help: ArgumentHelp("json (default) or a Go template as podman's ({{.Name}}, {{.NetworkInterface}}, {{json .Subnets}}, {{.backend.type}}).",
                                valueName: "format"))
     var format: ReportFormat = .json
 
     func run() throws {
         let file = try perform { () throws(CtlError) in try global.store.network(name) }
         // No table: a network's file is shown as it is kept (json is the default).
-        try Output.report(file, format == .table ? .json : format) { Output.json(file) }
+        if case .template = format { return try Output.report(ReportedNetwork(file: file), format) {} }
+        try Output.report(file, .json) {}
     }
 }
 

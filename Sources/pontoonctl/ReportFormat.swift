@@ -63,3 +63,18 @@ extension Output {
         print(text, terminator: "")
     }
 }
+
+/// What a network template reads, as podman's network templates see a network: its definition's
+/// fields at the top (`{{.Name}}`, `{{.NetworkInterface}}`, `{{.Subnets}}`, `{{.DNSEnabled}}` find
+/// `name`, `network_interface`, …) and pontoonctl's `backend` beside them.
+struct ReportedNetwork: Encodable {
+    let file: NetworkFile
+
+    private enum CodingKeys: String, CodingKey { case backend }
+
+    func encode(to encoder: any Encoder) throws {
+        try file.network.encode(to: encoder)
+        var values = encoder.container(keyedBy: CodingKeys.self)
+        try values.encode(file.backend, forKey: .backend)
+    }
+}

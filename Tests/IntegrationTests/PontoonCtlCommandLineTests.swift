@@ -62,12 +62,13 @@ struct PontoonCtlCommandLineTests {
         #expect(try ctl.kernelView("c").address == "10.89.40.50", "static address kept over stop/start")
 
         // network inspect and ls take json and templates.
-        #expect(try ctl.ok(["network", "inspect", "front", "--format", "{{.Network.NetworkInterface}}"]).stdoutText
-            == (try ctl.ok(["network", "inspect", "front", "--format", "{{.network.network_interface}}"]).stdoutText))
-        let subnet = try ctl.ok(["network", "inspect", "front", "--format", #"{{index .network.subnets 0 "subnet"}}"#]).stdoutText
-        #expect(subnet == "10.89.40.0/24\n")
-        #expect((try ctl.ok(["network", "inspect", "front", "--format", "json"]).json as? [String: Any])?["network"] != nil)
-        #expect(try ctl.ok(["network", "ls", "--format", "{{.network.name}}"]).stdoutText.split(separator: "\n").sorted() == ["back", "front"])
+        let file = try #require(try ctl.ok(["network", "inspect", "front", "--format", "json"]).json as? [String: Any])
+        let bridge = try #require((file["network"] as? [String: Any])?["network_interface"] as? String)
+        #expect(try ctl.ok(["network", "inspect", "front", "--format", "{{.NetworkInterface}} {{.backend.type}}"]).stdoutText == "\(bridge) netavark\n")
+        #expect(try ctl.ok(["network", "inspect", "front", "--format", "{{.network_interface}}"]).stdoutText == bridge + "\n")
+        let subnet = try ctl.ok(["network", "inspect", "front", "--format", #"{{index .Subnets 0 "subnet"}} {{json .Internal}}"#]).stdoutText
+        #expect(subnet == "10.89.40.0/24 true\n")
+        #expect(try ctl.ok(["network", "ls", "--format", "{{.Name}}"]).stdoutText.split(separator: "\n").sorted() == ["back", "front"])
 
         try ctl.ok(["rm", "--force", "c", "d"])
         #expect(ctl.leftovers() == [])

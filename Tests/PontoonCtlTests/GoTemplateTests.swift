@@ -75,6 +75,7 @@ struct GoTemplateTests {
         #expect(throws: CtlError.self) { _ = try render("{{.Name") }
         #expect(throws: CtlError.self) { _ = try render("{{.Name.First}}") }
         #expect(throws: CtlError.self) { _ = try render(#"{{index .NetworkSettings.Networks.front.Aliases 5}}"#) }
+        #expect(throws: CtlError.self) { _ = try render("table {{.Name}}") }
         #expect(GoTemplate.isTemplate("{{.Name}}") && !GoTemplate.isTemplate("json"))
     }
 }
