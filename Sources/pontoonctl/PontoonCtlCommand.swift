@@ -139,16 +139,20 @@ struct Restart: ParsableCommand {
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events", abstract: "What happened: container create, start, stop, remove; network connect, disconnect.",
-        discussion: "Example: pontoonctl events --since 10m --format json")
+        discussion: "Example: pontoonctl events --since 10m --format '{{.Status}} {{.Name}}'")
     @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @Option(help: "Only events at or after: an RFC 3339 time, Unix seconds, or a duration ago (10m, 1h30m).") var since: String?
-    @OptionGroup var format: FormatOption
+    @OptionGroup var format: ReportFormatOption
 
     func run() throws {
         let events = try perform { () throws(CtlError) -> [Event] in
             try global.containers.events(since: try since.map { text throws(CtlError) in try EventLog.parseSince(text, now: Date()) })
         }
-        for event in events { print(format.format == .json ? EventLog.line(event) : EventLog.describe(event)) }
+        switch format.format {
+        case .json: for event in events { print(ReportedEvent(event: event).line) }   // a line an event, as podman's
+        case .table: for event in events { print(EventLog.describe(event)) }
+        case .template: try Output.report(events.map(ReportedEvent.init), format.format, header: []) { _ in [] }
+        }
     }
 }
 

@@ -70,6 +70,13 @@ struct PontoonCtlCommandLineTests {
         #expect(subnet == "10.89.40.0/24 true\n")
         #expect(try ctl.ok(["network", "ls", "--format", "{{.Name}}"]).stdoutText.split(separator: "\n").sorted() == ["back", "front"])
 
+        // events: podman's keys, a line each; templates read them.
+        let events = try ctl.ok(["events", "--format", "{{.Type}} {{.Status}} {{.Name}}"]).stdoutText.split(separator: "\n")
+        #expect(events.filter { $0.hasSuffix(" c") } == ["container create c", "container start c", "container stop c", "container start c"], "\(events)")
+        let line = try #require(try ctl.ok(["events", "--format", "json"]).stdoutText.split(separator: "\n").first)
+        let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(Set(event.keys) == ["Name", "Status", "Time", "Type"], "\(line)")
+
         try ctl.ok(["rm", "--force", "c", "d"])
         #expect(ctl.leftovers() == [])
     }
