@@ -50,8 +50,11 @@ struct PodList: ParsableCommand {
     @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @OptionGroup var format: FormatOption
 
+    /// podman's `pod ps --format json` keys: Id, Name, Status (a pod's: Running, Exited, Created),
+    /// InfraId, Containers (the infra first, with its members), Networks.
     struct Row: Encodable {
-        var id: String, name: String, infra: String, status: String, containers: [String], networks: [String]
+        struct Member: Encodable { var Id: String, Names: String, Status: String }
+        var Id: String, Name: String, Status: String, InfraId: String, Containers: [Member], Networks: [String]
     }
 
     func run() throws {
@@ -59,13 +62,16 @@ struct PodList: ParsableCommand {
             let containers = global.containers
             return try global.store.pods().map { pod throws(CtlError) in
                 let infra = try? global.store.container(pod.infra)
-                return Row(id: pod.id, name: pod.name, infra: pod.infra, status: infra?.state.podmanStatus ?? "missing",
-                           containers: try containers.members(of: pod).map(\.name),
-                           networks: infra.map { $0.networkMode.map { ["\($0)"] } ?? $0.networks.map(\.network) } ?? [])
+                let members = try containers.members(of: pod)
+                let status = infra?.state.podmanStatus ?? "missing"
+                return Row(Id: pod.id, Name: pod.name, Status: status.prefix(1).uppercased() + status.dropFirst(), InfraId: infra?.id ?? "",
+                           Containers: (infra.map { [$0] } ?? []).map { Row.Member(Id: $0.id, Names: $0.name, Status: $0.state.podmanStatus) }
+                               + members.map { Row.Member(Id: $0.id, Names: $0.name, Status: $0.state.podmanStatus) },
+                           Networks: infra.map { $0.networkMode.map { ["\($0)"] } ?? $0.networks.map(\.network) } ?? [])
             }
         }
-        Output.list(rows, format.format, header: ["POD ID", "NAME", "STATUS", "INFRA", "# OF CONTAINERS", "NETWORKS"]) { row in
-            [String(row.id.prefix(12)), row.name, row.status, row.infra, String(row.containers.count + 1), row.networks.joined(separator: ",")]
+        Output.list(rows, format.format, header: ["POD ID", "NAME", "STATUS", "INFRA ID", "# OF CONTAINERS", "NETWORKS"]) { row in
+            [String(row.Id.prefix(12)), row.Name, row.Status, String(row.InfraId.prefix(12)), String(row.Containers.count), row.Networks.joined(separator: ",")]
         }
     }
 }
