@@ -28,7 +28,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: [.customShort("p"), .customLong("publish")], help: "[hostIP:]hostPort[-end]:containerPort[-end][/proto]; repeatable.")
     var ports: [String] = []
     @Option(name: .customLong("dns"), help: "A DNS server for resolv.conf; repeatable.") var dns: [String] = []
-    @Option(help: "The name the container gives itself: its hosts file's entry for its own addresses.") var hostname: String?
+    @Option(help: "The container's host name, as its hosts file lists it beside its own addresses.") var hostname: String?
     @Option(help: "A static IPv4 address on the container's one network (the default network when --network names none).") var ip: String?
     @Option(help: "A static IPv6 address on the container's one network.") var ip6: String?
     @Option(name: .customLong("mac-address"), help: "The MAC address of the container's interface on its one network.") var macAddress: String?
