@@ -9,7 +9,7 @@ extension PontoonCtlCommand {
     static func main() {
         var command: any ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(ExecArguments.normalised(Array(CommandLine.arguments.dropFirst())))
         } catch {
             exitForParse(error)
         }

@@ -316,17 +316,15 @@ struct Exec: ParsableCommand {
         discussion: "Everything after NAME is the command, as podman's exec takes it (a -- before it is allowed). Example: pontoonctl exec web ping -c1 db")
     @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @Argument(help: "The container's name.") var name: String
-    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.") var command: [String] = []
+    // `exec NAME CMD…` without `--` reaches here with one put in (ExecArguments).
+    @Argument(parsing: .postTerminator, help: "The command and its arguments.") var command: [String] = []
 
     func validate() throws {
-        if Self.command(command).isEmpty { throw ValidationError("exec needs a command after the container's name") }
+        if command.isEmpty { throw ValidationError("exec needs a command after the container's name") }
     }
 
-    /// `exec NAME -- CMD` and `exec NAME CMD` alike.
-    static func command(_ words: [String]) -> [String] { words.first == "--" ? Array(words.dropFirst()) : words }
-
     func run() throws {
-        try perform { () throws(CtlError) in try global.containers.exec(name, Self.command(command)) }
+        try perform { () throws(CtlError) in try global.containers.exec(name, command) }
     }
 }
 

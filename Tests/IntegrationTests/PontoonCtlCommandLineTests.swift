@@ -85,9 +85,13 @@ struct PontoonCtlCommandLineTests {
 /// What the command line itself answers, before anything runs: no namespace, no root needed.
 @Suite("pontoonctl command line: parser errors, help, version")
 struct PontoonCtlParserTests {
+    /// pontoonctl with its state and networks in a scratch directory (nothing there: no command gets as far as making anything).
     func ctl(_ arguments: [String]) throws -> RunResult {
-        try TestRun.run(Binaries.directory + "/pontoonctl", ["--state-dir", "/nonexistent/state", "--config-dir", "/nonexistent/config"] + arguments,
-                        environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+        let scratch = try TemporaryDirectory("ctlparse")
+        defer { scratch.remove() }
+        return try TestRun.run(Binaries.directory + "/pontoonctl",
+                               ["--state-dir", scratch.file("state"), "--config-dir", scratch.file("config"), "--netns-dir", scratch.file("netns")] + arguments,
+                               environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
     }
 
     @Test("unknown flag, missing argument, bad value, unsupported template: one line on stderr, exit 125",
@@ -98,6 +102,14 @@ struct PontoonCtlParserTests {
         #expect(result.status == 125, "\(arguments): \(result.status) \(result.stderrText)")
         #expect(result.stderrText.hasPrefix("Error: ") && result.stderrText.split(separator: "\n").count == 1, "\(arguments): \(result.stderrText)")
         #expect(result.stdoutText.isEmpty)
+    }
+
+    @Test("exec: global options before the container's name are read as options; everything after it is the command")
+    func execArguments() throws {
+        for arguments in [["exec", "--aardvark-binary", "/nonexistent", "nm", "ls", "--state-dir", "x"], ["exec", "nm", "--", "ls"], ["exec", "nm", "ls", "-l"]] {
+            let result = try ctl(arguments)
+            #expect(result.status == 125 && result.stderrText == "Error: no container named nm\n", "\(arguments): \(result.stderrText)")
+        }
     }
 
     @Test("--help prints help and exits 0; global options once, under the root; every option described; an example per command")
