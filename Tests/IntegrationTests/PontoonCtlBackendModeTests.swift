@@ -22,7 +22,7 @@ struct PontoonCtlBackendModeTests {
     /// container it cannot reload to the next one it was given, ends with 1.
     static func refusedStatus(_ arguments: [String]) -> Int32 { arguments.first == "reload" ? 1 : 125 }
 
-    @Test("container:c -> container:b -> a: one namespace; a peer reaches it and the outside reaches a server in c through a's published port; connect, disconnect and reload of a link refused with podman's message; rm --force of a takes the chain",
+    @Test("container:c -> container:b -> a: one namespace; a peer reaches it and the outside reaches a server in c through a's published port; connect, disconnect and reload of a link refused with podman's message, reload --all reloads the owner; rm --force of a takes the chain",
           arguments: CtlBackend.allCases)
     func chain(backend: CtlBackend) throws {
         try backend.requireInstalled()
@@ -54,6 +54,14 @@ struct PontoonCtlBackendModeTests {
                     "\(backend) \(arguments): \(refused.status) \(refused.stderrText)")
         }
         #expect(try ctl.inside("a", "ip -br link show eth1").status != 0, "\(backend): a refused connect made an interface")
+        // reload --all passes the links over and reloads the owner: a flushed firewall comes back, the
+        // server in c (still running in the namespace) answers through a's port again, at the same address.
+        try ctl.host.exec(ctl.host.name, "nft flush ruleset")
+        #expect(try ctl.probeFromOutside(outside, port: 18085) == "", "\(backend): the flush did not remove the mapping")
+        try ctl.ok(["reload", "--all"])
+        #expect(try ctl.networkEntry("c", "one")["IPAddress"] as? String == ip)
+        let reloaded = try ctl.probeFromOutside(outside, port: 18085)
+        #expect(reloaded.hasPrefix("tcp4 \(CtlOutside.outsideIP) "), "\(backend): after reload the port answered \"\(reloaded)\"")
 
         ctl.killInside(try ctl.netns("a"))
         let removed = try ctl.ok(["rm", "--force", "a"])
