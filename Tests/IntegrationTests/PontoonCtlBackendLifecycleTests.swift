@@ -101,6 +101,11 @@ struct PontoonCtlBackendLifecycleTests {
         #expect(try ctl.ok(["exec", "a", "--", "getent", "ahostsv4", "build.example"]).stdoutText.contains("192.0.2.99"))
         let resolv = try String(contentsOfFile: resolvPath, encoding: .utf8)
         #expect(resolv.contains("options ndots:2"), "\(backend): the user's resolv.conf line went:\n\(resolv)")
+        if backend.servesDNS {
+            // The network's name server (aardvark-dns on its gateway) is added while connected.
+            let gateway = try #require(try ctl.networkEntry("a", "two")["Gateway"] as? String)
+            #expect(resolv.contains("nameserver \(gateway)\n") && !resolvBefore.contains("nameserver \(gateway)\n"), "\(backend):\n\(resolv)")
+        }
 
         try ctl.ok(["disconnect", "a", "two"])
         #expect(try String(contentsOfFile: hostsPath, encoding: .utf8) == hostsBefore, "\(backend)")
