@@ -23,7 +23,7 @@ extension Ctl {
 /// connect and disconnect, inspect's top-level fields, `container:` chains and pods.
 @Suite("pontoonctl lifecycle and modes with four backends", needsRoot, .serialized)
 struct PontoonCtlBackendLifecycleTests {
-    @Test("connect on a stopped container (static IP and MAC) is set up at start: the kernel and inspect agree, traffic both ways; disconnect while stopped is dropped at start; events in order",
+    @Test("connect on a stopped container (static IP, MAC, interface name) is set up at start and again after stop/start: the kernel and inspect agree, traffic both ways; disconnect while stopped is dropped at start; events in order",
           arguments: CtlBackend.allCases)
     func connectOnStopped(backend: CtlBackend) throws {
         try backend.requireInstalled()
@@ -36,30 +36,30 @@ struct PontoonCtlBackendLifecycleTests {
         let staticIP = srvIP.split(separator: ".").dropLast().joined(separator: ".") + ".70", mac = "02:00:00:00:70:70"
         try ctl.ok(["run", "c", "--network", "one"])
         try ctl.ok(["stop", "c"])
-        try ctl.ok(["connect", "c", "two", "--ip", staticIP, "--mac", mac, "--alias", "client"])
+        try ctl.ok(["connect", "c", "two", "--ip", staticIP, "--mac", mac, "--interface", "ctl1", "--alias", "client"])
         // Recorded only: no namespace, and the address is not in use yet.
         #expect(try ctl.state("c") == "exited" && ctl.netnsFiles().count == 1, "\(ctl.netnsFiles())")
         // (Not probed with a ping: srv's failed neighbour entry would make its first ping after start fail.)
         #expect(!ctl.leftovers().contains { $0.hasSuffix("/" + staticIP) }, "\(backend): the address is held before start: \(ctl.leftovers())")
 
         try ctl.ok(["start", "c"])
-        let eth1 = try ctl.kernelInterface("c", "eth1")
-        #expect(eth1.mac == mac && eth1.addresses == [staticIP], "\(backend): \(eth1)")
+        let ctl1 = try ctl.kernelInterface("c", "ctl1")
+        #expect(ctl1.mac == mac && ctl1.addresses == [staticIP], "\(backend): \(ctl1)")
         let entry = try ctl.networkEntry("c", "two")
         #expect(entry["IPAddress"] as? String == staticIP && entry["MacAddress"] as? String == mac, "\(backend): \(entry)")
         #expect(try ctl.pings("srv", staticIP), "\(backend): srv -> c on two")
-        #expect(try ctl.run(["exec", "c", "--", "ping", "-c", "1", "-W", "2", "-I", "eth1", srvIP]).status == 0, "\(backend): c -> srv from eth1")
+        #expect(try ctl.run(["exec", "c", "--", "ping", "-c", "1", "-W", "2", "-I", "ctl1", srvIP]).status == 0, "\(backend): c -> srv from ctl1")
         if backend.servesDNS {
             let resolved = try ctl.resolve("srv", "client", expecting: staticIP)
             #expect(resolved.contains(staticIP), "\(backend): srv resolving c's alias: \(resolved)")
         }
 
-        // Disconnect while stopped: only two is set up at the next start, with the same address and MAC.
+        // Disconnect while stopped: only two is set up at the next start, with the same address, MAC and interface.
         try ctl.ok(["stop", "c"])
         try ctl.ok(["disconnect", "c", "one"])
         try ctl.ok(["start", "c"])
         #expect(try ctl.inside("c", "ip link show eth0").status != 0, "\(backend): one was set up again")
-        let again = try ctl.kernelInterface("c", "eth1")
+        let again = try ctl.kernelInterface("c", "ctl1")
         #expect(again.mac == mac && again.addresses == [staticIP], "\(backend): \(again)")
         #expect(try (ctl.inspect("c")["Networks"] as? [String: Any])?.keys.sorted() == ["two"])
         #expect(try ctl.pings("srv", staticIP))
