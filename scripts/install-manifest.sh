@@ -110,7 +110,8 @@ install_plan() {
     {
         for line in "${manifest_lines[@]}"; do
             IFS=$'\t' read -r kind path value <<<"$line"
-            [[ $kind == dir || -z ${rewritten[$path]:-} ]] && printf '%s\n' "$line"
+            # A displaced file stays listed: it goes back when what replaced it is removed.
+            [[ $kind == dir || $kind == displaced || -z ${rewritten[$path]:-} ]] && printf '%s\n' "$line"
         done
         printf '%s\n' "${written[@]}"
     } >"$destdir$manifest.new" && mv -f -T -- "$destdir$manifest.new" "$destdir$manifest" \
