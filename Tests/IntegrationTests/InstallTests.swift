@@ -89,6 +89,22 @@ struct InstallTests {
         #expect(try InstallTree.snapshot(destdir) == before)
     }
 
+    @Test("an install that fails half way removes what it wrote and says where it stopped")
+    func failedHalfWay() throws {
+        let scratch = try TemporaryDirectory("pontoon-install")
+        defer { scratch.remove() }
+        let destdir = scratch.file("stage")
+        // A file where the install needs a directory: pontoon and pontoonctl are written before it stops.
+        try FileManager.default.createDirectory(atPath: destdir + "/usr/local/share", withIntermediateDirectories: true)
+        try "not a directory\n".write(toFile: destdir + "/usr/local/share/zsh", atomically: true, encoding: .utf8)
+        let before = try InstallTree.snapshot(destdir)
+        let result = try InstallTree.run(["--destdir", destdir])
+        #expect(result.status == 1)
+        #expect(result.stderrText.contains("cannot make the directory of \(destdir)/usr/local/share/zsh/site-functions/_pontoonctl")
+                && result.stderrText.contains("nothing installed"), "\(result.stderrText)")
+        #expect(try InstallTree.snapshot(destdir) == before)
+    }
+
     @Test("--uninstall keeps a file changed since it was installed, names it, and --force removes it")
     func changedFile() throws {
         let scratch = try TemporaryDirectory("pontoon-install")
