@@ -28,7 +28,7 @@ rootless_cleanup() {
     set +e
     for pid in $web_pid $outside_pid; do kill -KILL "$pid" 2>/dev/null; done
     if [[ -n $uid ]]; then
-        for name in $(uctl ps --format json 2>/dev/null | jq -r '.[].name'); do uctl rm --force "$name" >/dev/null 2>&1; done
+        for name in $(uctl ps -a --format '{{.Names}}' 2>/dev/null); do uctl rm --force "$name" >/dev/null 2>&1; done
         for name in $(uctl network ls --format json 2>/dev/null | jq -r '.[].network.name'); do
             uctl network rm --force "$name" >/dev/null 2>&1
         done

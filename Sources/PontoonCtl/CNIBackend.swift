@@ -1,5 +1,6 @@
 import CNI
 import Foundation
+import HostSystem
 import Netavark
 
 /// A network served by a CNI conflist, run with libcni's rules: every plugin gets the list's
@@ -138,6 +139,7 @@ struct CNIBackend: NetworkBackend {
         guard Self.atLeast(list.cniVersion, [0, 3, 0]) else {
             throw CtlError(.usage, "conflist \(list.name): cniVersion \(list.cniVersion) is older than 0.3.0, which pontoonctl reads")
         }
+        try loopbackUp(record.netns)
         var result: WireResult?
         do throws(CtlError) {
             for plugin in list.plugins {
@@ -153,6 +155,20 @@ struct CNIBackend: NetworkBackend {
                                config: String(decoding: list.bytes, as: UTF8.self), result: result)
         try Store.write(Data(JSONCoding.encode(cache)), to: cachePath(record, request))
         return Self.status(result, netns: record.netns, interface: request.interface)
+    }
+
+    /// libpod's CNI backend sets the container's loopback up before the plugins run (netavark and
+    /// pontoon do it themselves; the reference `bridge` does not): without it 127.0.0.1 does not
+    /// answer, and containers sharing the namespace (a pod) cannot reach each other over it.
+    private func loopbackUp(_ netns: String) throws(CtlError) {
+        guard !paths.pluginPrefix.isEmpty else { return try NamespaceFiles.loopbackUp(netns) }
+        // Rootless: the namespace is the rootless user namespace's, entered as the plugins enter it.
+        let ip = ChildProcess.find("ip", in: ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]) ?? "/sbin/ip"
+        let run = try PluginRun.run("/usr/bin/nsenter", ["--net=" + netns, ip, "link", "set", "lo", "up"], environment: [:],
+                                    stdin: Data(), prefix: paths.pluginPrefix)
+        guard run.status == 0 else {
+            throw CtlError(.failed, "cannot bring loopback up in \(netns): \(String(decoding: run.stderr, as: UTF8.self))")
+        }
     }
 
     func delete(_ record: ContainerRecord, _ request: NetworkRequest) throws(CtlError) {

@@ -17,6 +17,8 @@ extension ContainerOperations {
         public var pid: Int32?
         /// `--pod NAME`: the container joins the pod's namespace (`container:` of its infra).
         public var pod: String?
+        /// `--ip`, `--ip6`, `--mac-address`, `--network-alias`: folded into the networks at create.
+        public var networkFlags = ContainerNetworkFlags()
         /// Set by `pod create` for the pod's own infra container (which has the pod's networks).
         var isInfra = false
 
@@ -50,6 +52,8 @@ extension ContainerOperations {
     public func run(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
         if let hostname = request.hostname, !request.isInfra { try Names.validateHostname(hostname) }   // an infra's is its pod's name
         let request = try pickingHostPorts(try joiningPod(request))
+        // The one-step modes never reach withDefaultNetwork: the flags' rule refuses them here.
+        if request.mode != nil { _ = try request.networkFlags.apply(to: request.networks, mode: request.mode, defaultNetwork: nil) }
         guard let mode = request.mode, !mode.hasLifecycle else {
             // Checked before the record is written: a rootless run the host cannot serve makes nothing.
             if let environment = paths.rootless {

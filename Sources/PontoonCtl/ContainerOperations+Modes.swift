@@ -6,6 +6,17 @@ extension ContainerOperations.CreateRequest {
     /// One `--network` value: a mode (at most one, and alone), `private`/`bridge[:OPTIONS]` (the
     /// default network, as podman's bridge mode), or a network with its options.
     public mutating func addNetwork(_ text: String) throws(CtlError) {
+        // `--network a,b`: a list of networks without options, as podman 4 still takes it.
+        if !text.contains(":"), text.contains(",") {
+            for name in text.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+                guard !name.isEmpty else { throw CtlError(.usage, "--network \"\(text)\": an empty network name in the list") }
+                guard try NetworkMode.parse(name) == nil else {
+                    throw CtlError(.usage, "--network \"\(text)\": a list names networks; \(name) is a mode, given alone")
+                }
+                try addNetwork(name)
+            }
+            return
+        }
         if let mode = try NetworkMode.parse(text) {
             guard self.mode == nil else { throw CtlError(.usage, "only one network mode (container:, ns:, none, host, slirp4netns) may be given") }
             self.mode = mode
@@ -39,9 +50,13 @@ extension ContainerOperations {
     /// What a container with no mode and no network gets, as podman's: the default network
     /// (root only: a rootless podman container's default is slirp4netns, which rootless
     /// pontoonctl does not serve yet, so it keeps a namespace with no network).
+    /// podman's container-wide flags (`--ip`, `--mac-address`, …) are folded in here, the default
+    /// network included.
     func withDefaultNetwork(_ request: CreateRequest) throws(CtlError) -> [AttachRequest] {
-        guard request.mode == nil, request.networks.isEmpty, paths.rootless == nil else { return request.networks }
-        return [AttachRequest(network: NetworkFile.defaultName)]
+        let defaultNetwork = paths.rootless == nil ? NetworkFile.defaultName : nil
+        var networks = request.networks
+        if request.mode == nil, networks.isEmpty, let defaultNetwork { networks = [AttachRequest(network: defaultNetwork)] }
+        return try request.networkFlags.apply(to: networks, mode: request.mode, defaultNetwork: defaultNetwork)
     }
 
     /// The default network, created the first time a container names it (podman's is always there).

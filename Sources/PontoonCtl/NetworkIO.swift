@@ -5,6 +5,9 @@ public struct NetworkIO: Codable, Sendable, Equatable {
     public var NetInput: UInt64
     public var NetOutput: UInt64
 
+    /// In `stats --format json` beside the per-interface counters (`rxBytes`, …): one key style for the command.
+    enum CodingKeys: String, CodingKey { case NetInput = "netInput", NetOutput = "netOutput" }
+
     public init(NetInput: UInt64 = 0, NetOutput: UInt64 = 0) {
         self.NetInput = NetInput
         self.NetOutput = NetOutput

@@ -8,24 +8,31 @@ struct PontoonCtlCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pontoonctl",
         abstract: "Container networking as a container engine does it: namespaces, plugins, status.",
+        discussion: "Example: pontoonctl network create front && pontoonctl run web --network front -p 8080:80 && pontoonctl inspect web",
+        version: "pontoonctl version \(PontoonCtlVersion.number)",
         subcommands: [NetworkCommand.self, Create.self, Run.self, Start.self, Stop.self, Restart.self, Remove.self, Reload.self, Connect.self, Disconnect.self,
                       Inspect.self, Stats.self, List.self, Exec.self, EventsCommand.self, PodCommand.self, RootlessNetNSCommand.self,
-                      PortProxyCommand.self])
+                      PortProxyCommand.self, VersionCommand.self])
 
-    @OptionGroup var global: GlobalOptions
+    // Listed here once; every command takes them (hidden from its own help).
+    @OptionGroup(title: "Global options") var global: GlobalOptions
 }
 
 // MARK: containers
 
 /// What create and run take: a container's networks, ports and names.
 struct ContainerOptions: ParsableArguments {
-    @Argument var name: String
-    @Option(name: .customLong("network"), help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix; repeatable), or one mode: private or bridge[:…] (the default network, podman, made on first use; also what no --network gives), none (loopback only), host (no namespace), container:NAME, ns:PATH or slirp4netns[:…].")
+    @Argument(help: "The container's name.") var name: String
+    @Option(name: [.customLong("network"), .customLong("net")], help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix; repeatable), or one mode: private or bridge[:…] (the default network, podman, made on first use; also what no --network gives), none (loopback only), host (no namespace), container:NAME, ns:PATH or slirp4netns[:…]. NET,NET,… names several networks at once.")
     var networks: [String] = []
     @Option(name: [.customShort("p"), .customLong("publish")], help: "[[hostIP:][hostPort[-end]]:]containerPort[-end][/proto] (no host port: a free one, picked at create); repeatable.")
     var ports: [String] = []
     @Option(name: .customLong("dns"), help: "A DNS server for resolv.conf; repeatable.") var dns: [String] = []
-    @Option(help: "The name before the container's own on its addresses in its hosts file (no UTS namespace is made).") var hostname: String?
+    @Option(help: "The container's host name, as its hosts file lists it beside its own addresses (no UTS namespace is made).") var hostname: String?
+    @Option(help: "A static IPv4 address on the container's one network (the default network when --network names none).") var ip: String?
+    @Option(help: "A static IPv6 address on the container's one network.") var ip6: String?
+    @Option(name: .customLong("mac-address"), help: "The MAC address of the container's interface on its one network.") var macAddress: String?
+    @Option(name: .customLong("network-alias"), help: "A DNS name of the container on every network it joins; repeatable.") var networkAliases: [String] = []
     @Option(help: "Rootless bridge containers: transparent (the default; pontoonctl's proxy, the client's address kept but a loopback client's), slirp4netns (slirp4netns forwards, the client's address kept) or rootlesskit (pontoonctl's proxy, the container sees its gateway).")
     var portHandler: String?
     @Option(help: "A running process whose network namespace start adopts (bind-mounted, then configured).") var pid: Int32?
@@ -40,6 +47,7 @@ struct ContainerOptions: ParsableArguments {
             request.portHandler = handler
         }
         for network in networks { try request.addNetwork(network) }
+        request.networkFlags = ContainerNetworkFlags(ip: ip, ip6: ip6, mac: macAddress, aliases: networkAliases)
         for port in ports { request.ports += try PortMappings.parse(port) }
         request.dnsServers = dns
         request.hostname = hostname
@@ -53,7 +61,7 @@ struct Create: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record a container: its networks are set up by start (no namespace, no plugin call until then).",
         discussion: "Example: pontoonctl create web --network front -p 8080:80 && pontoonctl start web")
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @OptionGroup var container: ContainerOptions
 
     func run() throws {
@@ -66,7 +74,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "create, then start: make a network namespace and attach every network to it.",
         discussion: "Example: pontoonctl run web --network front -p 8080:80")
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @OptionGroup var container: ContainerOptions
     @OptionGroup var format: FormatOption
 
@@ -79,9 +87,9 @@ struct Run: ParsableCommand {
 struct Start: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make the container's network namespace (or adopt its process's) and set up its networks.",
-        discussion: "Static addresses, MACs and interface names are kept; dynamic addresses are leased anew.")
-    @OptionGroup var global: GlobalOptions
-    @Argument var names: [String]
+        discussion: "Static addresses, MACs and interface names are kept; dynamic addresses are leased anew. Example: pontoonctl start web db")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
+    @Argument(help: "The containers' names.") var names: [String]
     @OptionGroup var format: FormatOption
 
     func run() throws {
@@ -98,9 +106,10 @@ struct Start: ParsableCommand {
 
 struct Stop: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Tear down every network and remove the namespace; the container stays, to be started again.")
-    @OptionGroup var global: GlobalOptions
-    @Argument var names: [String]
+        abstract: "Tear down every network and remove the namespace; the container stays, to be started again.",
+        discussion: "Example: pontoonctl stop web && pontoonctl start web")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
+    @Argument(help: "The containers' names.") var names: [String]
 
     func run() throws {
         var teardownFailed = false
@@ -116,9 +125,9 @@ struct Stop: ParsableCommand {
 }
 
 struct Restart: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "stop, then start.")
-    @OptionGroup var global: GlobalOptions
-    @Argument var names: [String]
+    static let configuration = CommandConfiguration(abstract: "stop, then start.", discussion: "Example: pontoonctl restart web")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
+    @Argument(help: "The containers' names.") var names: [String]
 
     func run() throws {
         let failed = eachName(names) { name throws(CtlError) in
@@ -133,24 +142,29 @@ struct Restart: ParsableCommand {
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events", abstract: "What happened: container create, start, stop, remove; network connect, disconnect.",
-        discussion: "Example: pontoonctl events --since 10m --format json")
-    @OptionGroup var global: GlobalOptions
+        discussion: "Example: pontoonctl events --since 10m --format '{{.Status}} {{.Name}}'")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @Option(help: "Only events at or after: an RFC 3339 time, Unix seconds, or a duration ago (10m, 1h30m).") var since: String?
-    @OptionGroup var format: FormatOption
+    @OptionGroup var format: ReportFormatOption
 
     func run() throws {
         let events = try perform { () throws(CtlError) -> [Event] in
             try global.containers.events(since: try since.map { text throws(CtlError) in try EventLog.parseSince(text, now: Date()) })
         }
-        for event in events { print(format.format == .json ? EventLog.line(event) : EventLog.describe(event)) }
+        switch format.format {
+        case .json: for event in events { print(ReportedEvent(event: event).line) }   // a line an event, as podman's
+        case .table: for event in events { print(EventLog.describe(event)) }
+        case .template: try Output.report(events.map(ReportedEvent.init), format.format, header: []) { _ in [] }
+        }
     }
 }
 
 struct Remove: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rm", abstract: "Forget a container; a running one is refused unless --force, which stops it first.")
-    @OptionGroup var global: GlobalOptions
-    @Argument var names: [String]
+        commandName: "rm", abstract: "Forget a container; a running one is refused unless --force, which stops it first.",
+        discussion: "Example: pontoonctl rm --force web db")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
+    @Argument(help: "The containers' names.") var names: [String]
     @Flag(help: "Stop a running container first, report teardown failures as warnings and exit 0; also remove the containers sharing its network namespace.")
     var force = false
 
@@ -172,10 +186,11 @@ struct Remove: ParsableCommand {
 }
 
 struct Reload: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Tear down and set up again with the same interfaces, MACs and addresses.")
-    @OptionGroup var global: GlobalOptions
-    @Argument var names: [String] = []
-    @Flag var all = false
+    static let configuration = CommandConfiguration(abstract: "Tear down and set up again with the same interfaces, MACs and addresses.",
+                                                    discussion: "Example: pontoonctl reload --all (after a firewall flush)")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
+    @Argument(help: "The containers' names.") var names: [String] = []
+    @Flag(help: "Every running container with networks of its own.") var all = false
     @OptionGroup var format: FormatOption
 
     func validate() throws {
@@ -199,14 +214,15 @@ struct Reload: ParsableCommand {
 }
 
 struct Connect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Attach a network: live on a running container, at the next start otherwise.")
-    @OptionGroup var global: GlobalOptions
-    @Argument var name: String
+    static let configuration = CommandConfiguration(abstract: "Attach a network: live on a running container, at the next start otherwise.",
+                                                    discussion: "Example: pontoonctl connect db back --alias store --ip 10.89.1.9")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
+    @Argument(help: "The container's name.") var name: String
     @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var network: String
-    @Option(name: .customLong("alias")) var aliases: [String] = []
-    @Option(name: .customLong("ip")) var ips: [String] = []
-    @Option var mac: String?
-    @Option var interface: String?
+    @Option(name: .customLong("alias"), help: "A DNS name of the container on this network; repeatable.") var aliases: [String] = []
+    @Option(name: .customLong("ip"), help: "A static address on this network (IPv4 or IPv6); repeatable.") var ips: [String] = []
+    @Option(help: "The interface's MAC address.") var mac: String?
+    @Option(help: "The interface's name in the container (default: the first free ethN).") var interface: String?
     @OptionGroup var format: FormatOption
 
     func run() throws {
@@ -220,9 +236,10 @@ struct Connect: ParsableCommand {
 }
 
 struct Disconnect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Detach one network from a container.")
-    @OptionGroup var global: GlobalOptions
-    @Argument var name: String
+    static let configuration = CommandConfiguration(abstract: "Detach one network from a container.",
+                                                    discussion: "Example: pontoonctl disconnect db back")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
+    @Argument(help: "The container's name.") var name: String
     @Argument(help: "The network: its name, its ID or a prefix of the ID that no other network's ID has.") var network: String
     @Flag(help: "Report a teardown failure as a warning and exit 0 (the network leaves the container either way).") var force = false
 
@@ -232,27 +249,27 @@ struct Disconnect: ParsableCommand {
 }
 
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "podman's network settings of a container (JSON).")
-    @OptionGroup var global: GlobalOptions
-    @Argument var name: String
-    @OptionGroup var format: FormatOption
+    static let configuration = CommandConfiguration(
+        abstract: "podman's view of a container's networks: Id, Name, State, HostConfig.NetworkMode, NetworkSettings.",
+        discussion: "Example: pontoonctl inspect web --format '{{.NetworkSettings.Networks.front.IPAddress}}'")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
+    @Argument(help: "The container's name.") var name: String
+    @OptionGroup var format: ReportFormatOption
 
     func run() throws {
         let (record, settings) = try perform { () throws(CtlError) in try global.containers.inspect(name) }
-        if format.format == .json {
-            Output.json(["Id": AnyEncodable(record.id), "Name": AnyEncodable(record.name), "State": AnyEncodable(["Status": record.state.podmanStatus]),
+        let inspected = ["Id": AnyEncodable(record.id), "Name": AnyEncodable(record.name), "State": AnyEncodable(["Status": record.state.podmanStatus]),
                          "HostConfig": AnyEncodable(["NetworkMode": record.podmanNetworkMode]),
-                         "NetworkSettings": AnyEncodable(settings)])
-        } else {
-            Views.inspect(record, settings)
-        }
+                         "NetworkSettings": AnyEncodable(settings)]
+        try Output.report(inspected, format.format) { Views.inspect(record, settings) }
     }
 }
 
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Interface counters inside the container, per interface and summed, and podman's NET IO figure.")
-    @OptionGroup var global: GlobalOptions
-    @Argument var name: String
+    static let configuration = CommandConfiguration(abstract: "Interface counters inside the container, per interface and summed, and podman's NET IO figure.",
+                                                    discussion: "Example: pontoonctl stats web --format json")
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
+    @Argument(help: "The container's name.") var name: String
     @OptionGroup var format: FormatOption
 
     func run() throws {
@@ -267,31 +284,6 @@ struct Stats: ParsableCommand {
                              [e.interface] + [e.rxBytes, e.rxPackets, e.rxErrors, e.rxDropped, e.txBytes, e.txPackets, e.txErrors, e.txDropped].map(String.init)
                          })
         }
-    }
-}
-
-struct List: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ps", abstract: "Containers, their networks, addresses and ports.")
-    @OptionGroup var global: GlobalOptions
-    @OptionGroup var format: FormatOption
-
-    func run() throws {
-        let records = try perform { () throws(CtlError) in try global.store.containers() }
-        Output.list(records, format.format, header: ["ID", "NAME", "STATE", "NETWORKS", "ADDRESSES", "PORTS"]) { record in
-            [record.shortID, record.name, record.state.podmanStatus, record.networkMode.map { "\($0)" } ?? record.networks.map(\.network).joined(separator: ","),
-             Views.addresses(record).joined(separator: ","), Views.ports(record.ports).joined(separator: ", ")]
-        }
-    }
-}
-
-struct Exec: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a command inside the container's network namespace.")
-    @OptionGroup var global: GlobalOptions
-    @Argument var name: String
-    @Argument(parsing: .postTerminator) var command: [String] = []
-
-    func run() throws {
-        try perform { () throws(CtlError) in try global.containers.exec(name, command) }
     }
 }
 

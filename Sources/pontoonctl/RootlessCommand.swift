@@ -7,7 +7,7 @@ import PontoonCtl
 struct RootlessNetNSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rootless-netns", shouldDisplay: false)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @Argument(help: "up, down or exec") var action: String
     @Argument(parsing: .postTerminator) var command: [String] = []
 

@@ -26,7 +26,7 @@ extension Ctl {
     func events(_ extra: [String] = []) throws -> [String] {
         try ok(["events", "--format", "json"] + extra).stdoutText.split(separator: "\n").map { line in
             let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            let words = [event["type"], event["action"], event["container"], event["network"]].compactMap { $0 as? String }
+            let words = [event["Type"], event["Status"], event["Name"], event["Network"]].compactMap { $0 as? String }
             return words.joined(separator: " ")
         }
     }
@@ -114,8 +114,8 @@ struct PontoonCtlLifecycleTests {
                         "container stop web", "container start web", "container stop web", "container remove web"], "\(all)")
         // --since the first stop's time: everything from it on, in order.
         let lines = try ctl.ok(["events", "--format", "json"]).stdoutText.split(separator: "\n")
-        let firstStop = try #require(lines.first { $0.contains("\"action\":\"stop\"") && $0.contains("\"container\":\"web\"") })
-        let since = try #require((try JSONSerialization.jsonObject(with: Data(firstStop.utf8)) as? [String: Any])?["time"] as? String)
+        let firstStop = try #require(lines.first { $0.contains("\"Status\":\"stop\"") && $0.contains("\"Name\":\"web\"") })
+        let since = try #require((try JSONSerialization.jsonObject(with: Data(firstStop.utf8)) as? [String: Any])?["Time"] as? String)
         let later = try ctl.events(["--since", since]).filter { $0.hasSuffix(" web") }
         #expect(later == Array(all.dropFirst(2)), "\(later)")
         #expect(try ctl.events(["--since", "1h"]).count == ctl.events().count)

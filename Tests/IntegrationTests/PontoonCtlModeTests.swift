@@ -134,11 +134,11 @@ struct PontoonCtlModeTests {
 
         let created = try both { p in "for i in 1 2 3 4 5 6 7 8; do \(command) run \(p)$i --network shared >/dev/null || echo FAILED \(p)$i; done" }
         for result in created { #expect(result.status == 0 && !result.stdoutText.contains("FAILED"), "\(result.stdoutText) \(result.stderrText)") }
-        let records = try #require(try ctl.ok(["ps", "--format", "json"]).json as? [[String: Any]])
+        let records = try #require(try ctl.ok(["ps", "-a", "--format", "json"]).json as? [[String: Any]])
         #expect(records.count == 16)
         var addresses: [String] = []
         for record in records {
-            let name = try #require(record["name"] as? String)
+            let name = try #require((record["Names"] as? [String])?.first)
             let kernel = try ctl.kernelView(name)
             let entry = (try ctl.inspect(name)["Networks"] as? [String: [String: Any]])?["shared"]
             #expect(entry?["IPAddress"] as? String == kernel.address, "\(name)")
@@ -157,7 +157,7 @@ struct PontoonCtlModeTests {
         // each fails cleanly ("already exists", "no container") or succeeds, and the state agrees.
         let raced = try both { _ in "for i in 1 2 3 4 5 6; do \(command) run x --network shared >/dev/null 2>&1; \(command) rm --force x >/dev/null 2>&1; done; true" }
         for result in raced { #expect(result.status == 0) }
-        let left = try #require(try ctl.ok(["ps", "--format", "json"]).json as? [[String: Any]])
+        let left = try #require(try ctl.ok(["ps", "-a", "--format", "json"]).json as? [[String: Any]])
         let netnsFiles = (try? FileManager.default.contentsOfDirectory(atPath: ctl.netnsDir)) ?? []
         let reserved = (try? FileManager.default.contentsOfDirectory(atPath: ctl.state + "/ipam/shared")) ?? []
         #expect(netnsFiles.count == left.count && reserved.count == left.count, "ps \(left.count), netns \(netnsFiles), reservations \(reserved)")

@@ -184,11 +184,12 @@ struct PontoonCtlPodTests {
         let eth0 = try #require(rows.first { $0["interface"] as? String == "eth0" })
         let dummy = try #require(rows.first { $0["interface"] as? String == "x0" })
         let io = try #require(stats["podman"] as? [String: Any])
-        #expect((io["NetInput"] as? Int) == (eth0["rxBytes"] as? Int) && (io["NetOutput"] as? Int) == (eth0["txBytes"] as? Int), "\(io) \(eth0)")
-        #expect((dummy["txBytes"] as? Int ?? 0) > 0 && (io["NetInput"] as? Int ?? 0) > 0, "\(dummy)")
+        #expect((io["netInput"] as? Int) == (eth0["rxBytes"] as? Int) && (io["netOutput"] as? Int) == (eth0["txBytes"] as? Int), "\(io) \(eth0)")
+        #expect((dummy["txBytes"] as? Int ?? 0) > 0 && (io["netInput"] as? Int ?? 0) > 0, "\(dummy)")
 
         let list = try #require(try ctl.ok(["pod", "ls", "--format", "json"]).json as? [[String: Any]])
-        #expect(list.count == 1 && list.first?["name"] as? String == "shop" && (list.first?["containers"] as? [String]) == ["m1", "m2"])
+        let listed = (list.first?["Containers"] as? [[String: Any]])?.compactMap { $0["Names"] as? String }
+        #expect(list.count == 1 && list.first?["Name"] as? String == "shop" && listed == ["shop-infra", "m1", "m2"], "\(list)")
         for (arguments, reason) in [
             (["run", "m3", "--pod", "shop", "--network", "front"], "cannot have --network"),
             (["run", "m4", "--pod", "shop", "-p", "8080:80"], "pod create"),

@@ -82,8 +82,8 @@ final class Ctl: @unchecked Sendable {
 
     func cleanup() {
         for file in (try? FileManager.default.contentsOfDirectory(atPath: netnsDir)) ?? [] { killInside(netnsDir + "/" + file) }
-        if let records = try? run(["ps", "--format", "json"]).json as? [[String: Any]] {
-            for record in records { _ = try? run(["rm", "--force", record["name"] as? String ?? ""]) }
+        if let records = try? run(["ps", "-a", "--format", "json"]).json as? [[String: Any]] {
+            for record in records { _ = try? run(["rm", "--force", (record["Names"] as? [String])?.first ?? ""]) }
         }
         for file in (try? FileManager.default.contentsOfDirectory(atPath: netnsDir)) ?? [] {
             _ = umount2(netnsDir + "/" + file, Int32(MNT_DETACH))

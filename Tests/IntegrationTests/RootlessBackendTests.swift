@@ -36,6 +36,9 @@ struct RootlessBackendTests {
         #expect(!kept.isEmpty, "\(backend) keeps nothing in \(state)")
         let link = try containers.inside(session, a.netns, ["/sbin/ip", "-o", "link", "show", "eth0"])
         #expect(link.stdoutText.contains("mtu 65520"), "\(backend): \(link.stdoutText) \(link.stderrText)")
+        // Loopback up, as podman leaves it with every backend (its CNI backend sets it up itself).
+        let loopback = try containers.inside(session, a.netns, ["/sbin/ip", "-o", "link", "show", "lo"])
+        #expect(loopback.stdoutText.contains(",UP"), "\(backend): \(loopback.stdoutText) \(loopback.stderrText)")
 
         var servers: [Int32] = []
         defer { for pid in servers { kill(pid, SIGKILL) } }

@@ -45,7 +45,7 @@ struct RootlessLifecycleTests {
         #expect(left.isEmpty, "still running: \(left)")
         let state = (try? FileManager.default.contentsOfDirectory(atPath: session.user.runtimeDirectory + "/pontoon")) ?? []
         #expect(state.filter { $0.hasPrefix("rootless-netns") }.isEmpty, "left: \(state)")
-        let listed = try session.run(["ps"]).stdoutText
+        let listed = try session.run(["ps", "-a"]).stdoutText
         #expect(listed.contains("exited") && !listed.contains("running"), "\(listed)")
 
         // Both start again, with traffic both ways.

@@ -101,7 +101,7 @@ struct RootlessSlirp4netnsTests {
         #expect(((document["total"] as? [String: Any])?["rxBytes"] as? Int ?? 0) > 0, "\(document)")
         // podman's NET IO figure counts tap0 for a slirp4netns container.
         let io = document["podman"] as? [String: Any]
-        #expect((io?["NetInput"] as? Int ?? 0) > 0 && (io?["NetOutput"] as? Int ?? 0) > 0, "\(document)")
+        #expect((io?["netInput"] as? Int ?? 0) > 0 && (io?["netOutput"] as? Int ?? 0) > 0, "\(document)")
 
         kill(server, SIGKILL)
         let removed = try session.run(["rm", "--force", "s"])

@@ -69,7 +69,14 @@ public final class PodmanHost: @unchecked Sendable {
     private var configFile: String { scratch.file("containers.conf") }
     private var storageFile: String { scratch.file("storage.conf") }
 
-    public init(_ label: String, backend: Backend) throws {
+    /// Set: podman reads its configuration as an installed system's, from this directory bound over
+    /// `/etc/containers` in the sandbox (no `CONTAINERS_CONF`, no `helper_binaries_dir` of the test's:
+    /// whatever `containers.conf.d` there says picks the helpers). The test's settings are written
+    /// to its `containers.conf`, the host's other files copied beside them.
+    public let systemContainers: String?
+
+    public init(_ label: String, backend: Backend, systemContainers: String? = nil) throws {
+        self.systemContainers = systemContainers
         let missing = Self.missingTools
         guard missing.isEmpty else { throw GoldenError("podman harness: missing \(missing.joined(separator: ", ")); run scripts/setup") }
         self.backend = backend
@@ -78,7 +85,8 @@ public final class PodmanHost: @unchecked Sendable {
         host = try PrivateHost(label)
         do {
             try writeFiles()
-            sandbox = try PodmanSandbox(hostNamespace: host.name, scratch: scratch.path)
+            sandbox = try PodmanSandbox(hostNamespace: host.name, scratch: scratch.path,
+                                        binds: systemContainers.map { [($0, "/etc/containers")] } ?? [])
         } catch {
             cleanup()
             throw error
@@ -113,14 +121,18 @@ public final class PodmanHost: @unchecked Sendable {
             events_logger = "none"
             lock_type = "file"
             tmp_dir = \(Self.toml(scratch.file("tmp")))
-            helper_binaries_dir = [\(helpers.map(Self.toml).joined(separator: ", "))]
+            \(systemContainers == nil ? "helper_binaries_dir = [\(helpers.map(Self.toml).joined(separator: ", "))]" : "")
 
             [network]
             network_backend = "\(networkBackend)"
             network_config_dir = \(Self.toml(networkConfigDir))
             cni_plugin_dirs = [\(Self.toml(pluginDirectory))]
             """
-        try containersConf.write(toFile: configFile, atomically: true, encoding: .utf8)
+        if let systemContainers {
+            let copied = try TestRun.run("/bin/cp", ["-rn", "/etc/containers/.", systemContainers + "/"])
+            guard copied.status == 0 else { throw GoldenError("cannot copy /etc/containers: \(copied.stderrText)") }
+        }
+        try containersConf.write(toFile: systemContainers.map { $0 + "/containers.conf" } ?? configFile, atomically: true, encoding: .utf8)
         let storageConf = """
             [storage]
             driver = "vfs"
@@ -207,8 +219,10 @@ public final class PodmanHost: @unchecked Sendable {
     }
 
     private var environment: [String: String] {
-        ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": scratch.file("home"), "TMPDIR": scratch.file("tmp"),
-         "CONTAINERS_CONF": configFile, "CONTAINERS_STORAGE_CONF": storageFile]
+        var environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": scratch.file("home"), "TMPDIR": scratch.file("tmp"),
+                           "CONTAINERS_CONF": configFile, "CONTAINERS_STORAGE_CONF": storageFile]
+        if systemContainers != nil { environment["CONTAINERS_CONF"] = nil }
+        return environment
     }
 
     // MARK: what is left

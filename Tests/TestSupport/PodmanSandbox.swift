@@ -25,8 +25,9 @@ final class PodmanSandbox: @unchecked Sendable {
     static let nsenter = "/usr/bin/nsenter"
     static let catatonit = "/usr/bin/catatonit"
 
-    /// Start the sandbox; `scratch` is a directory for its readiness marker.
-    init(hostNamespace: String, scratch: String) throws {
+    /// Start the sandbox; `scratch` is a directory for its readiness marker. `binds` are bind-mounted
+    /// (source over target) in the sandbox only, e.g. a test's `/etc/containers`.
+    init(hostNamespace: String, scratch: String, binds: [(source: String, target: String)] = []) throws {
         for tool in [Self.unshare, Self.nsenter, Self.catatonit] where !FileManager.default.isExecutableFile(atPath: tool) {
             throw GoldenError("\(tool) is missing: run scripts/setup")
         }
@@ -40,6 +41,7 @@ final class PodmanSandbox: @unchecked Sendable {
             mkdir /run/netns
             mkdir -p /var/lib/cni
             mount -t tmpfs -o mode=0700 pontoon-test-cni /var/lib/cni
+            \(binds.map { "mount --bind '\($0.source)' '\($0.target)'" }.joined(separator: "\n"))
             : > \(ready)
             exec \(Self.catatonit) -P
             """
