@@ -108,12 +108,13 @@ struct PontoonCtlIntegrationTests {
     func netavarkFlow() throws {
         let ctl = try Ctl("ctlnv")
         defer { ctl.cleanup() }
-        try ctl.ok(["network", "create", "front"])   // not internal: b publishes ports through it
+        try ctl.ok(["network", "create", "front", "--internal"])
         try ctl.ok(["network", "create", "back", "--internal", "--ipv6"])
         let networks = try #require(try ctl.ok(["network", "ls", "--format", "json"]).json as? [[String: Any]])
         #expect(networks.count == 2)
+        try ctl.ok(["network", "create", "out"])   // not internal: b publishes its ports through it
         try ctl.ok(["run", "a", "--network", "front"])
-        try ctl.ok(["run", "b", "--network", "front", "-p", "8080:80", "-p", "8081:81/tcp,udp"])
+        try ctl.ok(["run", "b", "--network", "front", "--network", "out", "-p", "8080:80", "-p", "8081:81/tcp,udp"])
         try ctl.ok(["run", "c", "--network", "back"])
 
         // inspect is what the namespace really has.
@@ -165,7 +166,7 @@ struct PontoonCtlIntegrationTests {
         try ctl.ok(["rm", "--force", "a", "b", "c"])
         #expect(ctl.leftovers() == [])
         try ctl.ok(["network", "rm", "front"])
-        try ctl.ok(["network", "rm", "back"])
+        try ctl.ok(["network", "rm", "back", "out"])
     }
 
     @Test("a create that fails on its second network leaves nothing behind")
