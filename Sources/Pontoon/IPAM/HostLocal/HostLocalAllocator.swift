@@ -122,7 +122,8 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
                     address = wanted
                 } else {
                     var found: IPAddress?
-                    for candidate in set.candidates(after: store.lastReservedAddress(rangeSetIndex: set.index))
+                    let last = lastReservedNow[LeaseStore.lastReservedPrefix + String(set.index)]?.flatMap { IPAddress(Lease.trimmingSpace($0)) }
+                    for candidate in set.candidates(after: last)
                     where !(leased?.contains(candidate) ?? false) {
                         if try tryReserve(candidate, set: set) {
                             found = candidate
