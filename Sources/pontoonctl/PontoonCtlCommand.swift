@@ -36,7 +36,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(help: "Rootless bridge containers: transparent (the default; pontoonctl's proxy, the client's address kept but a loopback client's), slirp4netns (slirp4netns forwards, the client's address kept) or rootlesskit (pontoonctl's proxy, the container sees its gateway).")
     var portHandler: String?
     @Option(help: "A running process whose network namespace start adopts (bind-mounted, then configured).") var pid: Int32?
-    @Option(help: "run: join pod NAME's network namespace (its networks, ports and DNS name are the pod's).") var pod: String?
+    @Option(help: "create, run: join pod NAME's network namespace (its networks, ports and DNS name are the pod's); start starts the pod's infra if it is not running.") var pod: String?
 
     func request() throws(CtlError) -> ContainerOperations.CreateRequest {
         var request = ContainerOperations.CreateRequest(name: name)
@@ -138,7 +138,7 @@ struct Restart: ParsableCommand {
 
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "events", abstract: "What happened: container create, start, stop, remove; network connect, disconnect.",
+        commandName: "events", abstract: "What happened: container create, start, stop, remove; pod create, remove; network connect, disconnect.",
         discussion: "Example: pontoonctl events --since 10m --format '{{.Status}} {{.Name}}'")
     @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @Option(help: "Only events at or after: an RFC 3339 time, Unix seconds, or a duration ago (10m, 1h30m).") var since: String?
