@@ -66,6 +66,12 @@ extension ContainerOperations {
             try refuseWithMode(request, mode)
             _ = try request.networkFlags.apply(to: request.networks, mode: mode, defaultNetwork: nil)   // refused with a mode
         }
+        if case .slirp4netns(let options)? = request.mode {
+            // Each handler's own refusals (sctp, ranges it cannot carry), before anything is made.
+            let ports = try PortMappings.normalise(request.ports)
+            if options.portHandler == .slirp4netns { _ = try Slirp4netnsAPI.forwards(ports) }
+            if options.portHandler == .rootlesskit { _ = try PortProxySpec.forwards(ports) }
+        }
         return request
     }
 
@@ -74,7 +80,7 @@ extension ContainerOperations {
         if let mode = request.mode, mode == .noNetwork || mode == .host {
             throw CtlError(.usage, "--network \(mode) is not supported for rootless containers yet: use a bridge network, or run pontoonctl as root")
         }
-        // What the rootless netns' slirp4netns cannot forward; the port proxy and a container's own slirp4netns check their own.
+        // What the rootless netns' slirp4netns cannot forward, or the port proxy (a slirp4netns container's: checkedCreate).
         if request.mode == nil {
             let handler = request.portHandler ?? Self.defaultPortHandler
             if handler == .slirp4netns {
@@ -149,11 +155,7 @@ extension ContainerOperations {
             record.sharedNamespaceID = try store.container(other).id
         case .path(let path):
             try JoinedNamespace.validate(path)
-        case .slirp4netns(let options):
-            // Each handler's own refusals (sctp, ranges it cannot carry), before anything is made.
-            if options.portHandler == .slirp4netns { _ = try Slirp4netnsAPI.forwards(record.ports) }
-            if options.portHandler == .rootlesskit { _ = try PortProxySpec.forwards(record.ports) }
-        case .noNetwork, .host:
+        case .slirp4netns, .noNetwork, .host:
             break
         }
     }
