@@ -50,4 +50,29 @@ extension RootlessSlirp4netnsTests {
         #expect(removed.status == 0, "rm: \(removed.stderrText)")
         try expectNothingLeft(session, ports: [])
     }
+
+    @Test("rootless pod with no --network: its infra on slirp4netns; a create --pod member's start starts the stopped infra, and reaches the outside through it; pod rm leaves nothing")
+    func podOnDefault() throws {
+        let session = try RootlessSession()
+        defer { session.finish() }
+        _ = try session.wireOutside()
+        let probe = try session.host.probeScript()
+        let pod = try session.run(["pod", "create", "p"])
+        try #require(pod.status == 0, "pod create: \(pod.stderrText)")
+        #expect((try document(session, "p-infra")["HostConfig"] as? [String: Any])?["NetworkMode"] as? String == "slirp4netns")
+        let member = try session.run(["create", "m", "--pod", "p"])
+        try #require(member.status == 0, "create: \(member.stderrText)")
+        #expect(try session.run(["stop", "p-infra"]).status == 0)
+        #expect(eventually { (try? processes(session, "slirp4netns"))?.isEmpty == true }, "the infra's slirp4netns stops with it")
+        let started = try session.run(["start", "m"])
+        try #require(started.status == 0, "start: \(started.stderrText)")
+        #expect(try processes(session, "slirp4netns").count == 1)
+        let infraNetns = try settings(session, "p-infra")["SandboxKey"] as? String
+        let memberNetns = try settings(session, "m")["SandboxKey"] as? String
+        #expect(infraNetns != nil && infraNetns != "" && memberNetns == infraNetns)
+        #expect(try outbound(session, "m", probe: probe).hasPrefix("tcp4 198.51.100.1 port "))
+        let removed = try session.run(["pod", "rm", "--force", "p"])
+        #expect(removed.status == 0, "pod rm: \(removed.stderrText)")
+        try expectNothingLeft(session, ports: [])
+    }
 }
