@@ -23,7 +23,7 @@ struct PontoonCtlCommand: ParsableCommand {
 /// What create and run take: a container's networks, ports and names.
 struct ContainerOptions: ParsableArguments {
     @Argument(help: "The container's name.") var name: String
-    @Option(name: [.customLong("network"), .customLong("net")], help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix; repeatable), or one mode: private or bridge[:…] (the default network, podman, made on first use; also what no --network gives), none (loopback only), host (no namespace), container:NAME, ns:PATH or slirp4netns[:…]. NET,NET,… names several networks at once.")
+    @Option(name: [.customLong("network"), .customLong("net")], help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix; repeatable), or one mode: private or bridge[:…] (the default network, podman, made on first use; also what no --network gives as root: rootless, no --network is slirp4netns, as podman), none (loopback only), host (no namespace), container:NAME, ns:PATH or slirp4netns[:…]. NET,NET,… names several networks at once.")
     var networks: [String] = []
     @Option(name: [.customShort("p"), .customLong("publish")], help: "[hostIP:]hostPort[-end]:containerPort[-end][/proto]; repeatable.")
     var ports: [String] = []

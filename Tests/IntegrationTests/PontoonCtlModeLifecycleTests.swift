@@ -11,14 +11,6 @@ struct PontoonCtlModeLifecycleTests {
         try PontoonCtlSlirp4netnsTests().serve(ctl, in: container, port: port)
     }
 
-    func events(_ ctl: Ctl) throws -> [String] {
-        try ctl.ok(["events", "--format", "json"]).stdoutText.split(separator: "\n").compactMap { line in
-            guard let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-            let name = event["container"] as? String ?? event["pod"] as? String ?? "?"
-            return "\(event["type"] as? String ?? "?") \(event["action"] as? String ?? "?") \(name)"
-        }
-    }
-
     @Test("create --pod: recorded, the stopped infra started by the member's start; pod and members reachable by the pod's name; a member's stop leaves the pod; pod events")
     func createdPodMember() throws {
         let ctl = try Ctl("ctlpodlife")
@@ -66,7 +58,7 @@ struct PontoonCtlModeLifecycleTests {
         kill(server, SIGKILL)
         try ctl.ok(["rm", "--force", "client"])
         try ctl.ok(["pod", "rm", "--force", "shop"])
-        let seen = try events(ctl)
+        let seen = try ctl.events()   // "Type Status Name", podman's keys
         let podCreate = try #require(seen.firstIndex(of: "pod create shop"), "\(seen)")
         let infraCreate = try #require(seen.firstIndex(of: "container create shop-infra"), "\(seen)")
         let infraStarts = seen.indices.filter { seen[$0] == "container start shop-infra" }
