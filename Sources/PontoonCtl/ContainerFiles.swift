@@ -43,6 +43,27 @@ public enum ContainerFiles {
         try Store.write(Data(hosts(record).utf8), to: directory + "/hosts")
     }
 
+    /// At `start`: `resolv.conf` written anew from the networks; `hosts` keeps what the user added
+    /// (the networks' lines went at the last stop) and gets loopback's and the networks' lines
+    /// where missing, as connect adds them. libpod writes both anew at each start; a user's line
+    /// surviving a restart is what an operator expects of a file edited in place since create.
+    static func started(_ record: ContainerRecord, paths: ControlPaths) throws(CtlError) {
+        let directory = paths.containerDirectory(record.name)
+        guard FileManager.default.fileExists(atPath: directory + "/hosts") else { return try write(record, paths: paths) }
+        let host = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
+        try Store.write(Data(resolvConf(record, hostResolvConf: host).utf8), to: directory + "/resolv.conf")
+        let entries = ContainerFileEdits.lines(hosts(record)).compactMap(ContainerFileEdits.parseHost)
+        try edit(directory + "/hosts", record, paths) { ContainerFileEdits.addingHosts(entries, to: $0) }
+    }
+
+    /// At `stop`: the networks' lines leave `hosts` (their addresses go with them), the user's stay.
+    static func stopped(_ record: ContainerRecord, paths: ControlPaths) throws(CtlError) {
+        let path = paths.containerDirectory(record.name) + "/hosts"
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let entries = record.networks.flatMap { ContainerFileEdits.hostEntries(record, network: $0.network) }
+        try edit(path, record, paths) { ContainerFileEdits.removingHosts(entries, from: $0) }
+    }
+
     /// After `connect`: the network's host entries and name servers added in place. As libpod's
     /// NetworkConnect, the servers go in even when `--dns` chose the container's at create.
     static func connected(_ network: String, _ record: ContainerRecord, paths: ControlPaths) throws(CtlError) {

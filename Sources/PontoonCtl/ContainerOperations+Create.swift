@@ -25,16 +25,36 @@ extension ContainerOperations {
         public init(name: String) { self.name = name }
     }
 
-    /// Records the container: no namespace is made and no plugin runs until `start`.
+    /// Records the container, whatever its mode: no namespace is made and no plugin runs until
+    /// `start`. A pod member is recorded as `container:` of the pod's infra; a rootless container
+    /// given no network gets slirp4netns, as podman's rootless default.
     public func create(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
+        let request = try checkedCreate(request)
+        let record = try recordContainer(request)
+        event(.create, record)
+        return record
+    }
+
+    /// create, then start, as podman's run: a failed start leaves nothing, not even the record.
+    public func run(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
+        // Checked before the record is written: a rootless run the host cannot serve makes nothing.
+        if let environment = paths.rootless {
+            _ = try checkedCreate(request)
+            _ = try environment.preflight()
+        }
+        let record = try create(request)
+        do throws(CtlError) {
+            return try start(record.name)
+        } catch {
+            _ = try? remove(record.name, force: true)
+            throw error
+        }
+    }
+
+    /// The request as it is recorded (pod and default mode applied), refused where nothing may be made.
+    func checkedCreate(_ request: CreateRequest) throws(CtlError) -> CreateRequest {
         if let hostname = request.hostname, !request.isInfra { try Names.validateHostname(hostname) }   // an infra's is its pod's name
-        let request = try pickingHostPorts(request)
-        if request.pod != nil, !request.isInfra {
-            throw CtlError(.usage, "--pod is set up in one step: use run (a member shares the pod's running namespace)")
-        }
-        if let mode = request.mode, !mode.hasLifecycle {
-            throw CtlError(.usage, "--network \(mode) is set up in one step: use run (create then start is for containers with networks of their own)")
-        }
+        let request = try pickingHostPorts(withDefaultMode(try joiningPod(request)))
         try Names.validate(request.name, what: "container")
         try refusePortHandler(request)
         if paths.rootless != nil {
@@ -43,43 +63,17 @@ extension ContainerOperations {
                 throw CtlError(.usage, "--pid is not supported for rootless containers: bind-mounting a process's namespace needs root")
             }
         }
-        let record = try recordContainer(request)
-        event(.create, record)
-        return record
-    }
-
-    /// create, then start, as podman's run: a failed start leaves nothing, not even the record.
-    public func run(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
-        if let hostname = request.hostname, !request.isInfra { try Names.validateHostname(hostname) }   // an infra's is its pod's name
-        let request = try pickingHostPorts(try joiningPod(request))
-        // The one-step modes never reach withDefaultNetwork: the flags' rule refuses them here.
-        if request.mode != nil { _ = try request.networkFlags.apply(to: request.networks, mode: request.mode, defaultNetwork: nil) }
-        guard let mode = request.mode, !mode.hasLifecycle else {
-            // Checked before the record is written: a rootless run the host cannot serve makes nothing.
-            if let environment = paths.rootless {
-                try Names.validate(request.name, what: "container")
-                try refusePortHandler(request)
-                try refuseUnsupported(request)
-                _ = try environment.preflight()
-            }
-            let record = try create(request)
-            do throws(CtlError) {
-                return try start(record.name)
-            } catch {
-                _ = try? remove(record.name, force: true)
-                throw error
-            }
+        if let mode = request.mode {
+            try refuseWithMode(request, mode)
+            _ = try request.networkFlags.apply(to: request.networks, mode: mode, defaultNetwork: nil)   // refused with a mode
         }
-        try Names.validate(request.name, what: "container")
-        try refusePortHandler(request)   // before the pause process starts
-        if paths.rootless != nil { try refuseUnsupported(request) }
-        guard request.pid == nil else { throw CtlError(.usage, "--pid cannot be combined with --network \(mode)") }
-        // A slirp4netns container's slirp4netns is its own: the rootless netns is not brought up for it.
-        let need: RootlessNeed = if case .slirp4netns = mode { .pauseOnly } else { .bringUp }
-        let record = try inRootlessScope(need, for: request.name) { scoped throws(CtlError) in try scoped.createContainer(request) }
-        event(.create, record)
-        event(.start, record)
-        return record
+        if case .slirp4netns(let options)? = request.mode {
+            // Each handler's own refusals (sctp, ranges it cannot carry), before anything is made.
+            let ports = try PortMappings.normalise(request.ports)
+            if options.portHandler == .slirp4netns { _ = try Slirp4netnsAPI.forwards(ports) }
+            if options.portHandler == .rootlesskit { _ = try PortProxySpec.forwards(ports) }
+        }
+        return request
     }
 
     /// What rootless containers cannot have yet, refused before anything is made.
@@ -87,7 +81,7 @@ extension ContainerOperations {
         if let mode = request.mode, mode == .noNetwork || mode == .host {
             throw CtlError(.usage, "--network \(mode) is not supported for rootless containers yet: use a bridge network, or run pontoonctl as root")
         }
-        // What the rootless netns' slirp4netns cannot forward; the port proxy and a container's own slirp4netns check their own.
+        // What the rootless netns' slirp4netns cannot forward, or the port proxy (a slirp4netns container's: checkedCreate).
         if request.mode == nil {
             let handler = request.portHandler ?? Self.defaultPortHandler
             if handler == .slirp4netns {
@@ -96,14 +90,6 @@ extension ContainerOperations {
                 _ = try PortProxySpec.forwards(PortMappings.normalise(request.ports), handler: handler)
             }
         }
-    }
-
-    /// The one-step modes: a namespace of their own with slirp4netns, or a joined one.
-    func createContainer(_ request: CreateRequest) throws(CtlError) -> ContainerRecord {
-        try Names.validate(request.name, what: "container")
-        if case .slirp4netns(let options)? = request.mode { return try createSlirp4netns(request, options) }
-        guard let mode = request.mode else { throw CtlError(.failed, "container \(request.name) has networks of its own: it is created, then started") }
-        return try join(request, mode)
     }
 
     /// The record of a container with networks of its own, checked as far as it can be before
@@ -118,13 +104,10 @@ extension ContainerOperations {
         if let pid = request.pid, pid <= 0 || !FileManager.default.fileExists(atPath: "/proc/\(pid)") {
             throw CtlError(.notFound, "--pid \(pid): no such process")
         }
-        if let mode = request.mode {
-            try refuseWithMode(request, mode)
-            guard request.pid == nil else { throw CtlError(.usage, "--pid cannot be combined with --network \(mode)") }
-        }
         let ports = try PortMappings.normalise(request.ports)
         var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
                                      dnsServers: request.dnsServers, ports: ports, networkMode: request.mode)
+        if let mode = request.mode { try recordMode(mode, &record, request) }
         record.pid = request.pid
         record.portHandler = request.portHandler
         record.pod = request.pod
@@ -158,13 +141,10 @@ extension ContainerOperations {
         return request
     }
 
-    /// A container in a namespace pontoonctl does not set up: OTHER's (`container:`) or an existing
-    /// one (`ns:`). No plugin is called; the record says where the namespace is and whose it is.
-    func join(_ request: CreateRequest, _ mode: NetworkMode) throws(CtlError) -> ContainerRecord {
-        try refuseWithMode(request, mode)
-        var record = ContainerRecord(id: Names.randomHex(32), name: request.name, netns: "", hostname: request.hostname,
-                                     dnsServers: request.dnsServers, networkMode: mode)
-        record.pod = request.pod
+    /// What a mode needs is checked at create, as far as it can be before start: OTHER exists (its
+    /// ID is kept, as libpod's NetNsCtr), PATH is a namespace, slirp4netns can carry the ports.
+    func recordMode(_ mode: NetworkMode, _ record: inout ContainerRecord, _ request: CreateRequest) throws(CtlError) {
+        guard request.pid == nil else { throw CtlError(.usage, "--pid cannot be combined with --network \(mode)") }
         switch mode {
         case .container(let other):
             try Names.validate(other, what: "container")
@@ -172,41 +152,11 @@ extension ContainerOperations {
             guard request.dnsServers.isEmpty else {
                 throw CtlError(.usage, "--dns cannot be combined with --network container:\(other): it uses \(other)'s resolv.conf")
             }
-            _ = try store.container(other)   // before its lock: no lock file is made for a name that is not there
-            // Lock order: the owner, then the sharer (rm of the owner with --force takes them the same way).
-            let ownerLock = try store.lockContainer(other)
-            defer { ownerLock.unlock() }
-            let lock = try store.lockContainer(request.name)
-            defer { lock.unlock() }
-            try store.refuseTakenContainerName(request.name)
-            // A sharer of a sharer ends in the same namespace: the chain's last container owns it (libpod's getContainerNetNS).
-            let owner = try namespaceOwner(try store.container(other))
-            guard owner.state == .running else {
-                throw CtlError(.conflict, "container \(owner.name) is \(owner.state.rawValue), not running: start it before sharing its network namespace")
-            }
-            record.netns = owner.netns
-            try store.save(record)
+            record.sharedNamespaceID = try store.container(other).id
         case .path(let path):
-            for server in request.dnsServers where IPAddress(server) == nil {
-                throw CtlError(.usage, "--dns \"\(server)\" is not an IP address")
-            }
             try JoinedNamespace.validate(path)
-            let lock = try store.lockContainer(request.name)
-            defer { lock.unlock() }
-            try store.refuseTakenContainerName(request.name)
-            record.netns = path
-            do throws(CtlError) {
-                try store.save(record)
-                try ContainerFiles.write(record, paths: paths)
-            } catch {
-                store.removeContainer(record.name)
-                throw error
-            }
-        case .slirp4netns:
-            throw CtlError(.failed, "--network slirp4netns makes a namespace of its own: it is not joined")
-        case .noNetwork, .host:
-            throw CtlError(.failed, "--network \(mode) is created, then started: it is not joined")
+        case .slirp4netns, .noNetwork, .host:
+            break
         }
-        return record
     }
 }

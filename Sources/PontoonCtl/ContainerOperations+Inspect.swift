@@ -8,6 +8,9 @@ extension ContainerOperations {
     public func inspect(_ name: String) throws(CtlError) -> (ContainerRecord, InspectNetworkSettings) {
         let record = try store.container(name)
         switch record.networkMode {
+        case .container? where record.state != .running:
+            // Not in the owner's namespace until it starts: nothing of the owner's is its own.
+            return (record, InspectMapping.settings(record))
         case .container?:
             // The chain's owner answers, whatever its own mode (a sharer of a sharer shows the same).
             let owner = try namespaceOwner(record)

@@ -37,26 +37,42 @@ extension ContainerOperations {
     static let defaultSubnet = "10.88.0.0/16"
     static let defaultBridge = "pontoon0"
 
-    /// A mode brings its own namespace (or none): no network of the container's, no port to publish.
+    /// A mode brings its own namespace (or none): no network of the container's, no port to publish
+    /// (but through slirp4netns, which serves a container's ports itself).
     func refuseWithMode(_ request: CreateRequest, _ mode: NetworkMode) throws(CtlError) {
         guard request.networks.isEmpty else {
             throw CtlError(.usage, "--network \(mode) cannot be combined with other networks")
         }
+        if case .slirp4netns = mode { return }
         guard request.ports.isEmpty else {
             throw CtlError(.usage, "port publishing (-p) cannot be combined with --network \(mode): no network is set up to serve it")
         }
     }
 
-    /// What a container with no mode and no network gets, as podman's: the default network
-    /// (root only: a rootless podman container's default is slirp4netns, which rootless
-    /// pontoonctl does not serve yet, so it keeps a namespace with no network).
-    /// podman's container-wide flags (`--ip`, `--mac-address`, …) are folded in here, the default
-    /// network included.
+    /// What a root container with no mode and no network gets, as podman's: the default network
+    /// (a rootless one gets slirp4netns: `withDefaultMode`). podman's container-wide flags (`--ip`,
+    /// `--mac-address`, …) are folded in here, the default network included.
     func withDefaultNetwork(_ request: CreateRequest) throws(CtlError) -> [AttachRequest] {
         let defaultNetwork = paths.rootless == nil ? NetworkFile.defaultName : nil
         var networks = request.networks
         if request.mode == nil, networks.isEmpty, let defaultNetwork { networks = [AttachRequest(network: defaultNetwork)] }
         return try request.networkFlags.apply(to: networks, mode: request.mode, defaultNetwork: defaultNetwork)
+    }
+
+    /// A rootless container (or pod) with no mode and no network gets slirp4netns, podman's rootless
+    /// default (containers.conf `default_rootless_network_cmd`), with podman's options. A
+    /// `--port-handler` slirp4netns can serve becomes its `port_handler`; `transparent` is left for
+    /// `refusePortHandler` to refuse (it serves bridge networks only).
+    func withDefaultMode(_ request: CreateRequest) -> CreateRequest {
+        guard paths.rootless != nil, request.mode == nil, request.networks.isEmpty else { return request }
+        var request = request
+        var options = Slirp4netnsOptions()
+        if let handler = request.portHandler, handler != .transparent {
+            options.portHandler = handler
+            request.portHandler = nil
+        }
+        request.mode = .slirp4netns(options)
+        return request
     }
 
     /// The default network, created the first time a container names it (podman's is always there).
@@ -95,13 +111,20 @@ extension ContainerOperations {
     /// connect, disconnect and reload need bridge mode: podman refuses any other with
     /// ErrNetworkModeInvalid (libpod's isBridgeNetMode).
     func refuseNotBridge(_ record: ContainerRecord) throws(CtlError) {
-        try refuseSlirp4netns(record)
         guard let mode = record.networkMode else { return }
         throw CtlError(.usage, "\"\(mode)\" is not supported: invalid network mode")
     }
 }
 
 extension ContainerRecord {
-    /// inspect's `HostConfig.NetworkMode` as podman shows it: `bridge` for networks of its own.
-    public var podmanNetworkMode: String { networkMode.map { "\($0)" } ?? "bridge" }
+    /// inspect's `HostConfig.NetworkMode` as podman shows it: `bridge` for networks of its own,
+    /// `container:<ID>` with the ID of the container named at create (libpod's NetNsCtr, not the
+    /// chain's end).
+    public var podmanNetworkMode: String {
+        switch networkMode {
+        case nil: "bridge"
+        case .container(let other)?: "container:" + (sharedNamespaceID ?? other)
+        case let mode?: "\(mode)"
+        }
+    }
 }

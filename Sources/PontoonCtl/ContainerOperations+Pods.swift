@@ -1,16 +1,16 @@
 import Foundation
 
 /// Pods: `pod create` runs the infra container with the pod's networks and ports; a member
-/// (`run --pod NAME`) shares the infra's namespace as `container:` does; `pod rm` refuses while
-/// members exist unless `force`.
+/// (`create` or `run --pod NAME`) shares the infra's namespace as `container:` does, and its
+/// start starts the infra if it is not running; `pod rm` refuses while members exist unless `force`.
 extension ContainerOperations {
     /// The infra container is run with the request's networks, ports and modes; its record names the pod.
     public func createPod(_ request: CreateRequest) throws(CtlError) -> PodRecord {
         try Names.validate(request.name, what: "pod")
         guard request.pod == nil else { throw CtlError(.usage, "--pod cannot be given to pod create") }
         if let hostname = request.hostname { try Names.validateHostname(hostname) }
-        if let mode = request.mode, !mode.hasLifecycle {
-            throw CtlError(.usage, "--network \(mode) is not supported for a pod: give it networks, none or host")
+        if case .container? = request.mode {
+            throw CtlError(.usage, "--network container: is not supported for a pod: its infra container holds the pod's own namespace")
         }
         // One pod create or rm at a time: the name check and the file go together. (Not the store's
         // lock: running the infra takes that one to reserve its addresses.)
@@ -26,10 +26,12 @@ extension ContainerOperations {
         infra.isInfra = true
         let pod = PodRecord(id: Names.randomHex(32), name: request.name, infra: infra.name)
         try store.savePod(pod)
+        podEvent(.create, pod.name)   // before its infra's create, in podman's order
         do throws(CtlError) {
             _ = try run(infra)
         } catch {
             store.removePod(pod.name)
+            podEvent(.remove, pod.name)
             throw error
         }
         return pod
@@ -39,6 +41,7 @@ extension ContainerOperations {
     func joiningPod(_ request: CreateRequest) throws(CtlError) -> CreateRequest {
         guard let name = request.pod, !request.isInfra else { return request }
         let pod = try store.pod(name)
+        if request.mode == .container(pod.infra) { return request }   // joined already (run checks before create)
         guard request.mode == nil, request.networks.isEmpty else {
             throw CtlError(.usage, "--pod \(name): the container shares the pod's network namespace, so it cannot have --network; "
                 + "give networks to pod create")
@@ -71,6 +74,7 @@ extension ContainerOperations {
         // Members sharing the infra's namespace are removed with it (rm --force of an owner takes its sharers).
         let failures = store.containerNames().contains(pod.infra) ? try remove(pod.infra, force: true, podRemoval: true) : []
         store.removePod(name)
+        podEvent(.remove, name)
         return failures
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 
-/// What happened to a container or between a container and a network, as podman's events name
-/// it: container `create`, `start`, `stop`, `remove`; network `connect`, `disconnect`.
+/// What happened to a container, a pod, or between a container and a network, as podman's events
+/// name it: container `create`, `start`, `stop`, `remove`; pod `create`, `remove`; network
+/// `connect`, `disconnect`.
 public struct Event: Codable, Sendable, Equatable {
     public enum Action: String, Codable, Sendable {
         case create, start, stop, remove, connect, disconnect
@@ -12,17 +13,25 @@ public struct Event: Codable, Sendable, Equatable {
 
     public var time: Date
     public var action: Action
+    /// The container's name, or the pod's for a pod event (JSON key `pod`).
     public var container: String
     public var network: String?
+    /// Set for a pod's own create and remove (podman's event type `pod`); its infra container's
+    /// start and stop are container events, as podman's.
+    public var isPod: Bool
 
-    public init(time: Date, action: Action, container: String, network: String? = nil) {
+    /// podman's event type: `pod`, `network` for connect and disconnect, `container` otherwise.
+    public var type: String { isPod ? "pod" : action.type }
+
+    public init(time: Date, action: Action, container: String, network: String? = nil, isPod: Bool = false) {
         self.time = time
         self.action = action
         self.container = container
         self.network = network
+        self.isPod = isPod
     }
 
-    private enum CodingKeys: String, CodingKey { case time, type, action, container, network }
+    private enum CodingKeys: String, CodingKey { case time, type, action, container, pod, network }
 
     public init(from decoder: any Decoder) throws {
         let values = try decoder.container(keyedBy: CodingKeys.self)
@@ -32,16 +41,17 @@ public struct Event: Codable, Sendable, Equatable {
         }
         self.time = time
         action = try values.decode(Action.self, forKey: .action)
-        container = try values.decode(String.self, forKey: .container)
+        isPod = try values.decodeIfPresent(String.self, forKey: .type) == "pod"
+        container = try values.decode(String.self, forKey: isPod ? .pod : .container)
         network = try values.decodeIfPresent(String.self, forKey: .network)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var values = encoder.container(keyedBy: CodingKeys.self)
         try values.encode(EventLog.formatTime(time), forKey: .time)
-        try values.encode(action.type, forKey: .type)
+        try values.encode(type, forKey: .type)
         try values.encode(action, forKey: .action)
-        try values.encode(container, forKey: .container)
+        try values.encode(container, forKey: isPod ? .pod : .container)
         try values.encodeIfPresent(network, forKey: .network)
     }
 }
@@ -117,9 +127,9 @@ public enum EventLog {
         text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Event.self, from: Data($0.utf8)) }
     }
 
-    /// What podman's `events` prints a line: time, type, action, then the container and network.
+    /// What podman's `events` prints a line: time, type, action, then the container (or pod) and network.
     public static func describe(_ event: Event) -> String {
-        var text = "\(formatTime(event.time)) \(event.action.type) \(event.action.rawValue) \(event.container)"
+        var text = "\(formatTime(event.time)) \(event.type) \(event.action.rawValue) \(event.container)"
         if let network = event.network { text += " (network=\(network))" }
         return text
     }
@@ -150,13 +160,16 @@ public enum EventLog {
 
 extension ContainerOperations {
     /// An event that cannot be written is a warning: what it records has happened.
-    func event(_ action: Event.Action, name: String, network: String? = nil) {
+    func event(_ action: Event.Action, name: String, network: String? = nil, isPod: Bool = false) {
         do throws(CtlError) {
-            try EventLog.append(Event(time: Date(), action: action, container: name, network: network), paths: store.paths)
+            try EventLog.append(Event(time: Date(), action: action, container: name, network: network, isPod: isPod), paths: store.paths)
         } catch {
-            warn("event \(action.rawValue) of \(name) not recorded: \(error)")
+            warn("event \(action.rawValue) of \(isPod ? "pod " : "")\(name) not recorded: \(error)")
         }
     }
+
+    /// A pod's own create and remove (podman's `pod create`, `pod remove`).
+    func podEvent(_ action: Event.Action, _ pod: String) { event(action, name: pod, isPod: true) }
 
     func event(_ action: Event.Action, _ record: ContainerRecord, network: String? = nil) {
         event(action, name: record.name, network: network)

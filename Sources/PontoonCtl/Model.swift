@@ -112,15 +112,6 @@ public enum NetworkMode: Codable, Sendable, Equatable, CustomStringConvertible {
         case .host: "host"
         }
     }
-
-    /// `none` and `host` are created, started and stopped like a container with networks; the
-    /// others are set up in one step by `run` and live until `rm`.
-    public var hasLifecycle: Bool {
-        switch self {
-        case .noNetwork, .host: true
-        case .container, .path, .slirp4netns: false
-        }
-    }
 }
 
 /// A container's network side: `<state dir>/containers/<name>/container.json`. Written before any
@@ -150,6 +141,9 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     /// The pod it belongs to: its infra container (which holds the pod's namespace) or a member
     /// (which shares it, as `container:` of the infra).
     public var pod: String?
+    /// `container:OTHER`: OTHER's ID, fixed at create as libpod's `NetNsCtr` (inspect shows
+    /// `container:<ID>`); nil in a record written before it was kept.
+    public var sharedNamespaceID: String?
 
     public var state: ContainerState {
         get { lifecycle ?? .running }
@@ -168,13 +162,13 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
         self.networks = networks
         self.status = status
         self.networkMode = networkMode
-        // A joined or slirp4netns container is set up as it is recorded (`run`); others wait for start.
-        // (`networkMode?.hasLifecycle ?? true`: no mode means networks of its own, which wait too.)
-        lifecycle = networkMode?.hasLifecycle ?? true ? .created : .running
+        // Every mode waits for start: `container:` joins, `ns:` enters, slirp4netns starts its process there.
+        lifecycle = .created
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, name, netns, hostname, dnsServers, ports, networks, status, networkMode, slirp4netns, pid, pod, portHandler, portProxy
+        case sharedNamespaceID
         case lifecycle = "state"
     }
 

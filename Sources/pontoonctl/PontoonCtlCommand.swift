@@ -23,7 +23,7 @@ struct PontoonCtlCommand: ParsableCommand {
 /// What create and run take: a container's networks, ports and names.
 struct ContainerOptions: ParsableArguments {
     @Argument(help: "The container's name.") var name: String
-    @Option(name: [.customLong("network"), .customLong("net")], help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix; repeatable), or one mode: private or bridge[:…] (the default network, podman, made on first use; also what no --network gives), none (loopback only), host (no namespace), container:NAME, ns:PATH or slirp4netns[:…]. NET,NET,… names several networks at once.")
+    @Option(name: [.customLong("network"), .customLong("net")], help: "NET[:ip=…,mac=…,interface=…,alias=…] (NET: a name, an ID or a unique ID prefix; repeatable), or one mode: private or bridge[:…] (the default network, podman, made on first use; also what no --network gives as root: rootless, no --network is slirp4netns, as podman), none (loopback only), host (no namespace), container:NAME, ns:PATH or slirp4netns[:…]. NET,NET,… names several networks at once.")
     var networks: [String] = []
     @Option(name: [.customShort("p"), .customLong("publish")], help: "[[hostIP:][hostPort[-end]]:]containerPort[-end][/proto] (no host port: a free one, picked at create); repeatable.")
     var ports: [String] = []
@@ -36,7 +36,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(help: "Rootless bridge containers: transparent (the default; pontoonctl's proxy, the client's address kept but a loopback client's), slirp4netns (slirp4netns forwards, the client's address kept) or rootlesskit (pontoonctl's proxy, the container sees its gateway).")
     var portHandler: String?
     @Option(help: "A running process whose network namespace start adopts (bind-mounted, then configured).") var pid: Int32?
-    @Option(help: "run: join pod NAME's network namespace (its networks, ports and DNS name are the pod's).") var pod: String?
+    @Option(help: "create, run: join pod NAME's network namespace (its networks, ports and DNS name are the pod's); start starts the pod's infra if it is not running.") var pod: String?
 
     func request() throws(CtlError) -> ContainerOperations.CreateRequest {
         var request = ContainerOperations.CreateRequest(name: name)
@@ -141,7 +141,7 @@ struct Restart: ParsableCommand {
 
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "events", abstract: "What happened: container create, start, stop, remove; network connect, disconnect.",
+        commandName: "events", abstract: "What happened: container create, start, stop, remove; pod create, remove; network connect, disconnect.",
         discussion: "Example: pontoonctl events --since 10m --format '{{.Status}} {{.Name}}'")
     @OptionGroup(visibility: .hidden) var global: GlobalOptions
     @Option(help: "Only events at or after: an RFC 3339 time, Unix seconds, or a duration ago (10m, 1h30m).") var since: String?

@@ -15,7 +15,7 @@ struct ReportedEvent: Encodable {
         try values.encodeIfPresent(event.network, forKey: .Network)
         try values.encode(event.action.rawValue, forKey: .Status)
         try values.encode(EventLog.formatTime(event.time), forKey: .Time)
-        try values.encode(event.action.type, forKey: .Type)
+        try values.encode(event.type, forKey: .Type)   // pod for a pod's create and remove
     }
 
     /// One compact line, keys sorted.

@@ -89,9 +89,9 @@ struct GoldenRunner {
         guard let expected = spec["store"] as? [String: String], let network = spec["network"] as? String else { return }
         let directory = dataDir + "/" + network
         var names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0 != "lock" }
-        // Pontoon's holder cache is no lease: ignored while leases exist (it must go with the last).
-        if names.contains(where: { $0 != ".pontoon-holders" && !$0.hasPrefix("last_reserved_ip.") }) {
-            names.removeAll { $0 == ".pontoon-holders" }
+        // Pontoon's lease index is no lease: ignored while leases exist (it must go with the last).
+        if names.contains(where: { $0 != ".pontoon-index" && !$0.hasPrefix("last_reserved_ip.") }) {
+            names.removeAll { $0 == ".pontoon-index" }
         }
         var actual: [String: String] = [:]
         for name in names {

@@ -13,7 +13,7 @@ struct LeaseStoreTests {
     func format() throws {
         try withAllocator(Self.dualStack, leasedTo: ["c1"]) { allocator, scratch throws in
             let store = scratch.store()
-            #expect(Disk.names(store) == ["lock", "10.9.0.2", "fd00:9::2", "last_reserved_ip.0", "last_reserved_ip.1", Disk.holderCache])
+            #expect(Disk.names(store) == ["lock", "10.9.0.2", "fd00:9::2", "last_reserved_ip.0", "last_reserved_ip.1", Disk.leaseIndex])
             #expect(Disk.bytes(store + "/10.9.0.2") == Array("c1\r\neth0".utf8))
             #expect(Disk.bytes(store + "/fd00:9::2") == Array("c1\r\neth0".utf8))
             #expect(Disk.bytes(store + "/last_reserved_ip.0") == Array("10.9.0.2".utf8))

@@ -63,4 +63,45 @@ struct ReferenceInteropTests {
             #expect(Disk.leaseNames(scratch.store()) == ["10.9.0.2", "fd00:9::2"])
         }
     }
+
+    /// Pontoon's lease index lives in the store: the reference must never take it for a lease, and
+    /// whatever the reference does behind Pontoon's back must be seen (its ADD changes the store
+    /// and `last_reserved_ip`, so Pontoon reads every lease once and rebuilds the index).
+    @Test("turn by turn on one store: each sees, refuses and releases the other's leases; the index survives the reference and goes with the last lease")
+    func interleaved() throws {
+        try withAllocator(Self.sets, leasedTo: ["c1"]) { allocator, scratch throws in
+            let store = scratch.store()
+            let config = ReferenceHostLocal.config(Self.ipam, dataDir: scratch.dataDir)
+            #expect(Disk.names(store).contains(Disk.leaseIndex))
+
+            // The reference adds r1 (its GetByID walks into the index and reads its files).
+            let added = try ReferenceHostLocal.run("ADD", containerID: "r1", config: config)
+            #expect(added.status == 0 && added.stdout.contains("\"10.9.0.3/24\""), "\(added.stdout)")
+            // Pontoon sees r1's lease: a duplicate ADD is refused, the round-robin goes on after it.
+            let duplicate = #expect(throws: PontoonError.self) { try allocator.allocate(for: attachment("r1")) }
+            #expect(duplicate?.kind == .conflict)
+            #expect(try allocator.allocate(for: attachment("c2")).cidrs == ["10.9.0.4/24", "fd00:9::4/120"])
+
+            // The reference releases c1 (Pontoon's): only c1's files go, the index files stay.
+            let indexFiles = Disk.names(store + "/" + Disk.leaseIndex)
+            let deleted = try ReferenceHostLocal.run("DEL", containerID: "c1", config: config)
+            #expect(deleted.status == 0, "\(deleted.stdout)")
+            #expect(Disk.leaseNames(store) == ["10.9.0.3", "fd00:9::3", "10.9.0.4", "fd00:9::4"])
+            #expect(Disk.names(store + "/" + Disk.leaseIndex) == indexFiles)
+            // A reference CHECK of c2 and a duplicate ADD of c2 see Pontoon's leases.
+            #expect(try ReferenceHostLocal.run("CHECK", containerID: "c2", config: config).status == 0)
+            let refused = try ReferenceHostLocal.run("ADD", containerID: "c2", config: config)
+            #expect(refused.status != 0 && refused.stdout.contains("duplicate allocation is not allowed"), "\(refused.stdout)")
+
+            // c1 comes back through Pontoon: its stale entry is no lease, it gets a fresh address.
+            #expect(try allocator.allocate(for: attachment("c1")).cidrs == ["10.9.0.5/24", "fd00:9::5/120"])
+            // Pontoon releases r1 (the reference's), the reference releases c2 (Pontoon's).
+            try allocator.release(id("r1"))
+            #expect(try ReferenceHostLocal.run("DEL", containerID: "c2", config: config).status == 0)
+            #expect(Disk.leaseNames(store) == ["10.9.0.5", "fd00:9::5"])
+            try allocator.check(id("c1"), addresses: [ip("10.9.0.5"), ip("fd00:9::5")])
+            try allocator.release(id("c1"))
+            #expect(Disk.names(store) == ["lock", "last_reserved_ip.0", "last_reserved_ip.1"])
+        }
+    }
 }

@@ -84,10 +84,10 @@ extension PrivateHost {
     }
 
     /// Lease files of the test network (everything but the lock and round-robin markers; pontoon's
-    /// holder cache only when no lease is left, where it must not be).
+    /// lease index only when no lease is left, where it must not be).
     func leases(network: String = "itnet") -> Set<String> {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dataDir + "/" + network)) ?? []
-        return withoutHolderCache(Set(names.filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip.") }))
+        return withoutLeaseIndex(Set(names.filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip.") }))
     }
 
     func records(network: String = "itnet") -> Set<String> {
@@ -104,9 +104,9 @@ extension PrivateHost {
     }
 }
 
-/// A store's files without pontoon's holder cache (`.pontoon-holders`, no lease), unless it is all
-/// that is left: the cache goes with the store's last lease, so there it is a leftover.
-func withoutHolderCache(_ names: Set<String>) -> Set<String> {
-    let leases = names.filter { $0 != ".pontoon-holders" }
+/// A store's files without pontoon's lease index (`.pontoon-index`, no lease), unless it is all
+/// that is left: the index goes with the store's last lease, so there it is a leftover.
+func withoutLeaseIndex(_ names: Set<String>) -> Set<String> {
+    let leases = names.filter { $0 != ".pontoon-index" }
     return leases.isEmpty ? names : leases
 }

@@ -48,7 +48,7 @@ extension PodmanHost {
 
     /// Leases of a network in pontoon's host-local store (without the lock and round-robin files).
     func leases(_ network: String) -> Set<String> {
-        withoutHolderCache(fileNames(dataDir + "/" + network).filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip.") })
+        withoutLeaseIndex(fileNames(dataDir + "/" + network).filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip.") })
     }
 
     func records(_ network: String) -> Set<String> { fileNames(stateDir + "/" + network) }

@@ -194,7 +194,6 @@ struct PontoonCtlPodTests {
             (["run", "m3", "--pod", "shop", "--network", "front"], "cannot have --network"),
             (["run", "m4", "--pod", "shop", "-p", "8080:80"], "pod create"),
             (["run", "m5", "--pod", "nopod"], "no pod named nopod"),
-            (["create", "m6", "--pod", "shop"], "use run"),
             (["pod", "create", "shop"], "already exists"),
             (["rm", "--force", "shop-infra"], "pod rm"),
             (["pod", "rm", "shop"], "m1, m2"),

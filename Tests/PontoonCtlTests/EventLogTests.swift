@@ -51,4 +51,14 @@ struct EventLogTests {
         #expect(EventLog.describe(connect) == "2026-05-28T20:26:41.250000000Z network connect web (network=front)")
         #expect(EventLog.describe(start) == "2026-05-28T20:26:40.250000000Z container start web")
     }
+
+    @Test("a pod's create and remove are pod events (type pod, key pod), read back as such; a container's stay container events")
+    func podEvents() throws {
+        let create = Event(time: Self.now, action: .create, container: "shop", isPod: true)
+        #expect(EventLog.line(create) == #"{"action":"create","pod":"shop","time":"2026-05-28T20:26:40.250000000Z","type":"pod"}"#)
+        #expect(EventLog.describe(create) == "2026-05-28T20:26:40.250000000Z pod create shop")
+        let infra = Event(time: Self.now, action: .create, container: "shop-infra")
+        let read = EventLog.parse(EventLog.line(create) + "\n" + EventLog.line(infra) + "\n")
+        #expect(read == [create, infra] && read.map(\.type) == ["pod", "container"])
+    }
 }

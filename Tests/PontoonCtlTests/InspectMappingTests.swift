@@ -95,6 +95,43 @@ struct InspectMappingTests {
         #expect(InspectMapping.settings(joined: record, status: nil).basic == InspectNetworkSettings.Basic())
     }
 
+    @Test("ns:PATH with interfaces but no address at all (loopback-like, down, link-local only): no gateway, no address, empty settings")
+    func joinedWithoutAddresses() {
+        let interfaces = [
+            JoinedNamespace.Interface(name: "bare", mac: "02:00:00:00:00:43", addresses: []),
+            JoinedNamespace.Interface(name: "ll", mac: "02:00:00:00:00:44", addresses: [IPNetwork("fe80::44/64")!]),
+        ]
+        let block = JoinedNamespace.block(interfaces, defaultRoutes: [IPAddress("192.0.2.1")])
+        #expect(block.interfaces.values.allSatisfy { $0.subnets.isEmpty })
+        let record = ContainerRecord(id: "x", name: "j", netns: "", networkMode: .path("/run/netns/other"))
+        let settings = InspectMapping.settings(joined: record, status: block)
+        #expect(settings.basic.IPAddress == "" && settings.basic.Gateway == "" && settings.basic.GlobalIPv6Address == "")
+        #expect(settings.basic.IPv6Gateway == "" && settings.Networks.isEmpty && settings.SandboxKey == "")
+    }
+
+    @Test("a container: sharer that is not running shows nothing of its owner's; a running one shows the owner's; NetworkMode names the owner by ID")
+    func sharerStates() throws {
+        let scratch = try LifecycleStateTests.Scratch()
+        let store = scratch.operations.store
+        var owner = record([("front", "eth0", StatusBlock(interfaces: ["eth0": .init(macAddress: "02:00:00:00:00:01",
+                                                                                         subnets: [.init(ipnet: "10.89.0.5/24", gateway: "10.89.0.1")])]))])
+        owner.name = "owner"
+        owner.state = .running
+        try store.save(owner)
+        var sharer = ContainerRecord(id: String(repeating: "cd", count: 32), name: "s", netns: "", networkMode: .container("owner"))
+        sharer.sharedNamespaceID = owner.id
+        sharer.state = .stopped
+        try store.save(sharer)
+        let stopped = try scratch.operations.inspect("s").1
+        #expect(stopped.SandboxKey == "" && stopped.Networks.isEmpty && stopped.basic == InspectNetworkSettings.Basic())
+        sharer.state = .running
+        sharer.netns = owner.netns
+        try store.save(sharer)
+        let running = try scratch.operations.inspect("s").1
+        #expect(running.Networks.keys.sorted() == ["front"] && running.SandboxKey == owner.netns)
+        #expect(sharer.podmanNetworkMode == "container:" + owner.id)
+    }
+
     @Test("ns:PATH that cannot be read: inspect answers with empty settings and logs why, as libpod does")
     func joinedUnreadable() throws {
         let directory = FileManager.default.temporaryDirectory.path + "/pontoonctl-inspect-\(UUID().uuidString)"

@@ -53,7 +53,7 @@ struct LifecycleStateTests {
         #expect(scratch.operations.reloadTargets().isEmpty, "reload --all has nothing to reload in a created container")
     }
 
-    @Test("create refuses before recording: a name taken, a network given twice, a bad address, a missing network, a joined mode")
+    @Test("create refuses before recording: a name taken, a network given twice, a bad address, a missing network, a missing or own container:")
     func createRefusals() throws {
         let scratch = try Scratch()
         _ = try scratch.operations.create(Self.request("a", ["front"]))
@@ -71,11 +71,19 @@ struct LifecycleStateTests {
                 "\(error)".contains(message)
             }
         }
+        for (other, message) in [("missing", "no container with name \"missing\" found: no such container"), ("j", "cannot share its own")] {
+            var joined = ContainerOperations.CreateRequest(name: "j")
+            joined.mode = .container(other)
+            let refusal = #expect(throws: CtlError.self) { _ = try scratch.operations.create(joined) }
+            #expect(refusal?.description.contains(message) == true, "\(String(describing: refusal))")
+        }
+        #expect(scratch.operations.store.containerNames() == ["a"])
+        // container:a is recorded, created, with a's ID: nothing joins until start.
         var joined = ContainerOperations.CreateRequest(name: "j")
         joined.mode = .container("a")
-        let refusal = #expect(throws: CtlError.self) { _ = try scratch.operations.create(joined) }
-        #expect(refusal?.description.contains("use run") == true)
-        #expect(scratch.operations.store.containerNames() == ["a"])
+        let recorded = try scratch.operations.create(joined)
+        let ownerID = try scratch.operations.store.container("a").id
+        #expect(recorded.state == .created && recorded.netns.isEmpty && recorded.sharedNamespaceID == ownerID)
     }
 
     @Test("connect and disconnect on a created container only change its record, and are events")
@@ -116,12 +124,14 @@ struct LifecycleStateTests {
         let reload = #expect(throws: CtlError.self) { _ = try scratch.operations.reload("r") }
         #expect(reload?.description.contains("is stopped, not running") == true)
         #expect(try scratch.operations.remove("r").isEmpty)
+        // A joined namespace is left at stop, never removed: ns:PATH here is init's own.
         var joined = ContainerRecord(id: String(repeating: "b", count: 32), name: "j", netns: "/proc/1/ns/net", networkMode: .path("/proc/1/ns/net"))
-        #expect(joined.state == .running)
+        #expect(joined.state == .created)
         joined.state = .running
         try scratch.operations.store.save(joined)
-        let stop = #expect(throws: CtlError.self) { _ = try scratch.operations.stop("j") }
-        #expect(stop?.description.contains("runs from run until rm, stop is not supported") == true)
+        #expect(try scratch.operations.stop("j").isEmpty)
+        let stopped = try scratch.operations.store.container("j")
+        #expect(stopped.state == .stopped && stopped.netns.isEmpty)
     }
 
     @Test("what survives a stop: asked-for addresses and MACs and the interface; allocated ones go")

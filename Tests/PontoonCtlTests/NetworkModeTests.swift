@@ -30,11 +30,9 @@ struct NetworkModeRuleTests {
         let twice = #expect(throws: CtlError.self) { _ = try parsed(["host", "none"]) }
         #expect(twice?.kind == .usage)
         #expect(NetworkMode.noNetwork.description == "none" && NetworkMode.host.description == "host")
-        #expect(NetworkMode.noNetwork.hasLifecycle && NetworkMode.host.hasLifecycle)
-        #expect(!NetworkMode.container("a").hasLifecycle && !NetworkMode.path("/x").hasLifecycle)
     }
 
-    @Test("none and host are created, not run in one step: recorded as created; -p, other networks and --pid refused")
+    @Test("none and host are created, then started: recorded as created; -p, other networks and --pid refused")
     func lifecycleModes() throws {
         let scratch = try Scratch()
         var host = ContainerOperations.CreateRequest(name: "h")

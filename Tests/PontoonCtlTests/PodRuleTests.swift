@@ -40,8 +40,12 @@ struct PodRuleTests {
         missing.pod = "nopod"
         let error = #expect(throws: CtlError.self) { _ = try scratch.operations.joiningPod(missing) }
         #expect(error?.kind == .notFound)
-        let create = #expect(throws: CtlError.self) { _ = try scratch.operations.create(request) }
-        #expect(create?.description.contains("use run") == true)
+        // create records the member as container: of the infra, with the infra's ID for inspect
+        // (libpod's NetNsCtr); nothing runs until start.
+        let created = try scratch.operations.create(request)
+        #expect(created.state == .created && created.netns.isEmpty && created.pod == "shop")
+        #expect(created.networkMode == .container("shop-infra") && created.podmanNetworkMode == "container:" + String(repeating: "a", count: 32))
+        #expect(try scratch.operations.store.container("m2") == created)
     }
 
     @Test("the plugin is given the pod's name (getCNIPodName); outside a pod, the container's")

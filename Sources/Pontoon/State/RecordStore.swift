@@ -27,8 +27,17 @@ public struct RecordStore: Sendable {
             // Two ids whose shortened names collide: refuse rather than let one overwrite the other.
             throw PontoonError(.conflict, "the record file \(final) already belongs to attachment \(existing.id)")
         }
-        try FileSystem.writeAtomically(final, contents: WireJSON.encode(record), mode: 0o600)
+        try containers.add(network: record.network, id: record.id)
+        do {
+            try FileSystem.writeAtomically(final, contents: WireJSON.encode(record), mode: 0o600)
+        } catch {
+            // A first save that failed leaves no entry; a record that existed keeps its own.
+            if access(final, F_OK) != 0 { try? containers.remove(network: record.network, id: record.id) }
+            throw error
+        }
     }
+
+    var containers: ContainerIndex { ContainerIndex(stateDirectory: directory) }
 
     /// The record, or nil when there is none (or it is unreadable: DEL must still proceed).
     public func load(network: String, id: AttachmentID) -> AttachmentRecord? {
@@ -48,6 +57,7 @@ public struct RecordStore: Sendable {
         for name in (try FileSystem.listDirectory(networkDirectory(network)) ?? []) where name.hasPrefix(prefix) {
             try FileSystem.remove("\(networkDirectory(network))/\(name)")
         }
+        try containers.remove(network: network, id: id)
     }
 
     /// Removes temporary records whose writer is no longer running (an ADD killed between writing
@@ -60,18 +70,20 @@ public struct RecordStore: Sendable {
     }
 
     /// The container's records on networks other than `excluded` (netavark mode: what a
-    /// `network connect` joins). Reads only file names, and only the container's records.
+    /// `network connect` joins). Reads the container's index entries and its own records only.
     public func records(ofContainer containerID: String, excluding excluded: Set<String>) -> [AttachmentRecord] {
-        let prefixes = RecordName.prefixes(for: containerID)
-        var found: [AttachmentRecord] = []
-        for network in ((try? FileSystem.listDirectory(directory)) ?? nil) ?? [] where !network.hasPrefix(".") && !excluded.contains(network) {
-            let folder = networkDirectory(network)
-            for name in ((try? FileSystem.listDirectory(folder)) ?? nil) ?? []
-            where name.hasSuffix(".json") && prefixes.contains(where: name.hasPrefix) {
-                if let record = loadFile("\(folder)/\(name)"), record.containerID == containerID { found.append(record) }
+        if let attachments = containers.attachments(of: containerID) {
+            return attachments.filter { !excluded.contains($0.network) }.compactMap { attachment in
+                load(network: attachment.network, id: AttachmentID(containerID: containerID, ifName: attachment.ifName))
             }
         }
-        return found
+        // Records older than the index: every network's records are listed once, and indexed.
+        var every: [AttachmentRecord] = []
+        for network in ((try? FileSystem.listDirectory(directory)) ?? nil) ?? [] where !network.hasPrefix(".") {
+            every += all(network: network)
+        }
+        _ = try? containers.build(records: every.map { ($0.network, $0.id) })
+        return every.filter { $0.containerID == containerID && !excluded.contains($0.network) }
     }
 
     /// Every readable record of a network.

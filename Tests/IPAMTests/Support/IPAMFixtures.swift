@@ -92,12 +92,12 @@ enum Disk {
     }
 
     /// The names in a store that are leases (everything but the lock, the round-robin files and
-    /// Pontoon's holder cache, which `HolderCacheTests` checks on its own).
+    /// Pontoon's lease index, which `LeaseIndexTests` checks on its own).
     static func leaseNames(_ directory: String) -> Set<String> {
-        names(directory).filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip.") && $0 != holderCache }
+        names(directory).filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip.") && $0 != leaseIndex }
     }
 
-    static let holderCache = ".pontoon-holders"
+    static let leaseIndex = ".pontoon-index"
 
     /// This process's umask, read without changing it (umask(2) would race with other tests).
     static var umask: Int {

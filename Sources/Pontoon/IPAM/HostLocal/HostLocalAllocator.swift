@@ -65,25 +65,56 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
     }
 
     /// Runs with the lock held: one address per range set, or none at all.
+    ///
+    /// Its work does not grow with the network while the lease index is complete (`LeaseIndex`):
+    /// the attachment's own entries are read for the duplicate check, and candidates are tried with
+    /// O_EXCL from the last reservation on, as the reference does. Otherwise every lease is read
+    /// once (the index is rebuilt from them) and known leases are skipped.
     private func reserve(for id: AttachmentID, requested: [Int: IPAddress], sets rangeSets: [AllocationRangeSet],
                          in store: LeaseStore) throws -> [AssignedAddress] {
-        // The directory listing is authoritative while we hold the lock; O_EXCL stays the final word.
-        // Only the leases the holder cache ties to this attachment (or does not know) are read.
-        let survey = try store.survey()
-        for address in survey.candidates(of: id) where rangeSets.contains(where: { $0.contains(address) }) {
-            if let holder = try store.holder(of: address), holder.belongs(to: id) {
-                // The spec forbids a second ADD for one attachment; handing out another address would leak one.
-                throw PontoonError(.conflict, "\(address) has been allocated to \(holder.containerID), duplicate allocation is not allowed")
+        let index = store.index
+        let exact = Lease.Holder.attachment(AttachmentID(containerID: Lease.trimmingSpace(id.containerID), ifName: id.ifName))
+        let legacy = Lease.Holder.container(exact.containerID)
+        var lastReservedNow: [String: String?] = [:]
+        for set in rangeSets { lastReservedNow[LeaseStore.lastReservedPrefix + String(set.index)] = store.lastReservedText(rangeSetIndex: set.index) }
+
+        // This attachment's leases, and (without a complete index) every lease.
+        var held: [Lease]
+        var leased: Set<IPAddress>?
+        var lastReserved: [String: String]
+        if let marker = index.current(lastReserved: lastReservedNow) {
+            held = []
+            for holder in [exact, legacy] {
+                for address in index.addresses(of: holder) ?? [] {
+                    if let found = try store.holder(of: address), found == holder { held.append(Lease(address: address, holder: found)) }
+                }
             }
+            lastReserved = marker.lastReserved
+        } else {
+            let all = try store.readAll()
+            held = all.leases.filter { $0.holder.belongs(to: id) }
+            leased = Set(all.leases.map(\.address))
+            lastReserved = all.lastReserved
         }
+        for lease in held where rangeSets.contains(where: { $0.contains(lease.address) }) {
+            // The spec forbids a second ADD for one attachment; handing out another address would leak one.
+            throw PontoonError(.conflict, "\(lease.address) has been allocated to \(lease.holder.containerID), duplicate allocation is not allowed")
+        }
+        // The entry keeps what the attachment holds elsewhere (another range-set configuration).
+        let keptElsewhere = held.filter { $0.holder == exact }.map(\.address)
 
         var reserved: [IPAddress] = []
         var assigned: [AssignedAddress] = []
+        /// The entry names a lease before its file exists: a reservation killed halfway is still found.
+        func tryReserve(_ address: IPAddress, set: AllocationRangeSet) throws -> Bool {
+            try index.record(exact, addresses: keptElsewhere + reserved + [address])
+            return try store.reserve(address, for: id, rangeSetIndex: set.index)
+        }
         do {
             for set in rangeSets {
                 let address: IPAddress
                 if let wanted = requested[set.index] {
-                    guard try store.reserve(wanted, for: id, rangeSetIndex: set.index) else {
+                    guard try tryReserve(wanted, set: set) else {
                         let holder = try? store.holder(of: wanted)
                         throw PontoonError(.addressUnavailable, "requested IP address \(wanted) is not available in range set \(set)",
                                            details: holder.map { "it is leased to \($0)" })
@@ -91,9 +122,10 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
                     address = wanted
                 } else {
                     var found: IPAddress?
-                    for candidate in set.candidates(after: store.lastReservedAddress(rangeSetIndex: set.index))
-                    where !survey.isLeased(candidate) {
-                        if try store.reserve(candidate, for: id, rangeSetIndex: set.index) {
+                    let last = lastReservedNow[LeaseStore.lastReservedPrefix + String(set.index)]?.flatMap { IPAddress(Lease.trimmingSpace($0)) }
+                    for candidate in set.candidates(after: last)
+                    where !(leased?.contains(candidate) ?? false) {
+                        if try tryReserve(candidate, set: set) {
                             found = candidate
                             break
                         }
@@ -104,20 +136,26 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
                     address = found
                 }
                 reserved.append(address)
+                lastReserved[LeaseStore.lastReservedPrefix + String(set.index)] = address.description
                 let range = set.range(containing: address)!
                 assigned.append(AssignedAddress(address: IPNetwork(address: address, prefixLength: range.subnet.prefixLength)!,
                                                 gateway: range.gateway))
             }
+            try index.settle(lastReserved: lastReserved)
         } catch {
-            // All or nothing: give back what this call took (and only that).
-            for address in reserved { _ = try? store.removeLease(address) }
-            throw error
-        }
-        do {
-            try store.rememberHolders(reserved: reserved, for: id, after: survey)
-        } catch {
-            for address in reserved { _ = try? store.removeLease(address) }
-            _ = try? store.rememberHolders()
+            // All or nothing: give back what this call took (and only that). The index is brought
+            // back to match, or, if that fails, left for the next operation to rebuild.
+            var undone = true
+            for address in reserved where (try? store.removeLease(address)) == nil { undone = false }
+            do {
+                guard undone else { throw error }
+                if keptElsewhere.isEmpty { try index.forget(exact) } else { try index.record(exact, addresses: keptElsewhere) }
+                // The reservations rewrote last_reserved_ip: the marker must say so.
+                for set in rangeSets { lastReserved[LeaseStore.lastReservedPrefix + String(set.index)] = store.lastReservedText(rangeSetIndex: set.index) }
+                try index.settle(lastReserved: lastReserved)
+            } catch {
+                index.invalidate()
+            }
             throw error
         }
         return assigned

@@ -7,7 +7,7 @@ import NetAddress
 /// - `<store>/lock`: empty, flocked for the whole of every operation;
 /// - `<store>/<ip>` (Go's text form of the address): `<containerID>\r\n<ifname>`, created with O_EXCL;
 /// - `<store>/last_reserved_ip.<n>`: the address last reserved in range set `n`, for round-robin;
-/// - `<store>/.pontoon-holders`: Pontoon's cache of who holds which lease (`HolderCache`), only
+/// - `<store>/.pontoon-index/`: Pontoon's index of who holds which lease (`LeaseIndex`), only
 ///   while the store holds leases.
 ///
 /// Every method except `withLock` expects the caller to hold the lock.
@@ -79,37 +79,90 @@ public struct LeaseStore: Sendable {
         try FileSystem.remove(path(address.description))
     }
 
+    /// What `last_reserved_ip.<index>` holds (nil when absent, empty or unreadable).
+    func lastReservedText(rangeSetIndex index: Int) -> String? {
+        guard let bytes = try? FileSystem.readFile(path(Self.lastReservedPrefix + String(index)), limit: 256),
+              !bytes.isEmpty else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The address last reserved in range set `index`, if recorded and readable.
     public func lastReservedAddress(rangeSetIndex index: Int) -> IPAddress? {
-        guard let bytes = try? FileSystem.readFile(path(Self.lastReservedPrefix + String(index)), limit: 256) else { return nil }
-        return IPAddress(Lease.trimmingSpace(String(decoding: bytes, as: UTF8.self)))
+        lastReservedText(rangeSetIndex: index).flatMap { IPAddress(Lease.trimmingSpace($0)) }
+    }
+
+    var index: LeaseIndex { LeaseIndex(store: directory) }
+
+    /// Every lease and every `last_reserved_ip.*` file's contents, from one listing; then the index
+    /// rebuilt from them (unless it is known complete). What an operation does when the index
+    /// cannot answer.
+    func readAll(rebuildingIndex rebuild: Bool = true) throws -> (leases: [Lease], lastReserved: [String: String]) {
+        var addresses: [IPAddress] = []
+        var lastReserved: [String: String] = [:]
+        for name in try FileSystem.listDirectory(directory) ?? [] {
+            if let address = IPAddress(name), address.description == name {
+                addresses.append(address)
+            } else if name.hasPrefix(Self.lastReservedPrefix),
+                      let bytes = try? FileSystem.readFile(path(name), limit: 256), !bytes.isEmpty {
+                lastReserved[name] = String(decoding: bytes, as: UTF8.self)
+            }
+        }
+        let leases = try addresses.sorted().compactMap { address in
+            try holder(of: address).map { Lease(address: address, holder: $0) }
+        }
+        if rebuild { try index.rebuild(from: leases, lastReserved: lastReserved) }
+        return (leases, lastReserved)
     }
 
     /// Removes the attachment's leases, as the reference's DEL does: files holding exactly
     /// `<containerID>\r\n<ifname>`; when there are none, legacy files holding only the container id.
     /// Every matching file is attempted; the first failure is reported after that.
+    ///
+    /// With the index complete, only the lease files its entries name are read. Otherwise (and when
+    /// the index knows nothing of this attachment: a repeated DEL, a lease written by another
+    /// plugin) every lease is read, as the reference does.
     @discardableResult
     public func release(_ id: AttachmentID) throws -> [IPAddress] {
-        // Only the leases the holder cache ties to this attachment (or does not know) are read.
-        var survey = try survey()
-        var all = try survey.candidates(of: id).compactMap { address in
-            try holder(of: address).map { Lease(address: address, holder: $0) }
+        let index = self.index
+        let containerID = Lease.trimmingSpace(id.containerID)
+        let exact = Lease.Holder.attachment(AttachmentID(containerID: containerID, ifName: id.ifName))
+        let legacy = Lease.Holder.container(containerID), abandonedHolder = Lease.Holder.container("")
+        let marker = index.current()
+        var matching: [Lease] = [], abandoned: [Lease] = [], lastReserved: [String: String] = [:]
+        if let marker {
+            // Read (never trust) what the entries name.
+            func held(by holder: Lease.Holder) throws -> [Lease] {
+                try (index.addresses(of: holder) ?? []).compactMap { address in
+                    try self.holder(of: address).flatMap { $0 == holder ? Lease(address: address, holder: $0) : nil }
+                }
+            }
+            matching = try held(by: exact)
+            if matching.isEmpty { matching = try held(by: legacy) }
+            if !matching.isEmpty { abandoned = try held(by: abandonedHolder) }
+            lastReserved = marker.lastReserved
         }
-        if !all.contains(where: { $0.holder.belongs(to: id) }) {
-            // Nothing of this attachment by the cache: a repeated DEL, or a cache that is wrong (an
-            // inode number reused for a name by another writer). Every lease is read, and the cache
-            // is rebuilt from the files.
-            all = try leases()
-            survey = LeaseSurvey(changed: true)
+        var othersLeft = true
+        if matching.isEmpty {
+            let all = try readAll(rebuildingIndex: marker == nil)
+            matching = all.leases.filter { $0.holder == exact }
+            if matching.isEmpty { matching = all.leases.filter { $0.holder == legacy } }
+            // An empty lease file is a reservation whose process died between creating the file and
+            // writing its holder (we hold the lock, so nobody is writing it now). No holder can ever
+            // name it, so every release takes it; a netavark teardown has no GC to do it later.
+            abandoned = all.leases.filter { $0.holder == abandonedHolder }
+            lastReserved = all.lastReserved
+            othersLeft = all.leases.count > matching.count + abandoned.count
         }
-        var matching = all.filter { $0.holder.isExactly(id) }
-        if matching.isEmpty { matching = all.filter { $0.holder.isLegacy(of: id) } }
-        // An empty lease file is a reservation whose process died between creating the file and
-        // writing its holder (we hold the lock, so nobody is writing it now). No holder can ever
-        // name it, so every release takes it; a netavark teardown has no GC to do it later.
-        let abandoned = all.filter { $0.holder == .container("") }
         let removed = try removeAll(matching.map(\.address) + abandoned.map(\.address))
-        try rememberHolders(after: survey)
+        // Every lease was read and none is left: whatever the index still says goes with them.
+        guard othersLeft else {
+            try index.rebuild(from: [], lastReserved: lastReserved)
+            return removed
+        }
+        // The attachment's entry goes even when it named nothing held (an ADD killed before its
+        // lease file existed).
+        for holder in Set([exact] + matching.map(\.holder) + abandoned.map(\.holder)) { try index.forget(holder) }
+        try index.settle(lastReserved: lastReserved)
         return removed
     }
 
@@ -119,15 +172,16 @@ public struct LeaseStore: Sendable {
     public func garbageCollect(keeping valid: Set<AttachmentID>) throws -> [IPAddress] {
         let validPairs = Set(valid.map { AttachmentID(containerID: Lease.trimmingSpace($0.containerID), ifName: $0.ifName) })
         let validContainers = Set(validPairs.map(\.containerID))
-        let stale = try leases().filter { lease in
+        let all = try readAll()
+        let stale = all.leases.filter { lease in
             switch lease.holder {
             case .attachment(let id): !validPairs.contains(id)
             case .container(let containerID): !validContainers.contains(containerID)
             }
         }
         let removed = try removeAll(stale.map(\.address))
-        // Every lease was read: the cache is rebuilt from scratch.
-        try rememberHolders(after: LeaseSurvey(changed: true))
+        for holder in Set(stale.map(\.holder)) { try index.forget(holder) }
+        try index.settle(lastReserved: all.lastReserved)
         return removed
     }
 
