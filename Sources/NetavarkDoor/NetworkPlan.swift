@@ -27,7 +27,7 @@ struct NetworkPlan {
 
     /// `forSetup`: refuse what cannot be served yet; teardown only needs to find what was made.
     init(_ entry: NamedNetworkOptions, request: NetworkOptions, netns: String, leaseDirectory: String,
-         firewall: FirewallKind, servesPorts: Bool, forSetup: Bool) throws(PontoonError) {
+         firewall: FirewallKind, servesPorts: Bool, forSetup: Bool, dnsPort: UInt16 = 53) throws(PontoonError) {
         let name = entry.name
         self.name = name
         try Names.validateNetworkName(name)
@@ -118,8 +118,11 @@ struct NetworkPlan {
         // An internal network is not routed: no masquerade, no port mappings, so no firewall state.
         network.firewall = isInternal ? .none : firewall
         let mappings = isInternal || !servesPorts ? [] : try Self.portMappings(request.portMappings ?? [])
-        self.network = network
         dnsEnabled = definition.dnsEnabled ?? false
+        // aardvark-dns on another port: the firewall sends the gateways' port 53 there (a routed
+        // network's; an internal one has no firewall, as with netavark 1.4).
+        if dnsEnabled && dnsPort != 53 { network.dnsPort = dnsPort }
+        self.network = network
         aliases = entry.options.aliases ?? []
         // Teardown never needs them, and must not fail on them.
         networkDNSServers = forSetup ? try Self.servers(definition.networkDNSServers, "network \(name) network_dns_servers") : []
