@@ -78,8 +78,8 @@ struct NetworkPlan {
             throw PontoonError(.unsupported, "network \(name): option isolate needs a firewall driver, but it is none")
         }
         let metric = try options["metric"].map { text throws(PontoonError) -> Int in
-            guard let value = Int(text), value >= 0 else {
-                throw PontoonError(.invalidConfiguration, "network \(name): option metric \"\(text)\" is not a number")
+            guard let value = Int(text), value >= 0, value <= Int(UInt32.max) else {
+                throw PontoonError(.invalidConfiguration, "network \(name): option metric \"\(text)\" is not a route metric (0-4294967295)")
             }
             return value
         }
@@ -239,15 +239,19 @@ struct NetworkPlan {
         }
     }
 
+    /// What netavark gives a container's default routes when the network sets no `metric`.
+    static let defaultRouteMetric = 100
+
     /// A default route per family through that family's gateway (unless internal or
-    /// `no_default_route`), then the network's own routes.
+    /// `no_default_route`), with the network's `metric` or netavark's 100 (the kernel's own
+    /// default would be 0 for IPv4 and 1024 for IPv6), then the network's own routes.
     private static func routes(of definition: Network, subnets: [Subnet], defaultRoute: Bool, metric: Int?) throws(PontoonError) -> [Route] {
         var routes: [Route] = []
         if defaultRoute {
             var seen = Set<IPFamily>()
             for subnet in subnets {
                 guard let gateway = subnet.gateway, seen.insert(gateway.family).inserted else { continue }
-                routes.append(Route(destination: .everything(gateway.family), gateway: gateway, priority: metric))
+                routes.append(Route(destination: .everything(gateway.family), gateway: gateway, priority: metric ?? defaultRouteMetric))
             }
         }
         for (i, route) in (definition.routes ?? []).enumerated() {
