@@ -16,7 +16,8 @@ struct NetavarkSetup {
 
     func run() throws -> ([String: StatusBlock], () -> Void) {
         try Names.validateContainerID(options.containerID)
-        let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, firewall: firewall, forSetup: true, dnsPort: dnsPort)
+        let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, firewall: firewall,
+                                           forSetup: true, dnsPort: dnsPort)
         if rootless { try NetavarkState.renewRootless(configDirectory, aardvarkBinary: aardvarkBinary, create: true) }
         // A failed or undone setup takes the stamp too when it leaves no state (a first setup made it).
         let releaseStamp = { if rootless { try? NetavarkState.releaseRootless(configDirectory) } }

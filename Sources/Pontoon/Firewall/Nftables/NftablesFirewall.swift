@@ -114,9 +114,11 @@ public struct NftablesFirewall: Firewall {
         }
         try MacSpoofTable.check(attachment, network: network, socket: socket)
         for port in network.dnsRedirect?.hostPorts ?? [] {
-            guard case .data(let expected)? = PontoonTable.elements(port, comment: nil).first?.value,
-                  try socket.elementData(PontoonTable.table, set: PontoonTable.hostPortMap(port), key: PontoonTable.elements(port, comment: nil)[0].key) == expected else {
-                throw PontoonError(.checkFailed, "nftables table \(PontoonTable.table) does not redirect DNS \(port.hostDescription) of network \(network.name) to port \(port.containerPort)")
+            let element = PontoonTable.elements(port, comment: nil)[0]
+            guard case .data(let expected) = element.value,
+                  try socket.elementData(PontoonTable.table, set: PontoonTable.hostPortMap(port), key: element.key) == expected else {
+                throw PontoonError(.checkFailed, "nftables table \(PontoonTable.table) does not redirect DNS \(port.hostDescription) "
+                                   + "of network \(network.name) to port \(port.containerPort)")
             }
         }
         for port in attachment.hostPorts {
