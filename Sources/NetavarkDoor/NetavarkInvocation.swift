@@ -31,10 +31,11 @@ public enum NetavarkInvocation {
                 return PluginAnswer(output: NetavarkJSON.encode(VersionDocument(
                     version: version, commit: "pontoon", buildTime: "unknown", target: buildTarget)), status: 0)
             case .setup(let netns):
+                let dnsPort = try dnsPort(environment)
                 let options = try readOptions(commandLine, readInput)
                 let (statuses, undo) = try NetavarkSetup(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
                                                              firewall: firewall, netns: netns, options: options,
-                                                             rootless: commandLine.rootless).run()
+                                                             rootless: commandLine.rootless, dnsPort: dnsPort).run()
                 return PluginAnswer(output: NetavarkJSON.encode(statuses), status: 0, undo: undo)
             case .teardown(let netns):
                 let options = try readOptions(commandLine, readInput)
@@ -72,6 +73,15 @@ public enum NetavarkInvocation {
             throw PontoonError(.invalidConfiguration, "unknown --firewall-driver \"\(name)\": expected nftables, iptables or none")
         }
         return kind
+    }
+
+    /// `NETAVARK_DNS_PORT`: where aardvark-dns listens (53 when unset or empty, as with netavark).
+    static func dnsPort(_ environment: [String: String]) throws -> UInt16 {
+        guard let text = environment["NETAVARK_DNS_PORT"], !text.isEmpty else { return 53 }
+        guard text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let port = UInt16(text), port >= 1 else {
+            throw PontoonError(.invalidConfiguration, "NETAVARK_DNS_PORT \"\(text)\" is not a port number (1-65535)")
+        }
+        return port
     }
 
     /// `PONTOON_LOG_FILE`/`PONTOON_LOG_LEVEL`, as in CNI mode; a bad path only means no log.

@@ -6,7 +6,7 @@ enum NetavarkPlans {
     /// Every network's plan, or the first reason one cannot be served; duplicate names and
     /// interface names are refused.
     static func make(_ options: NetworkOptions, netns: String, configDirectory: String, firewall: FirewallKind,
-                     forSetup: Bool) throws -> [NetworkPlan] {
+                     forSetup: Bool, dnsPort: UInt16 = 53) throws -> [NetworkPlan] {
         guard !options.networks.isEmpty else {
             throw PontoonError(.invalidConfiguration, "no networks given")
         }
@@ -20,7 +20,7 @@ enum NetavarkPlans {
                 throw PontoonError(.invalidConfiguration, "interface_name \(entry.options.interfaceName) is used by two networks")
             }
             return try NetworkPlan(entry, request: options, netns: netns, leaseDirectory: NetavarkState.leases(configDirectory),
-                                   firewall: firewall, servesPorts: entry.name == portNetwork, forSetup: forSetup)
+                                   firewall: firewall, servesPorts: entry.name == portNetwork, forSetup: forSetup, dnsPort: dnsPort)
         }
     }
 

@@ -11,10 +11,13 @@ struct NetavarkSetup {
     let options: NetworkOptions
     /// `--rootless=true`: the state follows the rootless netns (`NetavarkState.renewRootless`).
     var rootless = false
+    /// `NETAVARK_DNS_PORT`: aardvark-dns's port; not 53, the firewall redirects 53 there.
+    var dnsPort: UInt16 = 53
 
     func run() throws -> ([String: StatusBlock], () -> Void) {
         try Names.validateContainerID(options.containerID)
-        let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, firewall: firewall, forSetup: true)
+        let plans = try NetavarkPlans.make(options, netns: netns, configDirectory: configDirectory, firewall: firewall,
+                                           forSetup: true, dnsPort: dnsPort)
         if rootless { try NetavarkState.renewRootless(configDirectory, aardvarkBinary: aardvarkBinary, create: true) }
         // A failed or undone setup takes the stamp too when it leaves no state (a first setup made it).
         let releaseStamp = { if rootless { try? NetavarkState.releaseRootless(configDirectory) } }
@@ -31,7 +34,7 @@ struct NetavarkSetup {
             statuses[plan.name] = plan.status(result)
             if let addition = plan.dnsAddition(result) { additions.append(addition) }
         }
-        let dns = NetavarkState.dns(configDirectory, binary: aardvarkBinary)
+        let dns = NetavarkState.dns(configDirectory, binary: aardvarkBinary, port: dnsPort)
         let undoDNS = { if !additions.isEmpty { try? dns.remove(containerID: options.containerID, from: additions.map(\.network)) } }
         do {
             try dns.add(additions)

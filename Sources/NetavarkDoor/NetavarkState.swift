@@ -6,8 +6,9 @@ enum NetavarkState {
     static func records(_ configDirectory: String) -> String { configDirectory + "/pontoon" }
     static func leases(_ configDirectory: String) -> String { configDirectory + "/pontoon-ipam" }
 
-    static func dns(_ configDirectory: String, binary: String) -> AardvarkDNS {
-        AardvarkDNS(directory: configDirectory + "/aardvark-dns", lockDirectory: configDirectory + "/pontoon-dns", binary: binary)
+    /// `port`: where a started aardvark-dns listens (one already running keeps its own).
+    static func dns(_ configDirectory: String, binary: String, port: UInt16 = 53) -> AardvarkDNS {
+        AardvarkDNS(directory: configDirectory + "/aardvark-dns", lockDirectory: configDirectory + "/pontoon-dns", binary: binary, port: port)
     }
 }
 

@@ -27,7 +27,7 @@ struct NetworkPlan {
 
     /// `forSetup`: refuse what cannot be served yet; teardown only needs to find what was made.
     init(_ entry: NamedNetworkOptions, request: NetworkOptions, netns: String, leaseDirectory: String,
-         firewall: FirewallKind, servesPorts: Bool, forSetup: Bool) throws(PontoonError) {
+         firewall: FirewallKind, servesPorts: Bool, forSetup: Bool, dnsPort: UInt16 = 53) throws(PontoonError) {
         let name = entry.name
         self.name = name
         try Names.validateNetworkName(name)
@@ -78,8 +78,8 @@ struct NetworkPlan {
             throw PontoonError(.unsupported, "network \(name): option isolate needs a firewall driver, but it is none")
         }
         let metric = try options["metric"].map { text throws(PontoonError) -> Int in
-            guard let value = Int(text), value >= 0 else {
-                throw PontoonError(.invalidConfiguration, "network \(name): option metric \"\(text)\" is not a number")
+            guard let value = Int(text), value >= 0, value <= Int(UInt32.max) else {
+                throw PontoonError(.invalidConfiguration, "network \(name): option metric \"\(text)\" is not a route metric (0-4294967295)")
             }
             return value
         }
@@ -118,8 +118,11 @@ struct NetworkPlan {
         // An internal network is not routed: no masquerade, no port mappings, so no firewall state.
         network.firewall = isInternal ? .none : firewall
         let mappings = isInternal || !servesPorts ? [] : try Self.portMappings(request.portMappings ?? [])
-        self.network = network
         dnsEnabled = definition.dnsEnabled ?? false
+        // aardvark-dns on another port: the firewall sends the gateways' port 53 there (a routed
+        // network's; an internal one has no firewall, as with netavark 1.4).
+        if dnsEnabled && dnsPort != 53 { network.dnsPort = dnsPort }
+        self.network = network
         aliases = entry.options.aliases ?? []
         // Teardown never needs them, and must not fail on them.
         networkDNSServers = forSetup ? try Self.servers(definition.networkDNSServers, "network \(name) network_dns_servers") : []
@@ -236,15 +239,19 @@ struct NetworkPlan {
         }
     }
 
+    /// What netavark gives a container's default routes when the network sets no `metric`.
+    static let defaultRouteMetric = 100
+
     /// A default route per family through that family's gateway (unless internal or
-    /// `no_default_route`), then the network's own routes.
+    /// `no_default_route`), with the network's `metric` or netavark's 100 (the kernel's own
+    /// default would be 0 for IPv4 and 1024 for IPv6), then the network's own routes.
     private static func routes(of definition: Network, subnets: [Subnet], defaultRoute: Bool, metric: Int?) throws(PontoonError) -> [Route] {
         var routes: [Route] = []
         if defaultRoute {
             var seen = Set<IPFamily>()
             for subnet in subnets {
                 guard let gateway = subnet.gateway, seen.insert(gateway.family).inserted else { continue }
-                routes.append(Route(destination: .everything(gateway.family), gateway: gateway, priority: metric))
+                routes.append(Route(destination: .everything(gateway.family), gateway: gateway, priority: metric ?? defaultRouteMetric))
             }
         }
         for (i, route) in (definition.routes ?? []).enumerated() {

@@ -79,7 +79,7 @@ struct FakeDriver: NetworkDriver {
         rollback.add("lease") { try ipam?.release(attachment.id) }
         let addresses = leased.addresses.map(\.address)
         let firewalled = try FirewallStep(attachment: attachment, records: records, firewalls: firewalls)
-            .join(addresses: addresses, hostInterface: "veth0", mac: nil, rollback: &rollback)
+            .join(addresses: addresses, gateways: [], hostInterface: "veth0", mac: nil, rollback: &rollback)
         try records.save(AttachmentRecord(id: attachment.id, network: attachment.network.name, netns: attachment.netnsPath,
                                           bridge: attachment.network.bridgeName, hostInterface: "veth0", containerMAC: nil,
                                           addresses: addresses, portMappings: attachment.portMappings, firewall: firewalled))

@@ -183,12 +183,15 @@ extension NetavarkModeTests {
 
 extension PrivateHost {
     /// pontoon run as podman runs netavark, inside the private host, its state under the scratch dir.
-    func netavark(_ arguments: [String], _ stdin: [String: Any]) throws -> RunResult {
+    /// `binary`: another netavark-protocol plugin (Debian's netavark 1.4.0), `environment` what podman
+    /// would pass (e.g. `NETAVARK_DNS_PORT`). Not for netavark with DNS: once it has started
+    /// aardvark-dns, Foundation's Process here never sees a child exit again (it hangs).
+    func netavark(_ arguments: [String], _ stdin: [String: Any], environment: [String: String] = [:],
+                  binary: String = Binaries.pontoon) throws -> RunResult {
         // Global options (e.g. --firewall-driver) go before the verb, as podman puts them.
         let data = try JSONSerialization.data(withJSONObject: stdin, options: [.withoutEscapingSlashes])
-        return try TestRun.run(Self.ip, ["netns", "exec", name, Binaries.pontoon, "--config", scratch.file("netavark"),
-                                         "--rootless=false", "--aardvark-binary=/usr/lib/podman/aardvark-dns"] + arguments,
-                               environment: [:], stdin: data)
+        let command = [binary, "--config", scratch.file("netavark"), "--rootless=false", "--aardvark-binary=/usr/lib/podman/aardvark-dns"] + arguments
+        return try TestRun.run(Self.ip, ["netns", "exec", name] + command, environment: environment, stdin: data)
     }
 }
 

@@ -81,6 +81,30 @@ struct EncodingTests {
         #expect(peerAttributes.payload(IFLA_NET_NS_FD) == nil && peerAttributes.payload(IFLA_MTU) == nil)
     }
 
+    /// NFTA_SET_USERDATA of an `addSet` as libnftnl encodes it.
+    func setUserdata(_ set: NftSet) -> [UInt8]? {
+        let batch = NetlinkBatch(firstSequence: 1)
+        NftEncoding.add(.addSet(NftTable(family: .inet, name: "t"), set), to: batch)
+        return NetlinkMessage.split(batch.bytes)[0].attributes(after: 4).payload(NFTA_SET_USERDATA.rawValue)
+    }
+
+    @Test("sets carry the userdata nft writes for the same declaration, so `nft list` prints their elements")
+    func setUserdataAsNftWritesIt() {
+        typealias T = NftSet.DataType
+        // TLVs (type, length, u32 host order), recorded from `nft add set/map` with nft 1.0.6:
+        // KEYBYTEORDER 0, DATABYTEORDER 1, DATA_INTERVAL 6; byte orders 1 host, 2 network, 0 none.
+        #expect(setUserdata(NftSet("bridges", keyType: T.interfaceName, keyLength: 16)) == [0, 4, 1, 0, 0, 0])
+        #expect(setUserdata(NftSet("isolation", keyType: T.interfaceName, keyLength: 16, dataType: NftSet.verdictType))
+                == [0, 4, 1, 0, 0, 0, 1, 4, 0, 0, 0, 0, 6, 4, 0, 0, 0, 0])
+        #expect(setUserdata(NftSet("subnets4", keyType: T.ipv4Address, keyLength: 4, dataType: NftSet.verdictType, interval: true))
+                == [0, 4, 2, 0, 0, 0, 1, 4, 0, 0, 0, 0, 6, 4, 0, 0, 0, 0])
+        // Concatenations: nft adds a KEY/DATA_TYPEOF record; without it nft prints each field by its
+        // datatype (NftablesListingTests shows the listing), so only the byte orders are written.
+        #expect(setUserdata(NftSet("hostports4_any", keyType: T.concatenation(T.inetProtocol, T.inetService), keyLength: 8,
+                                   dataType: T.concatenation(T.ipv4Address, T.inetService), dataLength: 8))
+                == [0, 4, 0, 0, 0, 0, 1, 4, 0, 0, 0, 0, 6, 4, 0, 0, 0, 0])
+    }
+
     @Test("a link message decodes into a Link with its bridge-port settings")
     func linkDecoding() throws {
         // An RTM_NEWLINK as the kernel sends it for an enslaved veth, built with the same encoder.

@@ -143,9 +143,25 @@ enum NftEncoding {
                               dataType == NftSet.verdictType ? UInt32(MemoryLayout<Int32>.size) : set.dataLength ?? 0)
         }
         nftnl_set_set_u32(object, UInt16(NFTNL_SET_FLAGS.rawValue), flags)
+        describeForNft(set, object)
         // The kernel requires a transaction-local set ID (rules of the same batch may refer to it);
         // derived from the name, so it differs between the sets of one transaction.
         nftnl_set_set_u32(object, UInt16(NFTNL_SET_ID.rawValue), set.name.utf8.reduce(UInt32(2166136261)) { ($0 ^ UInt32($1)) &* 16777619 })
+    }
+
+    /// The set's userdata in nft's layout (the kernel keeps it and ignores it): the byte order of
+    /// the key and of a map's data, which `nft list` needs to print the elements (without it an
+    /// interface name is read backwards and shows as `""`), and the data-interval flag nft writes
+    /// for every map.
+    private static func describeForNft(_ set: NftSet, _ object: OpaquePointer) {
+        let userdata = nftnl_udata_buf_alloc(64)!
+        defer { nftnl_udata_buf_free(userdata) }
+        _ = nftnl_udata_put_u32(userdata, UInt8(NFTNL_UDATA_SET_KEYBYTEORDER.rawValue), set.keyByteOrder.rawValue)
+        if set.dataType != nil {
+            _ = nftnl_udata_put_u32(userdata, UInt8(NFTNL_UDATA_SET_DATABYTEORDER.rawValue), set.dataByteOrder.rawValue)
+            _ = nftnl_udata_put_u32(userdata, UInt8(NFTNL_UDATA_SET_DATA_INTERVAL.rawValue), 0)
+        }
+        _ = nftnl_set_set_data(object, UInt16(NFTNL_SET_USERDATA.rawValue), nftnl_udata_buf_data(userdata), nftnl_udata_buf_len(userdata))
     }
 
     private static func withElements(_ table: NftTable, _ set: String, _ elements: ArraySlice<NftElement>, _ body: (OpaquePointer) -> Void) {

@@ -70,11 +70,33 @@ public struct NftSet: Sendable {
         self.interval = interval
     }
 
+    /// nft's byte order of a value, as it records it in a set's userdata.
+    public enum ByteOrder: UInt32, Sendable {
+        /// Concatenations and verdicts: each part carries its own.
+        case unspecified = 0
+        /// Strings such as interface names (nft reverses a value of this order to print it).
+        case host = 1
+        /// Network byte order: addresses, ports, protocol numbers.
+        case network = 2
+    }
+
+    public var keyByteOrder: ByteOrder { DataType.byteOrder(keyType) }
+    public var dataByteOrder: ByteOrder { dataType.map(DataType.byteOrder) ?? .unspecified }
+
     /// nft's datatype numbers and its rule for concatenations (6 bits per field).
     public enum DataType {
         public static let ipv4Address: UInt32 = 7, ipv6Address: UInt32 = 8, etherAddress: UInt32 = 9,
                           inetProtocol: UInt32 = 12, inetService: UInt32 = 13, interfaceName: UInt32 = 41
         public static func concatenation(_ types: UInt32...) -> UInt32 { types.reduce(0) { $0 << 6 | $1 } }
+
+        /// The byte order nft gives a datatype (a concatenation, above 6 bits, or a verdict: none).
+        public static func byteOrder(_ type: UInt32) -> ByteOrder {
+            switch type {
+            case interfaceName: .host
+            case ipv4Address, ipv6Address, inetService, etherAddress: .network
+            default: .unspecified
+            }
+        }
     }
 }
 

@@ -53,7 +53,8 @@ struct AttachmentSetup {
             try Forwarding.enable(for: network, families: Set(leased.addresses.map(\.address.family)))
             Timing.mark("netlink")
             let firewalled = try FirewallStep(attachment: attachment, records: records, firewalls: firewalls)
-                .join(addresses: leased.addresses.map(\.address), hostInterface: hostLink.name, mac: containerLink.mac,
+                .join(addresses: leased.addresses.map(\.address), gateways: leased.addresses.compactMap(\.gateway),
+                      hostInterface: hostLink.name, mac: containerLink.mac,
                       rollback: &rollback)
             Timing.mark("firewall")
 

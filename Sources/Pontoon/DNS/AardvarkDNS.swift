@@ -6,9 +6,10 @@ import NetAddress
 /// network's upstream servers; then one line per container: `<id> <ipv4s> <ipv6s> <names>`, then
 /// optionally the container's own upstream servers; lists comma-separated; Debian's aardvark-dns
 /// 1.4 forwards other names to those servers instead of resolv.conf's), one daemon for all of them
-/// (`aardvark-dns --config <directory> -p 53 run`, pid in `<directory>/aardvark.pid`), told to
-/// reload with SIGHUP and stopped when the last entry goes. Changes are serialised by a lock kept
-/// outside the directory (aardvark reads every file in it as a network).
+/// (`aardvark-dns --config <directory> -p <port> run`, 53 unless `NETAVARK_DNS_PORT` says
+/// otherwise; pid in `<directory>/aardvark.pid`), told to reload with SIGHUP and stopped when the
+/// last entry goes. Changes are serialised by a lock kept outside the directory (aardvark reads
+/// every file in it as a network).
 public struct AardvarkDNS: Sendable {
     public struct Entry: Sendable, Equatable {
         public var containerID: String
@@ -34,11 +35,14 @@ public struct AardvarkDNS: Sendable {
     public let directory: String
     public let lockDirectory: String
     public let binary: String
+    /// Where a started daemon listens (`-p`; netavark's `NETAVARK_DNS_PORT`).
+    public let port: UInt16
 
-    public init(directory: String, lockDirectory: String, binary: String) {
+    public init(directory: String, lockDirectory: String, binary: String, port: UInt16 = 53) {
         self.directory = directory
         self.lockDirectory = lockDirectory
         self.binary = binary
+        self.port = port
     }
 
     var pidFile: String { directory + "/aardvark.pid" }
@@ -172,7 +176,7 @@ public struct AardvarkDNS: Sendable {
             guard kill(running, SIGHUP) == 0 else { throw PontoonError(.system, "cannot reload aardvark-dns (pid \(running))") }
             return
         }
-        let status = try ChildProcesses.launchDetached(binary, arguments: ["--config", directory, "-p", "53", "run"], environment: [:])
+        let status = try ChildProcesses.launchDetached(binary, arguments: ["--config", directory, "-p", "\(port)", "run"], environment: [:])
         guard status == 0 else {
             throw PontoonError(.system, "aardvark-dns (\(binary)) failed to start: exit status \(status)")
         }

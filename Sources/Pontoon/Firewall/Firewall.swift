@@ -62,6 +62,9 @@ public struct FirewallNetwork: Codable, Hashable, Sendable {
     /// Optional in the record: records written before these existed decode as off.
     private var isolationSetting: NetworkIsolation?
     private var macSpoofCheckSetting: Bool?
+    /// netavark's `NETAVARK_DNS_PORT`: aardvark-dns listens on another port than 53 on the
+    /// network's gateways, and queries to `<gateway>:53/udp` are redirected there (nil: none).
+    public var dnsRedirect: DNSRedirect?
 
     public var isolation: NetworkIsolation { isolationSetting ?? .off }
     /// Frames entering the bridge from a container's host veth must carry the container's MAC.
@@ -69,11 +72,11 @@ public struct FirewallNetwork: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case name, bridge, kind, subnets, ipMasq
-        case isolationSetting = "isolation", macSpoofCheckSetting = "macSpoofCheck"
+        case isolationSetting = "isolation", macSpoofCheckSetting = "macSpoofCheck", dnsRedirect
     }
 
     public init(name: String, bridge: String, kind: FirewallKind, subnets: [IPNetwork], ipMasq: Bool,
-                isolation: NetworkIsolation = .off, macSpoofCheck: Bool = false) {
+                isolation: NetworkIsolation = .off, macSpoofCheck: Bool = false, dnsRedirect: DNSRedirect? = nil) {
         self.name = name
         self.bridge = bridge
         self.kind = kind
@@ -82,6 +85,24 @@ public struct FirewallNetwork: Codable, Hashable, Sendable {
         self.ipMasq = ipMasq
         self.isolationSetting = isolation == .off ? nil : isolation
         self.macSpoofCheckSetting = macSpoofCheck ? true : nil
+        self.dnsRedirect = dnsRedirect
+    }
+}
+
+/// A network's DNS queries redirected from port 53 of its gateways to the port aardvark-dns
+/// listens on (netavark's DNAT for `NETAVARK_DNS_PORT`, UDP as aardvark-dns 1.4 serves).
+public struct DNSRedirect: Codable, Hashable, Sendable {
+    public var port: UInt16
+    public var addresses: [IPAddress]
+
+    public init(port: UInt16, addresses: [IPAddress]) {
+        self.port = port
+        self.addresses = addresses
+    }
+
+    /// The redirect as host ports: `<gateway>:53/udp` to `<gateway>:<port>`.
+    public var hostPorts: [FirewallAttachment.HostPort] {
+        addresses.map { FirewallAttachment.HostPort(hostIP: $0, hostPort: 53, containerAddress: $0, containerPort: port, transport: .udp, count: 1) }
     }
 }
 

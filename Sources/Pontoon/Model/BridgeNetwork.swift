@@ -33,6 +33,9 @@ public struct BridgeNetwork: Sendable {
     /// netavark's bridge lifetime: the bridge is deleted with the network's last attachment. The
     /// reference CNI plugin (false) leaves it for the next container.
     public var bridgeGoesWithLastAttachment = false
+    /// netavark's `NETAVARK_DNS_PORT` on a DNS network: aardvark-dns listens there on the
+    /// gateways and the firewall redirects `<gateway>:53/udp` to it (nil: port 53, nothing to do).
+    public var dnsPort: UInt16?
 
     public init(name: String) {
         self.name = name

@@ -127,6 +127,10 @@ enum IptablesRules {
             rules.append(IptablesRule(table: .nat, chain: nat, spec: ["-d", family == .v4 ? "224.0.0.0/4" : "ff00::/8", "-j", "RETURN"]))
             rules.append(IptablesRule(table: .nat, chain: nat, spec: ["-j", "MASQUERADE"]))
         }
+        // NETAVARK_DNS_PORT: queries to <gateway>:53/udp go to aardvark-dns's port (netavark's DNAT).
+        for port in network.dnsRedirect?.hostPorts ?? [] where port.family == family {
+            rules += dnatRules(port, comment: "dns:\(network.name)", network: network.name)
+        }
         for subnet in subnets {
             rules.append(IptablesRule(table: .filter, chain: fwd,
                                       spec: ["-d", "\(subnet)", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"]))
@@ -142,12 +146,16 @@ enum IptablesRules {
     /// One DNAT rule per port of the mapping. A mapping without a host IP answers on every local
     /// address of its family (`addrtype LOCAL`, what nftables' `fib daddr type local` does).
     static func dnatRules(_ port: FirewallAttachment.HostPort, attachment: AttachmentID, network: String) -> [IptablesRule] {
+        dnatRules(port, comment: attachment.description, network: network)
+    }
+
+    static func dnatRules(_ port: FirewallAttachment.HostPort, comment: String, network: String) -> [IptablesRule] {
         (0..<port.count).map { offset in
             let destination = port.hostIP.map { ["-d", "\($0)/\($0.family.bitWidth)"] } ?? ["-m", "addrtype", "--dst-type", "LOCAL"]
             let target = port.family == .v4 ? "\(port.containerAddress):\(port.containerPort + offset)"
                                              : "[\(port.containerAddress)]:\(port.containerPort + offset)"
             let spec = destination + ["-p", port.transport.rawValue, "-m", port.transport.rawValue, "--dport", "\(port.hostPort + offset)",
-                                      "-m", "comment", "--comment", safe(attachment.description),
+                                      "-m", "comment", "--comment", safe(comment),
                                       "-j", "DNAT", "--to-destination", target]
             return IptablesRule(table: .nat, chain: hostPortChain(network), spec: spec)
         }

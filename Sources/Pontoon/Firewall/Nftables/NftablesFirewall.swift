@@ -113,6 +113,14 @@ public struct NftablesFirewall: Firewall {
             }
         }
         try MacSpoofTable.check(attachment, network: network, socket: socket)
+        for port in network.dnsRedirect?.hostPorts ?? [] {
+            let element = PontoonTable.elements(port, comment: nil)[0]
+            guard case .data(let expected) = element.value,
+                  try socket.elementData(PontoonTable.table, set: PontoonTable.hostPortMap(port), key: element.key) == expected else {
+                throw PontoonError(.checkFailed, "nftables table \(PontoonTable.table) does not redirect DNS \(port.hostDescription) "
+                                   + "of network \(network.name) to port \(port.containerPort)")
+            }
+        }
         for port in attachment.hostPorts {
             for element in PontoonTable.elements(port, comment: nil) {
                 guard case .data(let expected) = element.value else { continue }

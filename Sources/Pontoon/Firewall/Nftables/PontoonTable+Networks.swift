@@ -41,6 +41,7 @@ extension PontoonTable {
             changes.add(.addRule(table, NftRule(chain: forward, nfproto(subnet.family) + inSubnet(subnet, source: true) + [.accept])))
         }
         changes.append(addIsolation(network))
+        changes.append(addDNSRedirect(network))
         for subnet in network.subnets {
             changes.add(.addElements(table, set: "subnets\(subnet.family.versionString)", intervalElements(subnet, jump: post),
                                      exclusive: false, what: "subnet \(subnet)"))
@@ -73,6 +74,9 @@ extension PontoonTable {
                 changes.add(.deleteElements(table, set: "\(set)\(subnet.family.versionString)",
                                             intervalElements(subnet, jump: nil), what: "subnet \(subnet)"))
             }
+        }
+        for port in network.dnsRedirect?.hostPorts ?? [] {
+            changes.add(.deleteElements(table, set: hostPortMap(port), elements(port, comment: nil), what: "DNS redirect \(port.hostDescription)"))
         }
         let bridge = [NftElement(key: NftExpression.interfaceName(network.bridge))]
         changes.add(.deleteElements(table, set: "bridges", bridge, what: "bridge \(network.bridge)"))
@@ -120,6 +124,18 @@ extension PontoonTable {
         }
         changes.add(.addElements(table, set: "isolation", [NftElement(key: name, value: .jump(chain))], exclusive: false,
                                  what: "bridge \(network.bridge)"))
+        return changes
+    }
+
+    /// `NETAVARK_DNS_PORT`: `<gateway> . udp . 53 : <gateway> . <port>` in the host-IP hostports
+    /// maps, so the DNAT rules already there send a container's queries to aardvark-dns (also
+    /// the host's own, as netavark's rule in OUTPUT does). Not exclusive: a repair writes it again.
+    static func addDNSRedirect(_ network: FirewallNetwork) -> NftTransaction {
+        var changes = NftTransaction()
+        for port in network.dnsRedirect?.hostPorts ?? [] {
+            changes.add(.addElements(table, set: hostPortMap(port), elements(port, comment: "dns \(network.name)"),
+                                     exclusive: false, what: "DNS redirect \(port.hostDescription)"))
+        }
         return changes
     }
 
