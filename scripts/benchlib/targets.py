@@ -19,9 +19,10 @@ def targets(results):
         target(f"{door}: ADD+DEL ≥ 5× faster than both", f"{c_ref:.1f}× / {c_nv:.1f}×", min(c_ref, c_nv) >= 5)
         sizes = sorted(f2[door], key=int)
         big = sizes[-1]
-        for op in ("add", "del"):
+        # Issue 18: the whole ADD within 1.5x at 1,000 (what the kernel's per-port work allows); DEL within 1.2x.
+        for op, bound in (("add", 1.5), ("del", 1.2)):
             growth = f2[door][big][op]["median"] / f2[door][sizes[0]][op]["median"]
-            target(f"{door}: {op.upper()} at {big} attached within 1.2× of at {sizes[0]}", f"{growth:.2f}×", growth <= 1.2)
+            target(f"{door}: {op.upper()} at {big} attached within {bound}× of at {sizes[0]}", f"{growth:.2f}×", growth <= bound)
         four = f3[door].get("4")
         if four:
             clean = (four["duplicate_addresses"] == 0 and four["failed_dels"] == 0
@@ -31,7 +32,16 @@ def targets(results):
                    f"{four['leftover_links'] + four['leftover_leases'] + four['leftover_rule_lines']} leftovers, {four['failures']} failed",
                    four["attachments_per_s"] >= 150 and clean and four["failures"] == 0)
     version, reference = f4[PONTOON_CNI]["version_ms"]["median"], f4[REFERENCE]["version_ms"]["median"]
-    target("start-up (VERSION) no slower than the Go reference plugin", f"{version:.2f} ms vs {reference:.2f} ms", version <= reference)
+    target("start-up (VERSION) ≤ 0.6× the Go reference plugin's", f"{version:.2f} ms vs {reference:.2f} ms ({version / reference:.2f}×)",
+           version <= 0.6 * reference)
+    # Our own user-space part of an ADD, from its debug timing line: exec to main, decode, answer
+    # (the other phases are mostly the kernel's netlink and nftables work, which the floor measures).
+    phases = f5["pontoon_add_phases_ms"]
+    ours = sum(phases[k]["median"] for k in ("exec to main", "decode", "answer") if k in phases)
+    target("pontoon CNI ADD: our user-space part (exec to main + decode + answer) ≤ 1.0 ms", f"{ours:.2f} ms", ours <= 1.0)
+    # The peak RSS of an ADD no higher than before issue 18 (the 2026-11-29 run: 10,244 KiB).
+    rss = f4[PONTOON_CNI]["add_peak_kib"]
+    target("pontoon CNI ADD peak RSS ≤ 10,244 KiB (before issue 18)", f"{rss:,} KiB", rss <= 10244)
     add, floor = f1[PONTOON_CNI]["add"]["median"], f5["floor"]["add"]["median"]
     target("pontoon CNI ADD within 2× of the in-process floor", f"{add:.1f} ms vs floor {floor:.1f} ms ({add / floor:.1f}×)", add <= 2 * floor)
     return out
