@@ -90,16 +90,24 @@ public final class FileLock {
     /// blocking flock cannot be given a deadline without signals, which a library must not steal
     /// from its process.)
     private static func poll(_ fd: Int32, path: String, mode: Mode, timeout: Duration) throws(SystemError) {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
+        let (seconds, attoseconds) = timeout.components
+        let deadline = monotonicNanoseconds() + seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         var pauseMicroseconds: UInt32 = 1000
         while flock(fd, operation(mode) | LOCK_NB) != 0 {
             let code = errno
             if code == EINTR { continue }
-            guard code == EWOULDBLOCK, clock.now < deadline else { throw SystemError(.lock, path, code: code) }
+            guard code == EWOULDBLOCK, monotonicNanoseconds() < deadline else { throw SystemError(.lock, path, code: code) }
             usleep(pauseMicroseconds) // an early wake-up (EINTR) only means an earlier retry
             pauseMicroseconds = min(pauseMicroseconds * 2, 50_000)
         }
+    }
+
+    /// CLOCK_MONOTONIC, read directly: `ContinuousClock` would link the Concurrency runtime, whose
+    /// constructors (and libdispatch's) run before `main` in every plugin process.
+    private static func monotonicNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     /// The locked descriptor's file is the one `path` names now.

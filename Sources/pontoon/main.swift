@@ -20,27 +20,34 @@ signal(SIGPIPE, SIG_IGN)
 // Netfilter sockets are closed by our exit, not after each use (see `closeAtExit`).
 NetfilterSocket.closeAtExit = true
 
-let arguments = CommandLine.arguments
-let environment = ProcessIO.environment()
-let invokedAs = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
+// In a function, not top-level code: top-level variables of main.swift belong to the main actor,
+// which links the Concurrency runtime and libdispatch, whose constructors then run before main in
+// every plugin process (scripts/build notes it when they come back).
+func serve() -> Never {
+    let arguments = CommandLine.arguments
+    let environment = ProcessIO.environment()
+    let invokedAs = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
 
-let answer: PluginAnswer
-if invokedAs == "host-local" || invokedAs == "pontoon-host-local" {
-    answer = HostLocalDoor.run(environment: environment, stdin: ProcessIO.readStandardInput())
-} else if environment["CNI_COMMAND"] == nil && arguments.count >= 2 && arguments[1] == "firewall-reload" {
-    answer = FirewallReloadCommand(arguments: Array(arguments.dropFirst(2)), environment: environment).run()
-} else if environment["CNI_COMMAND"] != nil || arguments.count < 2 {
-    answer = CNIDoor.run(environment: environment, stdin: ProcessIO.readStandardInput())
-} else {
-    answer = NetavarkInvocation.answer(arguments: Array(arguments.dropFirst()), environment: environment,
-                                       readInput: ProcessIO.readStandardInput)
+    let answer: PluginAnswer
+    if invokedAs == "host-local" || invokedAs == "pontoon-host-local" {
+        answer = HostLocalDoor.run(environment: environment, stdin: ProcessIO.readStandardInput())
+    } else if environment["CNI_COMMAND"] == nil && arguments.count >= 2 && arguments[1] == "firewall-reload" {
+        answer = FirewallReloadCommand(arguments: Array(arguments.dropFirst(2)), environment: environment).run()
+    } else if environment["CNI_COMMAND"] != nil || arguments.count < 2 {
+        answer = CNIDoor.run(environment: environment, stdin: ProcessIO.readStandardInput())
+    } else {
+        answer = NetavarkInvocation.answer(arguments: Array(arguments.dropFirst()), environment: environment,
+                                           readInput: ProcessIO.readStandardInput)
+    }
+    if !ProcessIO.writeStandardOutput(answer.output) {
+        // The caller cannot learn what we did: a success it never reads is a failure, undone.
+        Log.error("cannot write the answer to stdout (\(String(cString: strerror(errno)))); undoing the operation")
+        answer.undo?()
+        exit(answer.status == 0 ? 1 : answer.status)
+    }
+    Timing.mark("answer")
+    Timing.finish()
+    exit(answer.status)
 }
-if !ProcessIO.writeStandardOutput(answer.output) {
-    // The caller cannot learn what we did: a success it never reads is a failure, undone.
-    Log.error("cannot write the answer to stdout (\(String(cString: strerror(errno)))); undoing the operation")
-    answer.undo?()
-    exit(answer.status == 0 ? 1 : answer.status)
-}
-Timing.mark("answer")
-Timing.finish()
-exit(answer.status)
+
+serve()

@@ -4,8 +4,12 @@
 // map elements) and of a DEL (one nftables batch removing them, deleting the veth), repeated in one
 // process over one pair of netlink sockets: no exec, no decoding, no files. What pontoon spends
 // above this is its own cost. Run inside a private host namespace made by scripts/bench:
-//   pontoon-bench-floor <container-netns-path> <iterations>
-// Prints one JSON object: add and del durations in milliseconds, one per iteration.
+//   pontoon-bench-floor <container-netns-path> <iterations> [<ports> <ports-netns-prefix>]
+// With <ports>, the bridge first gets that many other ports (veth pairs, port p's peer up in the
+// namespace <ports-netns-prefix><p>, one each as containers have), so each call's growth with the
+// bridge's size shows (README, Benchmark).
+// Prints one JSON object: add and del durations in milliseconds, one per iteration, and each
+// call's own duration under "steps_ms".
 import Glibc
 import NetAddress
 import Netlink
@@ -23,8 +27,9 @@ func now() -> timespec {
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, let iterations = Int(arguments[2]), iterations > 0 else {
-    print("usage: pontoon-bench-floor <container-netns-path> <iterations>")
+guard arguments.count == 3 || arguments.count == 5, let iterations = Int(arguments[2]), iterations > 0,
+      arguments.count == 3 || Int(arguments[3]) != nil else {
+    print("usage: pontoon-bench-floor <container-netns-path> <iterations> [<ports> <ports-netns-prefix>]")
     exit(2)
 }
 do {
@@ -53,33 +58,64 @@ do {
             NftElement(key: [UInt8(proto), 0, 0, 0, UInt8(port >> 8), UInt8(port & 0xff), 0, 0], value: .data(ip))
         }
     }
+    // The other ports: made once, never timed, removed with the bridge at the end.
+    var others: [Int32] = []
+    if arguments.count == 5, let count = Int(arguments[3]), count > 0 {
+        for p in 0..<count {
+            let portNamespace = try NetworkNamespace(path: arguments[4] + String(p))
+            let inPort = try RouteSocket.inside(portNamespace)
+            let port = try host.createVethPair(name: "floorp\(p)", peerName: "eth0", peerNamespace: portNamespace,
+                                               mtu: nil, mac: nil, peerMAC: nil)
+            try inPort.setLink(index: port.peerIndex!, up: true)
+            try host.setLink(index: port.index, up: true, master: bridge.index)
+            others.append(port.index)
+        }
+    }
     let lo = try container.link(named: "lo")!
     try container.setLink(index: lo.index, up: true)
     var adds: [Double] = [], dels: [Double] = []
+    let stepNames = ["veth", "address", "up", "route", "enslave", "nft_add", "nft_del", "veth_del"]
+    var steps = [String: [Double]]()
+    var mark = now()
+    func step(_ name: String) {
+        steps[name, default: []].append(milliseconds(since: mark))
+        mark = now()
+    }
     for i in 0..<iterations {
         let address = IPNetwork("10.77.\(1 + i / 250).\(1 + i % 250)/16")!
         let start = now()
+        mark = start
         let veth = try host.createVethPair(name: "floorh\(i % 1000)", peerName: "eth0", peerNamespace: namespace,
                                            mtu: nil, mac: nil, peerMAC: nil)
+        step("veth")
         let peer = veth.peerIndex!
         try container.addAddress(address, index: peer, noDAD: true)
+        step("address")
         try container.setLink(index: peer, up: true)
+        step("up")
         try container.addRoute(RouteSpec(destination: IPNetwork("0.0.0.0/0")!, gateway: IPAddress("10.77.0.1")!, outputIndex: peer))
+        step("route")
         try host.setLink(index: veth.index, up: true, master: bridge.index)
+        step("enslave")
         var join = NftTransaction()
         join.add(.addElements(table, set: "ports", elements(i), exclusive: true, what: "port mappings"))
         try netfilter.apply(join)
+        step("nft_add")
         adds.append(milliseconds(since: start))
         let deleteStart = now()
         var leave = NftTransaction()
         leave.add(.deleteElements(table, set: "ports", elements(i), what: "port mappings"))
         try netfilter.apply(leave)
+        step("nft_del")
         try host.deleteLink(index: veth.index)
+        step("veth_del")
         dels.append(milliseconds(since: deleteStart))
     }
+    for index in others { try host.deleteLink(index: index) }
     try host.deleteLink(index: bridge.index)
     func list(_ values: [Double]) -> String { "[" + values.map { String($0) }.joined(separator: ",") + "]" }
-    print("{\"add_ms\":\(list(adds)),\"del_ms\":\(list(dels))}")
+    let stepLists = stepNames.map { "\"\($0)\":\(list(steps[$0] ?? []))" }.joined(separator: ",")
+    print("{\"add_ms\":\(list(adds)),\"del_ms\":\(list(dels)),\"steps_ms\":{\(stepLists)}}")
 } catch {
     print("{\"error\":\"\(error)\"}")
     exit(1)

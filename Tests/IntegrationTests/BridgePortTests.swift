@@ -54,6 +54,34 @@ struct BridgePortTests {
         #expect(link["master"] as? String == "pt0")
     }
 
+    /// A bridge port needs no IPv6 of its own; left on, every port adds entries to the host's IPv6
+    /// tables that every port's removal walks (README, Benchmark: 1,000 ports).
+    @Test("the host end of the veth has IPv6 off (no address, no route in any host table); containers still talk over IPv6",
+          .privateHost("portv6"))
+    func portWithoutIPv6() throws {
+        let host = try PrivateHost.scoped()
+        let a = try host.container("a"), b = try host.container("b")
+        let config = networkConfig(host, subnets: ["10.99.0.0/24", "fd99::/64"], routes: ["0.0.0.0/0", "::/0"])
+        let addA = try host.attach(a, config: config)
+        let addB = try host.attach(b, config: config)
+        for port in [try hostPort(addA), try hostPort(addB)] {
+            let sysctl = try host.exec(host.name, "cat /proc/sys/net/ipv6/conf/\(port)/disable_ipv6").stdoutText
+            #expect(sysctl.hasPrefix("1"), "\(port): disable_ipv6 \(sysctl)")
+            let addresses = try host.json(host.name, "ip -j -6 addr show dev \(port)").first?["addr_info"] as? [[String: Any]] ?? []
+            #expect(addresses.isEmpty, "\(port) has IPv6 addresses: \(addresses)")
+            let routes = try host.exec(host.name, "ip -6 route show table all dev \(port)").stdoutText
+            #expect(routes.isEmpty, "\(port) has IPv6 routes: \(routes)")
+            let link = try #require(try host.json(host.name, "ip -j link show dev \(port)").first)
+            #expect(link["master"] as? String == "pt0")
+            #expect((link["flags"] as? [String] ?? []).contains("UP"))
+        }
+        let bridgeAddresses = try host.json(host.name, "ip -j -6 addr show dev pt0").first?["addr_info"] as? [[String: Any]] ?? []
+        #expect(bridgeAddresses.contains { $0["local"] as? String == "fd99::1" }, "the bridge keeps its gateway: \(bridgeAddresses)")
+        #expect(try host.pings(from: a, "fd99::3"))
+        #expect(try host.pings(from: b, "fd99::1"), "IPv6 gateway on the bridge")
+        #expect(try host.pings(from: a, "10.99.0.3"))
+    }
+
     @Test("without hairpinMode the port does not hairpin", .privateHost("nohair"))
     func noHairpin() throws {
         let host = try PrivateHost.scoped()
