@@ -142,7 +142,12 @@ struct PontoonCtlIntegrationTests {
         let resolved = try ctl.ok(["exec", "c", "--", "getent", "ahostsv4", "web"]).stdoutText
         let aBack = try address(try ctl.inspect("a"), "back")
         #expect(resolved.contains(aBack), "\(resolved)")
-        #expect(try ctl.ok(["exec", "c", "--", "ping", "-c", "1", "-W", "2", "web"]).status == 0)
+        let pingWeb = try ctl.run(["exec", "c", "--", "ping", "-c", "1", "-W", "2", "web"])
+        if pingWeb.status != 0 {
+            // Seen once or twice under heavy load and not reproduced since: say what the kernels saw.
+            let seen = try ctl.inside("c", "ip neigh; ip -6 addr").stdoutText + (try ctl.inside("a", "ip addr show eth1; ip -6 route").stdoutText)
+            Issue.record("ping web from c: \(pingWeb.stdoutText) \(pingWeb.stderrText)\n\(seen)")
+        }
         let again = try ctl.run(["connect", "a", "back"])
         #expect(again.status != 0 && again.stderrText.contains("already connected"))
 

@@ -43,10 +43,12 @@ struct AttachmentSetup {
 
             let routes = routes(leased)
             let veth = try createVethPair(host: host, container: container, namespace: namespace, netnsPath: netnsPath, rollback: &rollback)
-            let containerLink = try ContainerInterface(socket: container, namespace: namespace, network: network, name: ifName)
+            let containerInterface = ContainerInterface(socket: container, namespace: namespace, network: network, name: ifName)
+            let containerLink = try containerInterface
                 .configure(index: veth.containerIndex, addresses: leased.addresses, routes: routes)
             let hostLink = veth.host
             try BridgePort(socket: host, network: network).attach(hostLink, to: bridge)
+            try containerInterface.announce(containerLink)
             if bridge.mtu != hostLink.mtu, let adjusted = try host.link(index: bridge.index) {
                 bridge = adjusted   // a port of another MTU changes the bridge's (unless set): report it as it is now
             }

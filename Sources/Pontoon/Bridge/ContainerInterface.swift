@@ -1,3 +1,4 @@
+import Glibc
 import NetAddress
 import Netlink
 
@@ -24,6 +25,10 @@ struct ContainerInterface {
             if addresses.contains(where: { $0.address.family == .v6 }), Sysctl.exists("net/ipv6/conf/\(name)/disable_ipv6") {
                 try Sysctl.set("net/ipv6/conf/\(name)/disable_ipv6", "0")
             }
+            // IPv6's arp_notify: an unsolicited neighbour advertisement when `announce` runs.
+            if Sysctl.exists("net/ipv6/conf/\(name)/ndisc_notify") {
+                try Sysctl.set("net/ipv6/conf/\(name)/ndisc_notify", "1")
+            }
         }
         for assigned in addresses {
             try socket.addAddress(assigned.address, index: index, noDAD: !network.enableDAD)
@@ -41,5 +46,23 @@ struct ContainerInterface {
             throw PontoonError(.system, "interface \(name) disappeared during setup")
         }
         return link
+    }
+
+    /// Tells the neighbours which MAC has the container's addresses now, once the path to them is
+    /// up. A reused address (disconnect then connect, or a restarted container) gets a new MAC,
+    /// and a neighbour that still holds the old one in a REACHABLE entry keeps sending there for
+    /// up to ~30 s. The kernel announces (arp_notify, ndisc_notify) when the interface comes up,
+    /// but then its peer on the bridge is still down and the announcement is lost. Setting the
+    /// interface's own MAC again makes the kernel announce again (NETDEV_CHANGEADDR), through a
+    /// working path: after the bridge port is up, and after the kernel's link watcher has seen the
+    /// carrier and activated the interface's queue (it sets the "up" state we wait for in the same
+    /// locked step, and our change waits for that lock). Bounded: at worst the announcement is lost.
+    func announce(_ link: Link) throws {
+        guard !network.disableContainerInterface, let mac = link.mac else { return }
+        for _ in 0..<200 {   // ~1 ms each; normally the first or second look sees it up
+            if try socket.link(index: link.index)?.operState == .up { break }
+            usleep(1_000)
+        }
+        try socket.setLink(index: link.index, mac: mac)
     }
 }
