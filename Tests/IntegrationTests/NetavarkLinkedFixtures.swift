@@ -58,6 +58,17 @@ struct LinkedLAN {
         return ["container_id": id, "container_name": "lanc", "networks": perNetwork, "network_info": info]
     }
 
+    /// Records and leases pontoon keeps under the `--config` that `PrivateHost.netavark` passes.
+    func stateFiles() -> [String] {
+        let root = host.scratch.file("netavark")
+        let files = FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []
+        return files.filter { path in
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory)
+            return !isDirectory.boolValue && !path.hasSuffix("lock") && !path.contains("last_reserved_ip")
+        }
+    }
+
     /// The private host's links, to prove nothing was made or left on the host.
     func hostLinks() throws -> Set<String> { try host.linkNames(host.name) }
 }

@@ -63,10 +63,12 @@ struct NetavarkLinkedTests {
         #expect(route?["gateway"] as? String == LinkedLAN.gateway)
         #expect(route?["metric"] as? Int == 100)
         #expect(try lan.hostLinks() == hostLinks, "nothing on the host")
+        if plugin == .pontoon { #expect(!lan.stateFiles().isEmpty, "the attachment's record") }
         let teardown = try host.netavark(["teardown", PrivateHost.path(container)], request, environment: plugin.environment, binary: plugin.binary)
         #expect(teardown.status == 0, "\(teardown.stdoutText) \(teardown.stderrText)")
         #expect(try host.linkNames(container) == ["lo"])
         #expect(try lan.hostLinks() == hostLinks)
+        #expect(lan.stateFiles().isEmpty, "\(lan.stateFiles())")
     }
 
     @Test("two macvlan containers on one parent talk in bridge mode and not in private mode",
@@ -172,14 +174,31 @@ struct NetavarkLinkedTests {
               ("eth0", ["isolate": "true"], "option isolate"),
           ])
     func refused(_ parent: String, _ options: [String: String], _ message: String) throws {
+        try Self.refused([.init(parent: parent, options: options)], message)
+    }
+
+    @Test("all or nothing: a second network that cannot be made takes the first one's link and lease along", .privateHost("nvlanundo"))
+    func secondNetworkFails() throws {
+        try Self.refused([.init(), .init(name: "lan2", parent: "nosuch0", subnets: [("10.78.0.0/24", "10.78.0.1")],
+                                         staticIPs: ["10.78.0.10"], ifName: "eth1")],
+                         "parent nosuch0 does not exist")
+    }
+
+    @Test("ipvlan with a static MAC is refused by name: ipvlan links share the parent's MAC", .privateHost("nvipvlanmac"))
+    func ipvlanStaticMAC() throws {
+        try Self.refused([.init(driver: "ipvlan", staticMAC: "52:54:00:12:34:56")], "static MAC 52:54:00:12:34:56 cannot be honoured")
+    }
+
+    static func refused(_ networks: [LinkedLAN.Net], _ message: String) throws {
         let (host, container) = try PrivateHost.scopedWithContainer()
         let lan = try LinkedLAN(host)
         let hostLinks = try lan.hostLinks()
-        let request = LinkedLAN.request(id: Self.idA, [.init(parent: parent, options: options)])
+        let request = LinkedLAN.request(id: idA, networks)
         let setup = try host.netavark(["setup", PrivateHost.path(container)], request)
         #expect(setup.status == 1)
         #expect(setup.netavarkError.contains(message), "\(setup.stdoutText)")
         #expect(try host.linkNames(container) == ["lo"])
         #expect(try lan.hostLinks() == hostLinks)
+        #expect(lan.stateFiles().isEmpty, "no record or lease left")
     }
 }

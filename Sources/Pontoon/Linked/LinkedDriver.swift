@@ -24,6 +24,9 @@ struct LinkedDriver: NetworkDriver {
             throw PontoonError(.interfaceExists, "interface \(ifName) already exists in \(netnsPath)")
         }
         let parent = try LinkedParent.find(linked, network: network, socket: host)
+        if linked.driver == .ipvlan, let mac = attachment.requestedMAC {
+            throw PontoonError(.invalidConfiguration, "network \(network.name): static MAC \(mac) cannot be honoured: ipvlan links share the parent's MAC")
+        }
 
         var rollback = Rollback()
         do {
