@@ -165,6 +165,21 @@ struct NetavarkLinkedTests {
         #expect(try host.linkNames(container) == ["lo"])
     }
 
+    @Test("teardown after the container's namespace is gone: the link went with it; the record goes, no error", .privateHost("nvlangone"))
+    func namespaceGone() throws {
+        let (host, container) = try PrivateHost.scopedWithContainer()
+        let lan = try LinkedLAN(host)
+        let hostLinks = try lan.hostLinks()
+        let request = LinkedLAN.request(id: Self.idA, [.init()])
+        #expect(try host.netavark(["setup", PrivateHost.path(container)], request).status == 0)
+        #expect(!lan.stateFiles().isEmpty)
+        try host.delete(container)
+        let teardown = try host.netavark(["teardown", PrivateHost.path(container)], request)
+        #expect(teardown.status == 0, "\(teardown.stdoutText)")
+        #expect(lan.stateFiles().isEmpty, "\(lan.stateFiles())")
+        #expect(try lan.hostLinks() == hostLinks)
+    }
+
     @Test("bad input is refused naming what is wrong, nothing made",
           .privateHost("nvlanbad"), arguments: [
               ("nosuch0", [String: String](), "parent nosuch0 does not exist"),
