@@ -2,7 +2,7 @@ import NetAddress
 import Netavark
 
 /// `network create --driver macvlan|ipvlan`: a network on the parent's LAN, served by the netavark
-/// backend (the CNI door has no macvlan yet). As podman does, `--opt parent=` becomes the network's
+/// backend (a CNI conflist for it is not written yet). As podman does, `--opt parent=` becomes the network's
 /// `network_interface`; its subnet is the LAN's, so it may (and usually does) overlap this host's
 /// own routes, but not another network.
 extension NetworkOperations {
@@ -14,7 +14,7 @@ extension NetworkOperations {
             throw CtlError(.usage, "--driver \"\(driver)\": expected bridge, macvlan or ipvlan")
         }
         guard request.backend == .netavark else {
-            throw CtlError(.usage, "--driver \(driver) needs --backend netavark (the CNI door does not serve it yet)")
+            throw CtlError(.usage, "--driver \(driver) needs --backend netavark (pontoonctl writes macvlan and ipvlan conflists not yet)")
         }
         guard store.paths.rootless == nil else { throw CtlError(.usage, "--driver \(driver) needs root: the parent is a host device") }
         guard !request.subnets.isEmpty else {

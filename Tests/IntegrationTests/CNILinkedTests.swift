@@ -45,6 +45,14 @@ struct CNILinkedTests {
         #expect(try host.pings(from: container, LinkedLAN.gateway))
         #expect(try host.json(container, "ip -j link show eth0").first?["mtu"] as? Int == 1400)
         #expect(try lan.hostLinks() == hostLinks)
+        var checked = config
+        checked["prevResult"] = ours.json
+        let check = try host.cni("CHECK", container: container, config: checked)
+        #expect(check.status == 0, "\(check.stdoutText)")
+        // A link of another MAC than ADD reported fails CHECK, naming it.
+        #expect(try host.exec(container, "ip link set eth0 address 52:54:00:00:00:99").status == 0)
+        let changed = try host.cni("CHECK", container: container, config: checked)
+        #expect(changed.status != 0 && changed.errorMessage.contains("52:54:00:00:00:99"), "\(changed.stdoutText)")
         let del = try host.cni("DEL", container: container, config: config)
         #expect(del.status == 0, "\(del.stdoutText)")
         #expect(try host.linkNames(container) == ["lo"])
