@@ -27,6 +27,12 @@ public struct NetConf: Decodable, Sendable {
     public var ipam: IPAMConf?
     public var dns: DNSConf?
 
+    // The reference macvlan and ipvlan plugins' keys (`type` names the driver; with `type: pontoon`, `driver` does).
+    public var master: String?
+    public var mode: String?
+    public var linkInContainer: Bool?
+    public var driver: String?
+
     // Injected by the runtime.
     public var runtimeConfig: RuntimeConfig?
     public var args: Args?
@@ -51,13 +57,14 @@ public struct NetConf: Decodable, Sendable {
         case hairpinMode, promiscMode, vlan, vlanTrunk, preserveDefaultVlan, enabledad, macspoofchk
         case portIsolation, disableContainerInterface, ipam, dns, runtimeConfig, args, prevResult
         case capabilities, logFile, logLevel, stateDir, firewall, ipMasqBackend, isolate
+        case master, mode, linkInContainer, driver
         case validAttachments = "cni.dev/valid-attachments"
         case legacyAttachments = "cni.dev/attachments"
     }
 
     /// The keys DEL reads and must be able to read (paths as `WireDecoder.Tolerance` spells
     /// them): which store and records to clean up. A bad value anywhere else reads as absent on DEL.
-    static let keysTeardownNeeds: Set<String> = ["cniversion", "name", "ipam", "ipam.type", "ipam.datadir", "statedir"]
+    static let keysTeardownNeeds: Set<String> = ["cniversion", "name", "type", "driver", "ipam", "ipam.type", "ipam.datadir", "statedir"]
 
     /// `vlanTrunk` entries: either a single `id` or a `minID`…`maxID` range.
     public struct VLANTrunk: Decodable, Sendable {

@@ -25,11 +25,12 @@ enum NetavarkPlans {
     }
 
     /// podman sends the container's whole port list with every setup; they are described on the
-    /// request's first routed network (netavark maps them on every network and the first rules
+    /// request's first routed bridge network (netavark maps them on every network and the first rules
     /// win). Which network really holds them, and where they go when it leaves, is the engine's
     /// rule (`Engine.withHostPortsOwned`): a `network connect` leaves them where they are.
     static func portNetwork(_ options: NetworkOptions) -> String? {
         guard !(options.portMappings ?? []).isEmpty else { return nil }
-        return options.networks.first(where: { options.networkInfo[$0.name]?.internal != true })?.name
+        // macvlan and ipvlan networks are not routed by the host: never theirs.
+        return options.networks.first(where: { options.networkInfo[$0.name].map { $0.internal != true && $0.driver == "bridge" } ?? false })?.name
     }
 }

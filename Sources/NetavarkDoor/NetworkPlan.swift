@@ -24,6 +24,8 @@ struct NetworkPlan {
 
     /// Bridge options netavark 1.x understands; any other is refused, as netavark does.
     static let knownOptions: Set<String> = ["mtu", "vlan", "isolate", "metric", "no_default_route"]
+    /// macvlan and ipvlan options netavark 1.4 understands (the parent is `network_interface`).
+    static let linkedOptions: Set<String> = ["mode", "mtu"]
 
     /// `forSetup`: refuse what cannot be served yet; teardown only needs to find what was made.
     init(_ entry: NamedNetworkOptions, request: NetworkOptions, netns: String, leaseDirectory: String,
@@ -34,27 +36,37 @@ struct NetworkPlan {
         guard let definition = request.networkInfo[name] else {
             throw PontoonError(.invalidConfiguration, "network \(name) is not described in network_info")
         }
-        guard definition.driver == "bridge" else {
+        let linkedDriver = LinkedNetwork.Driver(rawValue: definition.driver)
+        guard definition.driver == "bridge" || linkedDriver != nil else {
             throw PontoonError(.unsupported, "network \(name): driver \"\(definition.driver)\" is not supported",
-                               details: "pontoon serves bridge networks only")
+                               details: "pontoon serves bridge, macvlan and ipvlan networks")
         }
         ifName = entry.options.interfaceName
         try Names.validateInterfaceName(ifName, what: "interface_name of network \(name)", kind: .invalidRequest)
 
         let options = definition.options ?? [:]
-        if let unknown = options.keys.sorted().first(where: { !Self.knownOptions.contains($0) }) {
-            throw PontoonError(.unsupported, "network \(name): unsupported bridge network option \(unknown)")
+        let known = linkedDriver == nil ? Self.knownOptions : Self.linkedOptions
+        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
+            throw PontoonError(.unsupported, "network \(name): unsupported \(definition.driver) network option \(unknown)")
         }
         let isInternal = definition.internal ?? false
         var network = BridgeNetwork(name: name)
-        guard let bridge = definition.networkInterface, !bridge.isEmpty else {
-            throw PontoonError(.invalidConfiguration, "network \(name) has no network_interface (the bridge's name)")
+        if let linkedDriver {
+            // The parent is network_interface (podman moves `-o parent=` there); empty: the default route's device.
+            if let parent = definition.networkInterface, !parent.isEmpty {
+                try Names.validateInterfaceName(parent, what: "network_interface of network \(name)")
+            }
+            network.linked = try LinkedNetwork(driver: linkedDriver, mode: options["mode"], parent: definition.networkInterface, network: name)
+        } else {
+            guard let bridge = definition.networkInterface, !bridge.isEmpty else {
+                throw PontoonError(.invalidConfiguration, "network \(name) has no network_interface (the bridge's name)")
+            }
+            try Names.validateInterfaceName(bridge, what: "network_interface of network \(name)")
+            network.bridgeName = bridge
+            network.ipMasq = !isInternal
+            network.hairpinMode = true
+            network.bridgeGoesWithLastAttachment = true // as netavark does
         }
-        try Names.validateInterfaceName(bridge, what: "network_interface of network \(name)")
-        network.bridgeName = bridge
-        network.ipMasq = !isInternal
-        network.hairpinMode = true
-        network.bridgeGoesWithLastAttachment = true // as netavark does
         if let text = options["mtu"], text != "0" {
             guard let mtu = Int(text) else { throw PontoonError(.invalidConfiguration, "network \(name): option mtu \"\(text)\" is not a number") }
             try NetworkLimits.validateMTU(mtu, key: "network \(name) option mtu")
@@ -116,9 +128,11 @@ struct NetworkPlan {
                                details: "pontoon serves host-local and none")
         }
         // An internal network is not routed: no masquerade, no port mappings, so no firewall state.
-        network.firewall = isInternal ? .none : firewall
-        let mappings = isInternal || !servesPorts ? [] : try Self.portMappings(request.portMappings ?? [])
-        dnsEnabled = definition.dnsEnabled ?? false
+        // Nor is a macvlan or ipvlan one (the parent's LAN), and aardvark-dns does not serve it (as netavark).
+        let routed = !isInternal && linkedDriver == nil
+        network.firewall = routed ? firewall : .none
+        let mappings = !routed || !servesPorts ? [] : try Self.portMappings(request.portMappings ?? [])
+        dnsEnabled = linkedDriver == nil && (definition.dnsEnabled ?? false)
         // aardvark-dns on another port: the firewall sends the gateways' port 53 there (a routed
         // network's; an internal one has no firewall, as with netavark 1.4).
         if dnsEnabled && dnsPort != 53 { network.dnsPort = dnsPort }

@@ -25,6 +25,8 @@ public struct NetworkOperations {
         public var interfaceName: String?
         /// The network's ID; nil: a random one. (The default network has podman's fixed ID.)
         public var id: String?
+        /// bridge (default), macvlan or ipvlan (`NetworkOperations+Linked.swift`).
+        public var driver = "bridge"
 
         public init(name: String) { self.name = name }
     }
@@ -66,6 +68,7 @@ public struct NetworkOperations {
             let id = (try? store.network(request.name).network.id).flatMap { $0 }.map { " (ID \($0.prefix(12)))" } ?? ""
             throw CtlError(.conflict, "network \(request.name) already exists\(id)")
         }
+        if request.driver != "bridge" { return try createLinked(request) }
 
         var options: [String: String] = [:]
         for option in request.options {

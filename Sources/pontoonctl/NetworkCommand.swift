@@ -21,6 +21,7 @@ struct CreateNetwork: ParsableCommand {
     @Flag(name: .customLong("disable-dns"), help: "No aardvark-dns for this network (netavark backend): containers' names do not resolve on it.") var disableDNS = false
     @Option(name: .customLong("opt"), help: "mtu=N, vlan=N or isolate=true|false; repeatable.") var options: [String] = []
     @Option(help: "netavark (default) or cni.") var backend: String = "netavark"
+    @Option(help: "bridge (default), macvlan or ipvlan (netavark backend; --opt parent=DEVICE mode=M mtu=N).") var driver: String = "bridge"
     @Option(help: "netavark: the plugin executable (default pontoon); cni: the conflist's plugin type (default pontoon).")
     var plugin: String?
     @OptionGroup var format: FormatOption
@@ -39,6 +40,7 @@ struct CreateNetwork: ParsableCommand {
             request.options = options
             request.backend = kind
             request.plugin = plugin
+            request.driver = driver
             return try NetworkOperations(store: global.store).create(request)
         }
         if format.format == .json { Output.json(file) } else { print(file.network.name) }

@@ -5,6 +5,7 @@ import Pontoon
 extension CNIRequest {
     /// The bridge network the config describes, with the reference plugin's validation.
     public func bridgeNetwork() throws(CNIError) -> BridgeNetwork {
+        if let driver = linkedDriver { return try linkedNetwork(driver) }
         var network = BridgeNetwork(name: try networkName())
         if let bridge = config.bridge, !bridge.isEmpty {
             if let problem = Names.interfaceNameProblem(bridge) {

@@ -10,6 +10,10 @@ extension CNIRequest {
     /// bridge is preferred by the engine, and a bridge name that cannot exist is not used.
     public func teardownAttachment() throws(CNIError) -> Attachment {
         var network = BridgeNetwork(name: try networkName())
+        // macvlan/ipvlan: the engine's driver for them removes the link inside the container.
+        if let driver = linkedDriver {
+            network.linked = try? LinkedNetwork(driver: driver, mode: nil, parent: nil, network: network.name)
+        }
         if let bridge = config.bridge, !bridge.isEmpty, Names.interfaceNameProblem(bridge) == nil {
             network.bridgeName = bridge
         }

@@ -6,14 +6,16 @@
 public struct Engine {
     let records: RecordStore
     let firewalls: FirewallFactory
-    /// The driver serving a network: the bridge for every network today.
+    /// The driver serving a network: `LinkedDriver` for macvlan and ipvlan, the bridge otherwise.
     let driver: (BridgeNetwork) -> any NetworkDriver
 
     /// The engine on the real host: records under `stateDirectory`, the kernel's firewalls and links.
     public init(stateDirectory: String) {
         let records = RecordStore(stateDirectory: stateDirectory)
         let firewalls = FirewallFactory.system(stateDirectory: stateDirectory)
-        self.init(records: records, firewalls: firewalls) { _ in BridgeDriver(records: records, firewalls: firewalls) }
+        self.init(records: records, firewalls: firewalls) { network in
+            network.linked != nil ? LinkedDriver(records: records) as any NetworkDriver : BridgeDriver(records: records, firewalls: firewalls)
+        }
     }
 
     /// Tests give the engine fakes for the parts that need root.

@@ -36,6 +36,8 @@ public struct BridgeNetwork: Sendable {
     /// netavark's `NETAVARK_DNS_PORT` on a DNS network: aardvark-dns listens there on the
     /// gateways and the firewall redirects `<gateway>:53/udp` to it (nil: port 53, nothing to do).
     public var dnsPort: UInt16?
+    /// macvlan or ipvlan: the containers' links hang off a host device (`LinkedDriver`); nil: a bridge.
+    public var linked: LinkedNetwork?
 
     public init(name: String) {
         self.name = name
