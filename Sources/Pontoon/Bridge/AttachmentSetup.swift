@@ -15,17 +15,8 @@ struct AttachmentSetup {
     /// The result, and how to undo everything this ADD made (for when the result cannot be
     /// delivered: the caller would never send the DEL).
     func run() throws -> (AttachmentResult, AttachmentUndo) {
-        guard let netnsPath = attachment.netnsPath else {
-            throw PontoonError(.invalidConfiguration, "ADD needs the container's network namespace path")
-        }
-        let namespace = try Namespaces.open(netnsPath)
-        let host = try RouteSocket()
-        try Namespaces.refuseHost(namespace)
-        let container = try RouteSocket.inside(namespace)
         // Checked first so a taken name fails before anything is made.
-        if try container.link(named: ifName) != nil {
-            throw PontoonError(.interfaceExists, "interface \(ifName) already exists in \(netnsPath)")
-        }
+        let (netnsPath, namespace, host, container) = try Namespaces.openForAdd(attachment.netnsPath, ifName: ifName)
 
         Timing.mark("namespaces")
         var rollback = Rollback()

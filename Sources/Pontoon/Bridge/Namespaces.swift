@@ -23,4 +23,21 @@ enum Namespaces {
                                details: "a container needs a network namespace of its own")
         }
     }
+
+    /// What every ADD needs first, checked before anything is made: the container's namespace
+    /// (not the host's), a route socket on each side, and the interface name still free in it.
+    static func openForAdd(_ netnsPath: String?, ifName: String) throws
+        -> (path: String, namespace: NetworkNamespace, host: RouteSocket, container: RouteSocket) {
+        guard let netnsPath else {
+            throw PontoonError(.invalidConfiguration, "ADD needs the container's network namespace path")
+        }
+        let namespace = try open(netnsPath)
+        let host = try RouteSocket()
+        try refuseHost(namespace)
+        let container = try RouteSocket.inside(namespace)
+        if try container.link(named: ifName) != nil {
+            throw PontoonError(.interfaceExists, "interface \(ifName) already exists in \(netnsPath)")
+        }
+        return (netnsPath, namespace, host, container)
+    }
 }

@@ -12,17 +12,8 @@ struct LinkedDriver: NetworkDriver {
     func add(_ attachment: Attachment, ipam: (any AddressAllocator)?) throws -> (result: AttachmentResult, undo: AttachmentUndo) {
         let network = attachment.network
         guard let linked = network.linked else { throw PontoonError(.system, "network \(network.name) is not a macvlan or ipvlan network") }
-        guard let netnsPath = attachment.netnsPath else {
-            throw PontoonError(.invalidConfiguration, "ADD needs the container's network namespace path")
-        }
         let ifName = attachment.id.ifName
-        let namespace = try Namespaces.open(netnsPath)
-        let host = try RouteSocket()
-        try Namespaces.refuseHost(namespace)
-        let container = try RouteSocket.inside(namespace)
-        if try container.link(named: ifName) != nil {
-            throw PontoonError(.interfaceExists, "interface \(ifName) already exists in \(netnsPath)")
-        }
+        let (netnsPath, namespace, host, container) = try Namespaces.openForAdd(attachment.netnsPath, ifName: ifName)
         let parent = try LinkedParent.find(linked, network: network, socket: host)
         if linked.driver == .ipvlan, let mac = attachment.requestedMAC {
             throw PontoonError(.invalidConfiguration, "network \(network.name): static MAC \(mac) cannot be honoured: ipvlan links share the parent's MAC")
