@@ -43,10 +43,11 @@ extension ContainerOperations {
                 + sharers.map(\.name).joined(separator: ", ") + "; remove them first, or use --force to remove them too")
         }
         // Its processes (what exec started, or anything entered by hand) end with it, as podman's rm
-        // --force stops the container; an adopted --pid process is the user's own and keeps running,
-        // and the helpers pontoonctl started (slirp4netns, the port proxy) are stopped by takeDown.
-        let processes = record.state == .running && record.ownsNamespace && rootless == nil
-            ? NamespaceProcesses.pids(in: record.netns).filter { ![record.pid, record.slirp4netns?.pid, record.portProxy?.pid].contains($0) } : []
+        // --force stops the container; an adopted --pid namespace and everything in it are the user's
+        // own and keep running, and the helpers pontoonctl started (slirp4netns, the port proxy) are
+        // stopped by takeDown.
+        let processes = record.state == .running && record.ownsNamespace && record.pid == nil && rootless == nil
+            ? NamespaceProcesses.pids(in: record.netns).filter { ![record.slirp4netns?.pid, record.portProxy?.pid].contains($0) } : []
         guard record.state != .running || force else {
             let running = processes.isEmpty ? "" : " (processes \(Self.list(processes)) in its network namespace)"
             throw CtlError(.conflict, "cannot remove container \(name) as it is running\(running) - running or paused containers cannot be "

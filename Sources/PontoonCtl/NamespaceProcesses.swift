@@ -9,6 +9,9 @@ enum NamespaceProcesses {
         var target = stat()
         guard !netns.isEmpty, stat(netns, &target) == 0 else { return [] }
         let me = getpid()
+        // Never the namespace pontoonctl itself runs in (an adopted process living in the host's):
+        // its processes are the host's, not a container's.
+        guard !isIn(me, target) else { return [] }
         return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry -> Int32? in
             guard let pid = Int32(entry), pid != me, isIn(pid, target) else { return nil }
             return pid
