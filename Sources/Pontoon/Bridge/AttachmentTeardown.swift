@@ -38,8 +38,7 @@ struct AttachmentTeardown {
             if let hostName { try removeHostInterface(hostName, bridge: record?.bridge ?? network.bridgeName) }
         }
         try ipam?.release(id)
-        try records.remove(network: network.name, id: id)
-        try BridgeLifetime(records: records, network: network).retireIfUnused(host: host, bridge: record?.bridge)
+        try BridgeLifetime(records: records, network: network).removeRecord(id, host: host, bridge: record?.bridge)
     }
 
     /// GC of an attachment the runtime no longer knows: its host end (and with it the container

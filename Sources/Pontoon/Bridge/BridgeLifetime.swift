@@ -24,26 +24,46 @@ struct BridgeLifetime {
         return try Locks.vanishing(lockDirectory, mode: .shared) { _ in try body() }
     }
 
-    /// After a DEL, a failed ADD or an undone one: delete the bridge when no attachment of the
-    /// network is recorded and nothing is plugged into it (netavark's own test). The lock and the
-    /// network's empty record directory go with it. `bridge`: the name the record held, when known.
+    /// After GC, a failed ADD or an undone one: delete the bridge when no attachment of the network is
+    /// recorded and nothing is plugged into it (netavark's own test). The lock and the network's
+    /// empty record directory go with it. `bridge`: the name the record held, when known.
     func retireIfUnused(host: RouteSocket, bridge: String? = nil) throws {
         guard applies else { return }
         try Locks.vanishing(lockDirectory, mode: .exclusive) { remove in
-            let folder = records.networkDirectory(network.name)
             // Every record file counts, even one that cannot be read: its attachment may be alive.
-            let recorded = (try FileSystem.listDirectory(folder) ?? []).contains { $0.hasSuffix(".json") }
+            let recorded = (try FileSystem.listDirectory(records.networkDirectory(network.name)) ?? []).contains { $0.hasSuffix(".json") }
             guard !recorded else { return }
-            let name = bridge ?? network.bridgeName
-            if let link = try host.link(named: name), link.kind == "bridge", try host.links(master: link.index).isEmpty {
-                do {
-                    try host.deleteLink(index: link.index)
-                    Log.debug("bridge \(name) removed with the last attachment of network \(network.name)")
-                } catch let error as NetlinkError where error.isNoDevice {
-                }
-            }
-            rmdir(folder) // fails harmlessly when temporaries of a running writer are still there
+            try retire(host: host, bridge: bridge)
             remove = true
         }
+    }
+
+    /// DEL's end: the attachment's record removed and, when it was the network's last, the bridge
+    /// as in `retireIfUnused`. Under the exclusive lock the record's removal lists the folder
+    /// once and tells whether others remain, so the check costs no second listing.
+    func removeRecord(_ id: AttachmentID, host: RouteSocket, bridge: String?) throws {
+        guard applies else {
+            try records.remove(network: network.name, id: id)
+            return
+        }
+        try Locks.vanishing(lockDirectory, mode: .exclusive) { remove in
+            guard try !records.remove(network: network.name, id: id) else { return }
+            try retire(host: host, bridge: bridge)
+            remove = true
+        }
+    }
+
+    /// No record is left (checked under the exclusive lock): the bridge goes if nothing is
+    /// plugged into it, and the network's record folder with it.
+    private func retire(host: RouteSocket, bridge: String?) throws {
+        let name = bridge ?? network.bridgeName
+        if let link = try host.link(named: name), link.kind == "bridge", try host.links(master: link.index).isEmpty {
+            do {
+                try host.deleteLink(index: link.index)
+                Log.debug("bridge \(name) removed with the last attachment of network \(network.name)")
+            } catch let error as NetlinkError where error.isNoDevice {
+            }
+        }
+        rmdir(records.networkDirectory(network.name)) // fails harmlessly when temporaries of a running writer are still there
     }
 }

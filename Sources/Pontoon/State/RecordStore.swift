@@ -49,15 +49,24 @@ public struct RecordStore: Sendable {
         return try? WireJSON.decode(AttachmentRecord.self, from: bytes)
     }
 
-    /// Removes the record and any temporary copy a killed ADD left of it.
-    public func remove(network: String, id: AttachmentID) throws {
+    /// Removes the record and any temporary copy a killed ADD left of it. Returns whether the
+    /// network still has a record file (readable or not), from the same listing: the bridge's
+    /// lifetime check needs no second one (a folder of 1,000 records is several `getdents` calls).
+    @discardableResult
+    public func remove(network: String, id: AttachmentID) throws -> Bool {
         let final = path(network: network, id: id)
         try FileSystem.remove(final)
         let prefix = RecordName.fileName(for: id) + FileSystem.temporaryInfix
-        for name in (try FileSystem.listDirectory(networkDirectory(network)) ?? []) where name.hasPrefix(prefix) {
-            try FileSystem.remove("\(networkDirectory(network))/\(name)")
+        var othersRecorded = false
+        for name in (try FileSystem.listDirectory(networkDirectory(network)) ?? []) {
+            if name.hasPrefix(prefix) {
+                try FileSystem.remove("\(networkDirectory(network))/\(name)")
+            } else if name.hasSuffix(".json") {
+                othersRecorded = true
+            }
         }
         try containers.remove(network: network, id: id)
+        return othersRecorded
     }
 
     /// Removes temporary records whose writer is no longer running (an ADD killed between writing
