@@ -91,9 +91,12 @@ extension RouteSocket {
 
     /// Change several properties of a link in one request (one round trip per link); nil leaves a
     /// property alone (nothing to change sends nothing). `master: 0` removes the link from its bridge.
+    /// `ipv6LinkLocal: false`: the kernel makes no IPv6 link-local address (nor its fe80::/64
+    /// route) for the link when it comes up (address generation mode "none"); applied before `up`
+    /// in the same request. Only for a link that has IPv6 (the kernel refuses it otherwise).
     public func setLink(index: Int32, up: Bool? = nil, mtu: Int? = nil, mac: MACAddress? = nil,
-                        master: Int32? = nil, promiscuous: Bool? = nil) throws {
-        guard up != nil || mtu != nil || mac != nil || master != nil || promiscuous != nil else { return }
+                        master: Int32? = nil, promiscuous: Bool? = nil, ipv6LinkLocal: Bool? = nil) throws {
+        guard up != nil || mtu != nil || mac != nil || master != nil || promiscuous != nil || ipv6LinkLocal != nil else { return }
         var header = Self.interfaceHeader(index: index)
         if let up {
             header.ifi_change |= LinkFlags.up
@@ -108,6 +111,12 @@ extension RouteSocket {
             if let mtu { request.put(IFLA_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
             if let mac { request.put(IFLA_ADDRESS, bytes: mac.bytes) }
             if let master { request.put(IFLA_MASTER, u32: UInt32(bitPattern: master)) }
+            if let ipv6LinkLocal {
+                let mode = ipv6LinkLocal ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE
+                request.nest(IFLA_AF_SPEC) {
+                    request.nest(AF_INET6) { request.put(IFLA_INET6_ADDR_GEN_MODE, u8: UInt8(mode.rawValue)) }
+                }
+            }
         }
     }
 
