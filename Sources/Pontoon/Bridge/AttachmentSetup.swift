@@ -33,18 +33,24 @@ struct AttachmentSetup {
             }
 
             let routes = routes(leased)
+            // The netlink work, marked step by step: on a bridge of 1,000 ports the kernel's part of
+            // each grows differently (scripts/bench records the phases at 1 and at 1,000 attached).
             let veth = try createVethPair(host: host, container: container, namespace: namespace, netnsPath: netnsPath, rollback: &rollback)
+            Timing.mark("veth")
             let containerInterface = ContainerInterface(socket: container, namespace: namespace, network: network, name: ifName)
             let containerLink = try containerInterface
                 .configure(index: veth.containerIndex, addresses: leased.addresses, routes: routes)
+            Timing.mark("container")
             let hostLink = veth.host
             try BridgePort(socket: host, network: network).attach(hostLink, to: bridge)
-            try containerInterface.announce(containerLink)
+            Timing.mark("port")
+            try containerInterface.announce(containerLink, addresses: leased.addresses, port: hostLink.index, host: host)
+            Timing.mark("announce")
             if bridge.mtu != hostLink.mtu, let adjusted = try host.link(index: bridge.index) {
                 bridge = adjusted   // a port of another MTU changes the bridge's (unless set): report it as it is now
             }
             try Forwarding.enable(for: network, families: Set(leased.addresses.map(\.address.family)))
-            Timing.mark("netlink")
+            Timing.mark("forwarding")
             let firewalled = try FirewallStep(attachment: attachment, records: records, firewalls: firewalls)
                 .join(addresses: leased.addresses.map(\.address), gateways: leased.addresses.compactMap(\.gateway),
                       hostInterface: hostLink.name, mac: containerLink.mac,

@@ -25,10 +25,6 @@ struct ContainerInterface {
             if addresses.contains(where: { $0.address.family == .v6 }), Sysctl.exists("net/ipv6/conf/\(name)/disable_ipv6") {
                 try Sysctl.set("net/ipv6/conf/\(name)/disable_ipv6", "0")
             }
-            // IPv6's arp_notify: an unsolicited neighbour advertisement when `announce` runs.
-            if Sysctl.exists("net/ipv6/conf/\(name)/ndisc_notify") {
-                try Sysctl.set("net/ipv6/conf/\(name)/ndisc_notify", "1")
-            }
         }
         for assigned in addresses {
             try socket.addAddress(assigned.address, index: index, noDAD: !network.enableDAD)
@@ -51,16 +47,38 @@ struct ContainerInterface {
     /// Tells the neighbours which MAC has the container's addresses now, once the path to them is
     /// up. A reused address (disconnect then connect, or a restarted container) gets a new MAC,
     /// and a neighbour that still holds the old one in a REACHABLE entry keeps sending there for
-    /// up to ~30 s. The kernel announces (arp_notify, ndisc_notify) when the interface comes up,
-    /// but then its peer on the bridge is still down and the announcement is lost. Setting the
-    /// interface's own MAC again makes the kernel announce again (NETDEV_CHANGEADDR), through a
-    /// working path: after the bridge port is up, and after the kernel's link watcher has seen the
-    /// carrier and activated the interface's queue (it sets the "up" state we wait for in the same
-    /// locked step, and our change waits for that lock). Bounded: at worst the announcement is lost.
-    func announce(_ link: Link) throws {
-        guard !network.disableContainerInterface, let mac = link.mac else { return }
-        for _ in 0..<200 {   // ~1 ms each; normally the first or second look sees it up
-            if try socket.link(index: link.index)?.operState == .up { break }
+    /// up to ~30 s. The kernel announces (arp_notify) when the interface comes up, but then its
+    /// peer on the bridge is still down and the announcement is lost. Setting the interface's own
+    /// MAC again makes the kernel announce again (NETDEV_CHANGEADDR), through a working path. The
+    /// path works once the kernel's link watcher has handled the carrier on both ends: on the
+    /// container's end it activates the queue, on the host's end the bridge makes the port
+    /// forward. Reading a link makes the kernel handle its pending carrier change at once
+    /// (`linkwatch_sync_dev`), so both ends are read, and looked at again until both report "up"
+    /// (bounded: at worst the announcement is lost). Reading only the container's end left the
+    /// port still disabled in 1 of 9 ADDs here, and the announcement was dropped by the bridge.
+    ///
+    /// Once per family the container has an address of, nothing for one it has not: each
+    /// announcement is a broadcast (IPv6: to all nodes) that the bridge floods to every port, so
+    /// on a bridge of 1,000 ports each costs the kernel 1,000 deliveries in this process's
+    /// context. IPv4's gratuitous ARP comes from arp_notify (set in `configure`). IPv6's
+    /// unsolicited NA comes from ndisc_notify, set only here and only when the container has an
+    /// IPv6 address: set before the link came up, the kernel also sends one for each address
+    /// whose duplicate detection completes when the carrier comes up (the link-local one too), a
+    /// second flood for the same news; on an IPv4-only network the container's link-local address
+    /// is new with its MAC, and nothing needs announcing.
+    func announce(_ link: Link, addresses: [AssignedAddress], port: Int32, host: RouteSocket) throws {
+        let families = Set(addresses.map(\.address.family))
+        guard !network.disableContainerInterface, !families.isEmpty, let mac = link.mac else { return }
+        if families.contains(.v6) {
+            try namespace.run {
+                if Sysctl.exists("net/ipv6/conf/\(name)/ndisc_notify") {
+                    try Sysctl.set("net/ipv6/conf/\(name)/ndisc_notify", "1")
+                }
+            }
+        }
+        for _ in 0..<200 {   // ~1 ms each; normally the first look sees both up
+            let portUp = try host.link(index: port)?.operState == .up
+            if portUp, try socket.link(index: link.index)?.operState == .up { break }
             usleep(1_000)
         }
         try socket.setLink(index: link.index, mac: mac)
