@@ -33,6 +33,7 @@ public enum NetavarkInvocation {
             case .setup(let netns):
                 let dnsPort = try dnsPort(environment)
                 let options = try readOptions(commandLine, readInput)
+                Timing.mark("decode")
                 let (statuses, undo) = try NetavarkSetup(configDirectory: configDirectory, aardvarkBinary: commandLine.aardvarkBinary,
                                                              firewall: firewall, netns: netns, options: options,
                                                              rootless: commandLine.rootless, dnsPort: dnsPort).run()
