@@ -92,8 +92,9 @@ extension RouteSocket {
     /// Change several properties of a link in one request (one round trip per link); nil leaves a
     /// property alone (nothing to change sends nothing). `master: 0` removes the link from its bridge.
     /// `ipv6LinkLocal: false`: the kernel makes no IPv6 link-local address (nor its fe80::/64
-    /// route) for the link when it comes up (address generation mode "none"); applied before `up`
-    /// in the same request. Only for a link that has IPv6 (the kernel refuses it otherwise).
+    /// route) for the link when it comes up (address generation mode "none"). The kernel applies
+    /// it after `up` in the same request: send it first, alone. Only for a link that has IPv6 (the
+    /// kernel refuses it otherwise).
     public func setLink(index: Int32, up: Bool? = nil, mtu: Int? = nil, mac: MACAddress? = nil,
                         master: Int32? = nil, promiscuous: Bool? = nil, ipv6LinkLocal: Bool? = nil) throws {
         guard up != nil || mtu != nil || mac != nil || master != nil || promiscuous != nil || ipv6LinkLocal != nil else { return }

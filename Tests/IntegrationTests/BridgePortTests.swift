@@ -56,7 +56,7 @@ struct BridgePortTests {
 
     /// A bridge port needs no IPv6 of its own; left as the kernel makes it, every port adds entries
     /// to the host's IPv6 tables that every port's removal walks (README, Benchmark: 1,000 ports).
-    /// Asked for by the enslaving request (address generation "none"), not the `disable_ipv6`
+    /// Asked for by a netlink request (address generation "none"), not the `disable_ipv6`
     /// sysctl, whose write spins while the rtnl lock is busy.
     @Test("the host end of the veth makes no IPv6 address (no address, no route but the kernel's multicast one); containers still talk over IPv6",
           .privateHost("portv6"))

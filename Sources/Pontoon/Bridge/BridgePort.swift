@@ -1,7 +1,7 @@
 import Netlink
 
-/// The host's end of the veth pair as a port of the bridge: enslaved and up in one request, with
-/// no IPv6 address of its own, then the port flags and VLANs the network asks for. Nothing is read
+/// The host's end of the veth pair as a port of the bridge: no IPv6 address of its own, enslaved
+/// and up in one request, then the port flags and VLANs the network asks for. Nothing is read
 /// back: enslaving changes neither the port's name, MAC nor MTU, and on a bridge of 1,000 ports a
 /// request right after it waits ~4 ms for the kernel to finish with the new port.
 struct BridgePort {
@@ -10,7 +10,8 @@ struct BridgePort {
 
     func attach(_ port: Link, to bridge: Link) throws {
         let index = port.index
-        try socket.setLink(index: index, up: true, master: bridge.index, ipv6LinkLocal: hasIPv6(port.name) ? false : nil)
+        if hasIPv6(port.name) { try socket.setLink(index: index, ipv6LinkLocal: false) }
+        try socket.setLink(index: index, up: true, master: bridge.index)
         if network.hairpinMode || network.portIsolation {
             try socket.setBridgePort(index: index, hairpin: network.hairpinMode ? true : nil,
                                      isolated: network.portIsolation ? true : nil)
@@ -22,8 +23,9 @@ struct BridgePort {
     /// bridge's). Left as the kernel makes it, each port gets an IPv6 link-local address and a
     /// fe80::/64 route when it comes up, and sends MLD, DAD and router solicitations from it; with
     /// 1,000 ports the host's IPv6 tables hold thousands of such entries, and every port going down
-    /// walks them (`fib6_clean_all`, from `addrconf_ifdown`). The enslaving request asks for no
-    /// link-local address (address generation "none"), so none of it is made; the kernel's
+    /// walks them (`fib6_clean_all`, from `addrconf_ifdown`). A request before the enslaving one
+    /// asks for no link-local address (address generation "none"; in the same request the kernel
+    /// applies it after bringing the port up, too late), so none of it is made; the kernel's
     /// ff00::/8 multicast route per port stays (one entry, no traffic). Not the port's
     /// `disable_ipv6` sysctl: writing it needs the rtnl lock and, when the lock is busy, the kernel
     /// restarts the write until it is free: a busy loop that took 30–130 ms in 2 of 16 ADDs on a
