@@ -201,12 +201,12 @@ class NetavarkProtocol(Contender):
                    "network_info": {"benchnet": network}}
         return json.dumps(options).encode()
 
-    def call(self, verb, cid, netns, n, ip):
+    def call(self, verb, cid, netns, n, ip, extra_env=None):
         argv = [self.binary, "--config", os.path.join(self.dir, "config"), "--rootless=false", verb, netns]
-        return argv, dict(BASE_ENV), self.options(cid, n, ip)
+        return argv, dict(BASE_ENV, **(extra_env or {})), self.options(cid, n, ip)
 
-    def add(self, cid, netns, n, ip):
-        run = spawn(*self.call("setup", cid, netns, n, ip))
+    def add(self, cid, netns, n, ip, extra_env=None):
+        run = spawn(*self.call("setup", cid, netns, n, ip, extra_env))
         expect(run, f"{self.name} setup")
         status = json.loads(run.stdout)["benchnet"]
         return [run], (n, ip), status["interfaces"]["eth0"]["subnets"][0]["ipnet"].split("/")[0]

@@ -1,5 +1,5 @@
 """The report: the results as tables (printed, and in the README's marked block)."""
-from .names import BASELINE, FIGURES, PONTOON_CNI, REFERENCE
+from .names import BASELINE, FIGURES, PONTOON_CNI, PONTOON_NV, REFERENCE
 from .process import log
 
 README_BEGIN, README_END = "<!-- bench:begin (written by scripts/bench) -->", "<!-- bench:end -->"
@@ -30,6 +30,7 @@ def table(results):
     for name, s in f2.items():
         lines.append(f"| {name} | " + " | ".join(scale_cell(s, z, "add") for z in sizes)
                      + " | " + " | ".join(scale_cell(s, z, "del") for z in sizes) + " |")
+    lines += scale_breakdown(f2, sizes)
     levels = sorted(next(iter(f3.values())), key=int)
     lines += ["", "| contender | " + " | ".join(f"{l} callers: ADD/s (duplicates, leftovers)" for l in levels) + " |",
               "|---|" + "---|" * len(levels)]
@@ -53,6 +54,28 @@ def table(results):
     lines.append(f"| whole ADD, spawn to reap (debug log on) | {f5['pontoon_add_total_debug_log_on']['median']:.3f} |")
     lines.append(f"| in-process floor: ADD / DEL | {f5['floor']['add']['median']:.3f} / {f5['floor']['del']['median']:.3f} |")
     return "\n".join(lines)
+
+
+def scale_breakdown(f2, sizes):
+    """Pontoon's ADD at the smallest and largest size, phase by phase (debug timing line), with the
+    process's wall and CPU time: what grows with the host. Ours: exec to main, decode, namespaces,
+    ipam, record, answer (user space and file work); the kernel's: veth, container, port,
+    announce, forwarding, firewall (netlink requests)."""
+    small, big = sizes[0], sizes[-1]
+    doors = [(name, z) for name in (PONTOON_CNI, PONTOON_NV) for z in (small, big)
+             if "add_breakdown" in f2.get(name, {}).get(z, {})]
+    if not doors:
+        return []
+    lines = ["", f"| pontoon ADD, phase by phase (debug timing log, medians ms) | "
+             + " | ".join(f"{name} @{z}" for name, z in doors) + " |", "|---|" + "---|" * len(doors)]
+    phases = list(dict.fromkeys(k for name, z in doors for k in f2[name][z]["add_breakdown"]["phases_ms"]))
+    for phase in phases:
+        cells = [f2[name][z]["add_breakdown"]["phases_ms"].get(phase) for name, z in doors]
+        lines.append(f"| {phase} | " + " | ".join(f"{c['median']:.3f}" if c else "-" for c in cells) + " |")
+    for label, key in (("whole ADD, spawn to reap (debug log on)", "wall_ms"),
+                       ("its CPU time, user + system (the rest is waiting)", "cpu_ms")):
+        lines.append(f"| {label} | " + " | ".join(f"{f2[name][z]['add_breakdown'][key]['median']:.3f}" for name, z in doors) + " |")
+    return lines
 
 
 def beside_baseline(f1):
