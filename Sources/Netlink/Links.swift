@@ -95,9 +95,14 @@ extension RouteSocket {
     /// route) for the link when it comes up (address generation mode "none"). The kernel applies
     /// it after `up` in the same request: send it first, alone. Only for a link that has IPv6 (the
     /// kernel refuses it otherwise).
+    /// `arpNotify`: the IPv4 `arp_notify` setting of the link (a gratuitous ARP when it comes up or
+    /// its MAC changes), as the sysctl sets it but without a /proc/sys lookup, which costs
+    /// milliseconds once a thousand namespaces exist (the kernel applies it after `up` too).
     public func setLink(index: Int32, up: Bool? = nil, mtu: Int? = nil, mac: MACAddress? = nil,
-                        master: Int32? = nil, promiscuous: Bool? = nil, ipv6LinkLocal: Bool? = nil) throws {
-        guard up != nil || mtu != nil || mac != nil || master != nil || promiscuous != nil || ipv6LinkLocal != nil else { return }
+                        master: Int32? = nil, promiscuous: Bool? = nil, ipv6LinkLocal: Bool? = nil,
+                        arpNotify: Bool? = nil) throws {
+        guard up != nil || mtu != nil || mac != nil || master != nil || promiscuous != nil || ipv6LinkLocal != nil
+            || arpNotify != nil else { return }
         var header = Self.interfaceHeader(index: index)
         if let up {
             header.ifi_change |= LinkFlags.up
@@ -112,14 +117,25 @@ extension RouteSocket {
             if let mtu { request.put(IFLA_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
             if let mac { request.put(IFLA_ADDRESS, bytes: mac.bytes) }
             if let master { request.put(IFLA_MASTER, u32: UInt32(bitPattern: master)) }
-            if let ipv6LinkLocal {
-                let mode = ipv6LinkLocal ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE
+            if ipv6LinkLocal != nil || arpNotify != nil {
                 request.nest(IFLA_AF_SPEC) {
-                    request.nest(AF_INET6) { request.put(IFLA_INET6_ADDR_GEN_MODE, u8: UInt8(mode.rawValue)) }
+                    if let arpNotify {
+                        request.nest(AF_INET) {
+                            request.nest(IFLA_INET_CONF) { request.put(Self.ipv4DevconfARPNotify, u32: arpNotify ? 1 : 0) }
+                        }
+                    }
+                    if let ipv6LinkLocal {
+                        let mode = ipv6LinkLocal ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE
+                        request.nest(AF_INET6) { request.put(IFLA_INET6_ADDR_GEN_MODE, u8: UInt8(mode.rawValue)) }
+                    }
                 }
             }
         }
     }
+
+    /// IPV4_DEVCONF_ARP_NOTIFY of <linux/ip.h> (the 22nd IPv4 device setting, counted from 1), which
+    /// the module map leaves out: <linux/ip.h> redefines glibc's `struct iphdr`.
+    static let ipv4DevconfARPNotify: UInt16 = 22
 
     /// Delete a link; for a veth this removes both ends, wherever the peer lives.
     public func deleteLink(index: Int32) throws {

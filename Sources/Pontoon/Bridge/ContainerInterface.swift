@@ -17,8 +17,6 @@ struct ContainerInterface {
             if !network.enableDAD, Sysctl.exists("net/ipv6/conf/\(name)/accept_dad") {
                 try Sysctl.set("net/ipv6/conf/\(name)/accept_dad", "0")
             }
-            // Announce the (possibly reused) address to neighbours as soon as the link comes up.
-            try Sysctl.set("net/ipv4/conf/\(name)/arp_notify", "1")
             // Born inside the container, the interface inherits the namespace's IPv6 default, which
             // may be "disabled": then adding an IPv6 address fails (EACCES). Asked for IPv6, enable it
             // on the interface we made (nothing else in the container changes).
@@ -29,9 +27,10 @@ struct ContainerInterface {
         for assigned in addresses {
             try socket.addAddress(assigned.address, index: index, noDAD: !network.enableDAD)
         }
-        if !network.disableContainerInterface {
-            try socket.setLink(index: index, up: true)
-        }
+        // arp_notify: a gratuitous ARP when the link comes up or its MAC changes (`announce`). Set
+        // through netlink with the link's "up", not its sysctl: once a thousand namespaces exist, a
+        // first lookup under /proc/sys/net in a new one costs milliseconds.
+        try socket.setLink(index: index, up: network.disableContainerInterface ? nil : true, arpNotify: true)
         for route in routes {
             let gateway = route.gateway ?? addresses.first { $0.gateway?.family == route.family }?.gateway
             try socket.addRoute(RouteSpec(destination: route.destination.masked, gateway: gateway, outputIndex: index,
