@@ -2,7 +2,7 @@
 pontoon's two doors, at the smallest and the largest size, one ADD broken into phases (its debug
 timing line) with its CPU time: what grows with the host, ours or the kernel's."""
 from .hosts import fill, setns
-from .measure import add_then_del, rotated, summary
+from .measure import add_then_del, quiesce, rotated, summary
 from .names import PONTOON_CNI, PONTOON_NV
 from .phases import phase_summary
 
@@ -19,6 +19,10 @@ def figure_scale(contenders, sizes, runs, home, progress, cap=None, phase_runs=5
             fill(c, size)
             attached[c.name] = len(c.attached)
         setns(home)
+        # Each new container's own IPv6 start-up (MLD reports, router solicitations) goes on for
+        # seconds, each a flood to every port: after filling 1,000 that is millions of deliveries
+        # in the kernel, which would be charged to whatever is timed next.
+        quiesce(progress, limit=30)
         samples = {c.name: {"add": [], "del": []} for c in measured}
         cpu = {c.name: {} for c in measured}
         for r in range(runs):
