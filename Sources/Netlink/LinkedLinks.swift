@@ -21,6 +21,16 @@ public enum LinkedKind: Sendable, Equatable {
 /// `MACVLAN_MODE_*` of <linux/if_link.h>: which links of one parent may talk to each other.
 public enum MacvlanMode: UInt32, Sendable, CaseIterable {
     case privateMode = 1, vepa = 2, bridge = 4, passthru = 8
+
+    /// The name `ip link` and podman use for the mode.
+    public var name: String {
+        switch self {
+        case .privateMode: "private"
+        case .vepa: "vepa"
+        case .bridge: "bridge"
+        case .passthru: "passthru"
+        }
+    }
 }
 
 /// `IPVLAN_MODE_*` of <linux/if_link.h>: where the link does its switching or routing.
