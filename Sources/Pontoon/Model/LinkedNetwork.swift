@@ -17,6 +17,9 @@ public struct LinkedNetwork: Sendable, Equatable {
     public var mode: String
     /// The host device the links hang off; nil: the one holding the host's default route.
     public var parent: String?
+    /// The parent lives in the container's namespace, not the host's (CNI `linkInContainer`):
+    /// looked up, and the link made, there.
+    public var parentInContainer = false
 
     /// `mode` nil or empty is the driver's default; any other name the kernel does not know is refused.
     public init(driver: Driver, mode: String?, parent: String?, network: String) throws(PontoonError) {
