@@ -25,6 +25,10 @@ struct ContainerInterface {
             if addresses.contains(where: { $0.address.family == .v6 }), Sysctl.exists("net/ipv6/conf/\(name)/disable_ipv6") {
                 try Sysctl.set("net/ipv6/conf/\(name)/disable_ipv6", "0")
             }
+            // A macvlan or ipvlan link is on the parent's LAN (see LinkedNetwork.ipv6Autoconf).
+            if network.linked?.ipv6Autoconf == false, Sysctl.exists("net/ipv6/conf/\(name)/autoconf") {
+                try Sysctl.set("net/ipv6/conf/\(name)/autoconf", "0")
+            }
             // IPv6's arp_notify: an unsolicited neighbour advertisement when `announce` runs.
             if Sysctl.exists("net/ipv6/conf/\(name)/ndisc_notify") {
                 try Sysctl.tune("net/ipv6/conf/\(name)/ndisc_notify", "1")
