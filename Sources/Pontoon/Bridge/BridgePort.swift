@@ -27,7 +27,7 @@ struct BridgePort {
     /// up, so none of it is made. Containers' IPv6 through the bridge is unchanged (layer 2).
     private func disableIPv6(on name: String) throws {
         let key = "net/ipv6/conf/\(name)/disable_ipv6"
-        if Sysctl.exists(key) { try Sysctl.set(key, "1") }
+        if Sysctl.exists(key) { try Sysctl.tune(key, "1") }
     }
 
     /// Access port (`vlan`: PVID, untagged) or trunk (`vlanTrunk`: tagged), as the reference does.

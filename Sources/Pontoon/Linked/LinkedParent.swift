@@ -95,6 +95,7 @@ enum LinkedParent {
         case (.macvlan, "private"): .macvlan(.privateMode)
         case (.macvlan, "vepa"): .macvlan(.vepa)
         case (.macvlan, "passthru"): .macvlan(.passthru)
+        case (.macvlan, "source"): .macvlan(.source)
         case (.macvlan, _): .macvlan(.bridge)
         case (.ipvlan, "l3"): .ipvlan(.l3)
         case (.ipvlan, "l3s"): .ipvlan(.l3s)
