@@ -45,7 +45,10 @@ let package = Package(
         .target(name: "Netavark", dependencies: ["WireCoding"]),
         // podman's netavark command line served by the engine: the mapping and the verbs.
         .target(name: "NetavarkDoor", dependencies: ["Netavark", "Pontoon", "NetAddress"]),
-        .executableTarget(name: "pontoon", dependencies: ["CNIDoor", "NetavarkDoor", "Pontoon"]),
+        // The plugin's argv for the Swift runtime, kept by a constructor of its own instead of the
+        // runtime's, which reads /proc/self/maps and searches the stack before main (commandline.c).
+        .target(name: "CCommandLine"),
+        .executableTarget(name: "pontoon", dependencies: ["CNIDoor", "NetavarkDoor", "Pontoon", "CCommandLine"]),
         // The container engine's side (libpod's caller side): namespaces, plugin runs as child
         // processes through either protocol, container state. Protocol types only, never a door.
         .target(name: "PontoonCtl", dependencies: [

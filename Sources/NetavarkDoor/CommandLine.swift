@@ -1,11 +1,15 @@
 /// netavark 1.x's command line: global options, then a verb.
-/// `[--config DIR] [--rootless BOOL] [--aardvark-binary PATH] [--firewall-driver NAME] [--file PATH] <verb>`
+/// `[--config DIR] [--rootless BOOL] [--aardvark-binary PATH] [--firewall-driver NAME] [--file PATH] <verb>`,
+/// or `--version` (`-V`).
 public struct NetavarkCommandLine: Equatable, Sendable {
     public enum Verb: Equatable, Sendable {
         case setup(netns: String)
         case teardown(netns: String)
         case update(network: String, dnsServers: [String])
         case version
+        /// `--version`: one line of text, not JSON. podman runs it for `podman info` (containers/
+        /// common's ProgramVersion) and reports a failure there.
+        case programVersion
     }
 
     public static let defaultConfigDirectory = "/run/containers/networks"
@@ -48,6 +52,9 @@ public struct NetavarkCommandLine: Equatable, Sendable {
                 inputFile = v
             } else if let v = try value(argument, "-f") {
                 inputFile = v
+            } else if argument == "--version" || argument == "-V" {
+                verb = .programVersion
+                return
             } else if argument.hasPrefix("-") {
                 throw UsageError(description: "unknown option \(argument)")
             } else {

@@ -30,6 +30,9 @@ public enum NetavarkInvocation {
             case .version:
                 return PluginAnswer(output: NetavarkJSON.encode(VersionDocument(
                     version: version, commit: "pontoon", buildTime: "unknown", target: buildTarget)), status: 0)
+            case .programVersion:
+                // netavark prints "netavark X.Y.Z"; this is pontoon, and says so.
+                return PluginAnswer(output: Array("pontoon \(version)\n".utf8), status: 0)
             case .setup(let netns):
                 let dnsPort = try dnsPort(environment)
                 let options = try readOptions(commandLine, readInput)

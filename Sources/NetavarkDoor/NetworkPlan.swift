@@ -56,7 +56,9 @@ struct NetworkPlan {
             if let parent = definition.networkInterface, !parent.isEmpty {
                 try Names.validateInterfaceName(parent, what: "network_interface of network \(name)")
             }
-            network.linked = try LinkedNetwork(driver: linkedDriver, mode: options["mode"], parent: definition.networkInterface, network: name)
+            network.linked = try LinkedNetwork(driver: linkedDriver, mode: options["mode"], parent: definition.networkInterface,
+                                               network: name, accepted: linkedDriver.netavarkModes)
+            network.linked?.ipv6Autoconf = false
         } else {
             guard let bridge = definition.networkInterface, !bridge.isEmpty else {
                 throw PontoonError(.invalidConfiguration, "network \(name) has no network_interface (the bridge's name)")

@@ -22,6 +22,8 @@ public struct Link: Sendable, Equatable {
     public var bridge: BridgeSettings?
     /// Bridge-port settings, for interfaces enslaved to a bridge.
     public var port: BridgePortSettings?
+    /// For a macvlan: its mode (the kernel applies macvlan rules per mode on the real parent).
+    public var macvlanMode: MacvlanMode?
     public var statistics: LinkStatistics?
 
     public var isUp: Bool { flags & LinkFlags.up != 0 }
@@ -99,6 +101,9 @@ extension Link {
         kind = info?.string(IFLA_INFO_KIND)
         if kind == "bridge", let data = info?.nested(IFLA_INFO_DATA) {
             bridge = BridgeSettings(vlanFiltering: (data.u8(IFLA_BR_VLAN_FILTERING) ?? 0) != 0)
+        }
+        if kind == "macvlan", let data = info?.nested(IFLA_INFO_DATA) {
+            macvlanMode = data.u32(IFLA_MACVLAN_MODE).flatMap(MacvlanMode.init(rawValue:))
         }
         if info?.string(IFLA_INFO_SLAVE_KIND) == "bridge", let data = info?.nested(IFLA_INFO_SLAVE_DATA) {
             port = BridgePortSettings(hairpin: (data.u8(IFLA_BRPORT_MODE) ?? 0) != 0,

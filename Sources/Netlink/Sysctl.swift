@@ -30,6 +30,20 @@ public enum Sysctl {
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count else { throw SystemError(operation: "write sysctl", path: path(key), errno: errno) }
     }
+
+    /// For a value pontoon prefers but the network works without (DAD, announcements, IPv6 off on
+    /// bridge ports): set like `set`, but a read-only /proc (podman run inside a container, a
+    /// hardened host) answers false instead of failing the setup. netavark sets up there too, as
+    /// long as what it needs (forwarding) is already on; those keys still use `set`.
+    @discardableResult
+    public static func tune(_ key: String, _ value: String) throws -> Bool {
+        do {
+            try set(key, value)
+            return true
+        } catch let error as SystemError where error.errno == EROFS {
+            return false
+        }
+    }
 }
 
 extension String {

@@ -17,21 +17,50 @@ struct NetavarkDNSPortTests {
         return false
     }
 
-    // Only pontoon: netavark 1.4.0 run the same way (checked by hand: it starts aardvark-dns with
-    // `-p 5354` and answers the same StatusBlock) hangs Foundation's Process in this test process
-    // once aardvark-dns runs (see `PrivateHost.netavark`).
     @Test("aardvark-dns listens on NETAVARK_DNS_PORT, containers still ask the gateways on 53 (IPv4 and IPv6); teardown leaves no redirect",
           .privateHost("nvdnsport"), arguments: ["nftables", "iptables"])
     func redirected(_ driver: String) throws {
-        let plugin = NetavarkPlugin.pontoon
+        _ = try Self.redirected(.pontoon, driver: driver)
+    }
+
+    /// netavark 1.4.0 has no nftables driver: side by side on iptables, chosen for it the way its
+    /// own tests do (`NETAVARK_FW`), for pontoon with `--firewall-driver`.
+    @Test("pontoon and netavark 1.4.0 given the same request with NETAVARK_DNS_PORT: equal StatusBlocks, both answer through gateway:53",
+          .privateHost("nvdnsside"))
+    func sideBySide() throws {
+        let ours = try Self.redirected(.pontoon, driver: "iptables")
+        let theirs = try Self.redirected(.netavark, driver: "iptables")
+        #expect(ours.count == 2 && ours == theirs)
+    }
+
+    static func withMAC(_ request: [String: Any], _ mac: String) -> [String: Any] {
+        var request = request, networks = request["networks"] as! [String: [String: Any]]
+        networks["capnet2"]?["static_mac"] = mac
+        request["networks"] = networks
+        return request
+    }
+
+    /// Two containers on the DNS network with `NETAVARK_DNS_PORT`: aardvark-dns started on that
+    /// port, each name resolved through its gateway's port 53 (IPv4 and IPv6), the redirect kept
+    /// while a container is left and gone after the last. Returns both setups' StatusBlocks as
+    /// sorted JSON.
+    static func redirected(_ plugin: NetavarkPlugin, driver: String) throws -> [String] {
         let host = try PrivateHost.scoped()
-        let one = try host.container("one"), two = try host.container("two")
-        let first = try dualStackRequest(id: String(repeating: "1", count: 64), name: "capc1", v4: "10.92.0.2", v6: "fd00:92::2")
-        let second = try dualStackRequest(id: String(repeating: "2", count: 64), name: "capc2", v4: "10.92.0.3", v6: "fd00:92::3")
-        let environment = plugin.environment.merging(["NETAVARK_DNS_PORT": Self.port]) { _, new in new }
-        let setupOne = try host.netavark(["--firewall-driver", driver, "setup", PrivateHost.path(one)], first, environment: environment, binary: plugin.binary)
-        let setupTwo = try host.netavark(["--firewall-driver", driver, "setup", PrivateHost.path(two)], second, environment: environment, binary: plugin.binary)
-        #expect(setupOne.status == 0 && setupTwo.status == 0, "\(setupOne.stdoutText) \(setupOne.stderrText) \(setupTwo.stdoutText)")
+        let one = try host.container("\(plugin)1"), two = try host.container("\(plugin)2")
+        // Static MACs, so the StatusBlocks compare whole.
+        let first = Self.withMAC(try dualStackRequest(id: String(repeating: "1", count: 64), name: "capc1", v4: "10.92.0.2", v6: "fd00:92::2"),
+                                 "52:54:00:92:00:02")
+        let second = Self.withMAC(try dualStackRequest(id: String(repeating: "2", count: 64), name: "capc2", v4: "10.92.0.3", v6: "fd00:92::3"),
+                                  "52:54:00:92:00:03")
+        var environment = plugin.environment.merging(["NETAVARK_DNS_PORT": Self.port]) { _, new in new }
+        var global: [String] = []
+        if plugin == .pontoon { global = ["--firewall-driver", driver] } else { environment["NETAVARK_FW"] = driver }
+        func run(_ verb: String, _ container: String, _ request: [String: Any]) throws -> RunResult {
+            try host.netavark(global + [verb, PrivateHost.path(container)], request, environment: environment, binary: plugin.binary)
+        }
+        let setupOne = try run("setup", one, first)
+        let setupTwo = try run("setup", two, second)
+        #expect(setupOne.status == 0 && setupTwo.status == 0, "\(plugin): \(setupOne.stdoutText) \(setupOne.stderrText) \(setupTwo.stdoutText)")
         let block = (setupOne.json as? [String: Any])?["capnet2"] as? [String: Any]
         #expect(block?["dns_server_ips"] as? [String] == ["10.92.0.1", "fd00:92::1"], "containers are told port 53 of the gateways")
 
@@ -39,20 +68,24 @@ struct NetavarkDNSPortTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let arguments = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8).split(separator: "\0").map(String.init)
         let portIndex = arguments.firstIndex(of: "-p")
-        #expect(portIndex.map { arguments[$0 + 1] } == Self.port, "aardvark-dns started as \(arguments)")
+        #expect(portIndex.map { arguments[$0 + 1] } == Self.port, "\(plugin): aardvark-dns started as \(arguments)")
         let listening = try host.exec(host.name, "ss -Hlun").stdoutText
         #expect(listening.contains("10.92.0.1:\(Self.port)"), "\(listening)")
         #expect(!listening.contains(":53 "), "nothing answers on port 53 itself: \(listening)")
 
-        #expect(try Self.resolves(host, "capc2", to: "10.92.0.3", server: "10.92.0.1", from: one))
-        #expect(try Self.resolves(host, "capc1", to: "10.92.0.2", server: "fd00:92::1", from: two))
+        #expect(try Self.resolves(host, "capc2", to: "10.92.0.3", server: "10.92.0.1", from: one), "\(plugin)")
+        #expect(try Self.resolves(host, "capc1", to: "10.92.0.2", server: "fd00:92::1", from: two), "\(plugin)")
 
-        #expect(try host.netavark(["--firewall-driver", driver, "teardown", PrivateHost.path(two)], second, environment: environment, binary: plugin.binary).status == 0)
-        #expect(try Self.resolves(host, "capc1", to: "10.92.0.2", server: "10.92.0.1", from: one), "the redirect stays while a container is left")
-        #expect(try host.netavark(["--firewall-driver", driver, "teardown", PrivateHost.path(one)], first, environment: environment, binary: plugin.binary).status == 0)
+        #expect(try run("teardown", two, second).status == 0)
+        #expect(try Self.resolves(host, "capc1", to: "10.92.0.2", server: "10.92.0.1", from: one), "\(plugin): the redirect stays while a container is left")
+        #expect(try run("teardown", one, first).status == 0)
         let ruleset = try host.exec(host.name, "nft list ruleset").stdoutText
-        #expect(!ruleset.contains(Self.port), "no rule redirects to \(Self.port) after the last teardown:\n\(ruleset)")
-        #expect(!FileManager.default.fileExists(atPath: host.scratch.file("netavark/aardvark-dns/aardvark.pid")))
+        #expect(!ruleset.contains(Self.port), "\(plugin): no rule redirects to \(Self.port) after the last teardown:\n\(ruleset)")
+        #expect(!FileManager.default.fileExists(atPath: host.scratch.file("netavark/aardvark-dns/aardvark.pid")), "\(plugin)")
+        return try [setupOne, setupTwo].map { setup in
+            let object = try #require(setup.json as? [String: Any])
+            return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
     }
 
     @Test("pontoon: the redirect is the network's rule: gone with a flushed ruleset, back with firewall-reload, checked by nft",

@@ -184,8 +184,8 @@ extension NetavarkModeTests {
 extension PrivateHost {
     /// pontoon run as podman runs netavark, inside the private host, its state under the scratch dir.
     /// `binary`: another netavark-protocol plugin (Debian's netavark 1.4.0), `environment` what podman
-    /// would pass (e.g. `NETAVARK_DNS_PORT`). Not for netavark with DNS: once it has started
-    /// aardvark-dns, Foundation's Process here never sees a child exit again (it hangs).
+    /// would pass (e.g. `NETAVARK_DNS_PORT`). Works with aardvark-dns started: `TestRun` reads the
+    /// child's output from files, not from pipes the daemon would hold open.
     func netavark(_ arguments: [String], _ stdin: [String: Any], environment: [String: String] = [:],
                   binary: String = Binaries.pontoon) throws -> RunResult {
         // Global options (e.g. --firewall-driver) go before the verb, as podman puts them.

@@ -26,7 +26,7 @@ struct NetavarkErrorTests {
     static let cases: [(String, String, [String])] = [
         ("{", "invalid network options: malformed JSON (The given data was not valid JSON.)", ["setup", "/run/netns/none"]),
         (options(driver: "overlay"), "network net1: driver \"overlay\" is not supported: pontoon serves bridge, macvlan and ipvlan networks", ["setup", "/run/netns/none"]),
-        (options(driver: "macvlan", options: ["mode": "sideways"]), "network net1: macvlan mode \"sideways\" is not one of bridge, private, vepa, passthru", ["setup", "/run/netns/none"]),
+        (options(driver: "macvlan", options: ["mode": "sideways"]), "network net1: macvlan mode \"sideways\" is not one of bridge, private, vepa, passthru, source", ["setup", "/run/netns/none"]),
         (options(driver: "ipvlan", options: ["mode": "l4"]), "network net1: ipvlan mode \"l4\" is not one of l2, l3, l3s", ["setup", "/run/netns/none"]),
         (options(driver: "macvlan", options: ["vlan": "5"]), "network net1: unsupported macvlan network option vlan", ["setup", "/run/netns/none"]),
         (options(info: false), "network net1 is not described in network_info", ["setup", "/run/netns/none"]),

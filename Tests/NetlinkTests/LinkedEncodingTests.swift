@@ -34,7 +34,7 @@ struct LinkedEncodingTests {
         let data = try #require(info.nested(IFLA_INFO_DATA))
         #expect(data.payload(IFLA_MACVLAN_MODE)?.count == 4)
         #expect(data.u32(IFLA_MACVLAN_MODE) == mode.rawValue)
-        #expect([MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA, MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU].map { $0.rawValue }.contains(mode.rawValue))
+        #expect([MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA, MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU, MACVLAN_MODE_SOURCE].map { $0.rawValue }.contains(mode.rawValue))
     }
 
     @Test("ipvlan's mode is a u16 of IPVLAN_MODE_*", arguments: IpvlanMode.allCases)

@@ -24,39 +24,48 @@ public enum TestRun {
     }
 
     /// Start a child without waiting for it, so many can race; `finish()` collects it.
+    ///
+    /// Spawned and reaped here (posix_spawn, waitpid), not with Foundation's `Process`: that one
+    /// learns of a child's exit from a descriptor the child inherits, so a daemon the child starts
+    /// (netavark's aardvark-dns) holds it and the child is never seen to exit. For the same reason
+    /// stdin, stdout and stderr are anonymous files, not pipes: a file is complete when the child
+    /// exits, whoever else holds it, and writing stdin cannot block or raise SIGPIPE.
     public static func start(_ executable: String, _ arguments: [String] = [], environment: [String: String]? = nil,
                              stdin: Data = Data()) throws -> RunningProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        if !stdin.isEmpty { withoutSIGPIPE { try? input.fileHandleForWriting.write(contentsOf: stdin) } }
-        try? input.fileHandleForWriting.close()
-        return RunningProcess(process: process, output: output, errors: errors)
-    }
+        let input = try AnonymousFile("stdin"), output = try AnonymousFile("stdout"), errors = try AnonymousFile("stderr")
+        try input.write(stdin)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // A descriptor of its own for the child's stdin, so its offset starts at 0.
+        let childIn = open("/proc/self/fd/\(input.fd)", O_RDONLY | O_CLOEXEC)
+        guard childIn >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(childIn) }
+        posix_spawn_file_actions_adddup2(&actions, childIn, 0)
+        posix_spawn_file_actions_adddup2(&actions, output.fd, 1)
+        posix_spawn_file_actions_adddup2(&actions, errors.fd, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
 
-    /// Runs `body` so that writing to a pipe whose reader has gone (a child that exits before
-    /// reading all its stdin, as a failing plugin may) fails with EPIPE instead of killing the
-    /// whole test process with SIGPIPE. Not by ignoring SIGPIPE here: children inherit an ignored
-    /// signal through exec (code under test that runs plugins in-process may still ignore it for
-    /// the whole process). The signal is blocked for this thread only, and one our write raised is
-    /// taken before unblocking.
-    static func withoutSIGPIPE<T>(_ body: () throws -> T) rethrows -> T {
-        var pipeSignal = sigset_t(), previous = sigset_t()
-        sigemptyset(&pipeSignal)
-        sigaddset(&pipeSignal, SIGPIPE)
-        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
-        defer {
-            var now = timespec(tv_sec: 0, tv_nsec: 0)
-            while sigtimedwait(&pipeSignal, nil, &now) == SIGPIPE {}
-            pthread_sigmask(SIG_SETMASK, &previous, nil)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { argv.forEach { free($0) }; envp?.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned: Int32
+        if let envp {
+            spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        } else {
+            spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         }
-        return try body()
+        guard spawned == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO, userInfo: [NSLocalizedDescriptionKey: "posix_spawn \(executable)"])
+        }
+        return RunningProcess(pid: pid, output: output, errors: errors)
     }
 
     /// Run a shell command line; used for `ip` and friends in integration tests.
@@ -90,29 +99,60 @@ public enum Binaries {
 
 /// A child started by `TestRun.start`.
 public struct RunningProcess {
-    let process: Process
-    let output: Pipe
-    let errors: Pipe
-
-    public var pid: Int32 { process.processIdentifier }
+    public let pid: Int32
+    let output: AnonymousFile
+    let errors: AnonymousFile
 
     /// Stop the child. SIGKILL, because a child can inherit an ignored SIGTERM from the test runner.
-    public func terminate() { kill(process.processIdentifier, SIGKILL) }
+    public func terminate() { kill(pid, SIGKILL) }
 
-    /// Wait for the child and collect what it printed.
+    /// Wait for the child and collect what it printed. The status: the exit code, or the signal
+    /// that ended it (as Foundation's `terminationStatus`).
     public func finish() -> RunResult {
-        // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
-        nonisolated(unsafe) var errorData = Data()
-        let errorHandle = errors.fileHandleForReading
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errorData = errorHandle.readDataToEndOfFile()
-            group.leave()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
+        return RunResult(status: code, stdout: output.contents(), stderr: errors.contents())
+    }
+}
+
+/// A file without a name (made in the temporary directory and unlinked at once), for a child's
+/// stdin, stdout or stderr. Nothing to clean up; a daemon holding it only keeps its space until it exits.
+final class AnonymousFile: @unchecked Sendable {
+    let fd: Int32
+
+    init(_ name: String) throws {
+        var template = Array((NSTemporaryDirectory() + "/testrun-\(name)-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    func write(_ data: Data) throws {
+        var offset = 0
+        while offset < data.count {
+            let count = data.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            offset += count
         }
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return RunResult(status: process.terminationStatus, stdout: outData, stderr: errorData)
+    }
+
+    /// Everything in the file, read from the start (pread: the child's writes moved the shared offset).
+    func contents() -> Data {
+        var data = Data(), offset: off_t = 0
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            data.append(contentsOf: buffer[0..<count])
+            offset += off_t(count)
+        }
+        return data
     }
 }

@@ -3,7 +3,8 @@ import Pontoon
 
 /// A config for the reference `macvlan` or `ipvlan` plugin (`"type": "macvlan"`, pontoon linked
 /// under that name), or `"type": "pontoon"` with `"driver": "macvlan"|"ipvlan"`: the keys `master`
-/// (default: the default route's device), `mode`, `mtu`, `ipam`, and the engine's macvlan/ipvlan
+/// (default: the default route's device), `linkInContainer` (the master is in the container's
+/// namespace), `mode`, `mtu`, `ipam`, and the engine's macvlan/ipvlan
 /// driver. No bridge, no masquerade, no firewall, no port mappings.
 extension CNIRequest {
     /// The driver the config names, nil for a bridge config.
@@ -17,11 +18,9 @@ extension CNIRequest {
         if let master = config.master, !master.isEmpty, let problem = Names.interfaceNameProblem(master) {
             throw CNIError(.invalidNetworkConfig, "invalid master \"\(master)\": \(problem)")
         }
-        if config.linkInContainer == true {
-            throw CNIError(.unsupportedField, "linkInContainer is not supported", details: "the master must be a host device")
-        }
         do {
             network.linked = try LinkedNetwork(driver: driver, mode: config.mode, parent: config.master, network: name)
+            network.linked?.parentInContainer = config.linkInContainer == true
         } catch {
             throw CNIError(error)
         }

@@ -51,12 +51,29 @@ public final class NetlinkBatch {
     /// `acknowledged` says whether it carries NLM_F_ACK.
     public func addEncoded(_ operation: String, acknowledged: Bool,
                            build: (_ buffer: UnsafeMutablePointer<CChar>, _ sequence: UInt32) -> UnsafeMutablePointer<nlmsghdr>) {
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.rawCapacity, alignment: 8)
-        defer { buffer.deallocate() }
-        memset(buffer, 0, Self.rawCapacity)
+        let buffer = rawBuffer
         let header = build(buffer.assumingMemoryBound(to: CChar.self), nextSequence)
-        precondition(Int(header.pointee.nlmsg_len) <= Self.rawCapacity, "netlink message larger than its buffer")
+        let length = Int(header.pointee.nlmsg_len)
+        precondition(length <= Self.rawCapacity, "netlink message larger than its buffer")
         append(header, operation: operation, acknowledged: acknowledged)
+        // Zero again what this message used, so the next one starts on a zeroed buffer too.
+        let used = (UnsafeMutableRawPointer(header) - buffer) + ((length + 3) & ~3)
+        memset(buffer, 0, min(used, Self.rawCapacity))
+    }
+
+    /// The foreign encoder's buffer, zeroed once for the whole batch and kept zeroed after each
+    /// message: zeroing all 128 KiB for each message cost 7.3 million instructions per ADD (56
+    /// messages), most of the firewall phase's user-space work.
+    private var raw: UnsafeMutableRawPointer?
+    private var rawBuffer: UnsafeMutableRawPointer {
+        if let raw { return raw }
+        guard let zeroed = calloc(1, Self.rawCapacity) else { fatalError("cannot allocate \(Self.rawCapacity) bytes") }
+        raw = zeroed
+        return zeroed
+    }
+
+    deinit {
+        free(raw)
     }
 
     private func append(_ header: UnsafeMutablePointer<nlmsghdr>, operation: String, acknowledged: Bool) {

@@ -15,13 +15,17 @@ struct ContainerInterface {
         try namespace.run {
             // IPv6 duplicate address detection costs seconds before an address is usable.
             if !network.enableDAD, Sysctl.exists("net/ipv6/conf/\(name)/accept_dad") {
-                try Sysctl.set("net/ipv6/conf/\(name)/accept_dad", "0")
+                try Sysctl.tune("net/ipv6/conf/\(name)/accept_dad", "0")
             }
             // Born inside the container, the interface inherits the namespace's IPv6 default, which
             // may be "disabled": then adding an IPv6 address fails (EACCES). Asked for IPv6, enable it
             // on the interface we made (nothing else in the container changes).
             if addresses.contains(where: { $0.address.family == .v6 }), Sysctl.exists("net/ipv6/conf/\(name)/disable_ipv6") {
                 try Sysctl.set("net/ipv6/conf/\(name)/disable_ipv6", "0")
+            }
+            // A macvlan or ipvlan link is on the parent's LAN (see LinkedNetwork.ipv6Autoconf).
+            if network.linked?.ipv6Autoconf == false, Sysctl.exists("net/ipv6/conf/\(name)/autoconf") {
+                try Sysctl.set("net/ipv6/conf/\(name)/autoconf", "0")
             }
         }
         for assigned in addresses {
@@ -71,7 +75,7 @@ struct ContainerInterface {
         if families.contains(.v6) {
             try namespace.run {
                 if Sysctl.exists("net/ipv6/conf/\(name)/ndisc_notify") {
-                    try Sysctl.set("net/ipv6/conf/\(name)/ndisc_notify", "1")
+                    try Sysctl.tune("net/ipv6/conf/\(name)/ndisc_notify", "1")
                 }
             }
         }

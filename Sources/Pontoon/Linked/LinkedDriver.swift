@@ -14,7 +14,9 @@ struct LinkedDriver: NetworkDriver {
         guard let linked = network.linked else { throw PontoonError(.system, "network \(network.name) is not a macvlan or ipvlan network") }
         let ifName = attachment.id.ifName
         let (netnsPath, namespace, host, container) = try Namespaces.openForAdd(attachment.netnsPath, ifName: ifName)
-        let parent = try LinkedParent.find(linked, network: network, socket: host)
+        // With the parent in the container, the request goes to the container's namespace alone.
+        let side = linked.parentInContainer ? container : host
+        let parent = try LinkedParent.find(linked, network: network, socket: side)
         if linked.driver == .ipvlan, let mac = attachment.requestedMAC {
             throw PontoonError(.invalidConfiguration, "network \(network.name): static MAC \(mac) cannot be honoured: ipvlan links share the parent's MAC")
         }
@@ -27,7 +29,7 @@ struct LinkedDriver: NetworkDriver {
                 rollback.add("lease of \(attachment.id)") { try ipam.release(attachment.id) }
             }
             let made = try LinkedParent.create(linked, on: parent, network: network, name: ifName, mac: attachment.requestedMAC,
-                                               host: host, namespace: namespace, container: container)
+                                               host: side, namespace: namespace, container: container)
             rollback.add("\(linked.driver.rawValue) \(ifName) in \(netnsPath)") { try container.deleteLink(index: made.index) }
             let link = try ContainerInterface(socket: container, namespace: namespace, network: network, name: ifName)
                 .configure(index: made.index, addresses: leased.addresses, routes: leased.routes)
@@ -75,14 +77,15 @@ struct LinkedDriver: NetworkDriver {
         try ipam?.check(attachment.id, addresses: previous.ips.map(\.address.address))
     }
 
-    /// STATUS: netlink works, records can be written, the parent is there, IPAM is ready.
+    /// STATUS: netlink works, records can be written, the parent is there (a host parent: one in
+    /// a container is that container's), IPAM is ready.
     func status(network: BridgeNetwork, ipam: (any AddressAllocator)?) throws {
         let host: RouteSocket
         do { host = try RouteSocket() } catch { throw PontoonError(.notReady, "netlink is not usable", details: "\(error)") }
         guard FileSystem.isWritable(records.directory) else {
             throw PontoonError(.notReady, "cannot write attachment records: \(records.directory) is not writable")
         }
-        if let linked = network.linked {
+        if let linked = network.linked, !linked.parentInContainer {
             do { _ = try LinkedParent.find(linked, network: network, socket: host) } catch { throw PontoonError(.notReady, "\(error)") }
         }
         try ipam?.readiness()
