@@ -69,9 +69,10 @@ struct NetavarkDNSPortTests {
         let arguments = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8).split(separator: "\0").map(String.init)
         let portIndex = arguments.firstIndex(of: "-p")
         #expect(portIndex.map { arguments[$0 + 1] } == Self.port, "\(plugin): aardvark-dns started as \(arguments)")
-        let listening = try host.exec(host.name, "ss -Hlun").stdoutText
-        #expect(listening.contains("10.92.0.1:\(Self.port)"), "\(listening)")
-        #expect(!listening.contains(":53 "), "nothing answers on port 53 itself: \(listening)")
+        // aardvark-dns binds in its daemonized child, which may still be starting when setup returns: up to 5 s.
+        let listening = try host.exec(host.name, "for i in $(seq 50); do ss -Hlun | grep -q '10.92.0.1:\(Self.port) ' && break; sleep 0.1; done; ss -Hlun").stdoutText
+        #expect(listening.contains("10.92.0.1:\(Self.port)"), "\(plugin): \(listening)")
+        #expect(!listening.contains(":53 "), "\(plugin): nothing answers on port 53 itself: \(listening)")
 
         #expect(try Self.resolves(host, "capc2", to: "10.92.0.3", server: "10.92.0.1", from: one), "\(plugin)")
         #expect(try Self.resolves(host, "capc1", to: "10.92.0.2", server: "fd00:92::1", from: two), "\(plugin)")

@@ -44,6 +44,10 @@ public enum TestRun {
         posix_spawn_file_actions_adddup2(&actions, childIn, 0)
         posix_spawn_file_actions_adddup2(&actions, output.fd, 1)
         posix_spawn_file_actions_adddup2(&actions, errors.fd, 2)
+        // Nothing else of ours: a descriptor another thread holds open without O_CLOEXEC (a binary
+        // being copied for a test user) would otherwise live on in a long-running child and make
+        // the copy's exec fail with ETXTBSY. Foundation's Process closed them too.
+        _ = closeFrom(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -102,17 +106,59 @@ public struct RunningProcess {
     public let pid: Int32
     let output: AnonymousFile
     let errors: AnonymousFile
+    let exit: ChildExit
+
+    init(pid: Int32, output: AnonymousFile, errors: AnonymousFile) {
+        self.pid = pid
+        self.output = output
+        self.errors = errors
+        exit = ChildExit(pid: pid)
+    }
 
     /// Stop the child. SIGKILL, because a child can inherit an ignored SIGTERM from the test runner.
-    public func terminate() { kill(pid, SIGKILL) }
+    /// Not once it is reaped: its pid may be someone else's by then.
+    public func terminate() { exit.whileRunning { kill(pid, SIGKILL) } }
 
     /// Wait for the child and collect what it printed. The status: the exit code, or the signal
     /// that ended it (as Foundation's `terminationStatus`).
     public func finish() -> RunResult {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let status = exit.wait()
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
         return RunResult(status: code, stdout: output.contents(), stderr: errors.contents())
+    }
+}
+
+/// Reaps one child as soon as it exits, whether or not anyone calls `finish()` (as Foundation's
+/// Process did): a child a test starts and only kills (a `sleep` as a user's process) must not
+/// stay a zombie that `pgrep` still counts as the user's.
+final class ChildExit: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var status: Int32?
+
+    init(pid: Int32) {
+        Thread.detachNewThread { [self] in
+            var raw: Int32 = 0
+            while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+            lock.lock()
+            status = raw
+            lock.broadcast()
+            lock.unlock()
+        }
+    }
+
+    func wait() -> Int32 {
+        lock.lock()
+        defer { lock.unlock() }
+        while status == nil { lock.wait() }
+        return status!
+    }
+
+    /// `body` unless the child is known to be reaped (a pid reaped but not yet recorded is a
+    /// window of microseconds, as with Foundation's Process).
+    func whileRunning(_ body: () -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        if status == nil { body() }
     }
 }
 
@@ -156,3 +202,12 @@ final class AnonymousFile: @unchecked Sendable {
         return data
     }
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which Swift's Glibc module does not
+/// import: found by name once, called through its C signature.
+private let closeFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+    guard let symbol = dlsym(nil /* RTLD_DEFAULT */, "posix_spawn_file_actions_addclosefrom_np") else {
+        fatalError("glibc without posix_spawn_file_actions_addclosefrom_np (needs 2.34 or later)")
+    }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+}()
