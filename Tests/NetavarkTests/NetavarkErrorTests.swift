@@ -7,7 +7,8 @@ import TestSupport
 @Suite("netavark errors")
 struct NetavarkErrorTests {
     static func options(driver: String = "bridge", info: Bool = true, containerID: String = "abc123",
-                        ipam: String = "host-local", staticIP: String = "10.91.0.2", options: [String: String] = [:]) -> String {
+                        ipam: String = "host-local", staticIP: String = "10.91.0.2", options: [String: String] = [:],
+                        interfaceName: String = "eth0") -> String {
         var network: [String: Any] = ["name": "net1", "id": "x", "driver": driver, "network_interface": "ptnv0"]
         network["subnets"] = [["subnet": "10.91.0.0/24", "gateway": "10.91.0.1"]]
         network["ipv6_enabled"] = false
@@ -16,7 +17,7 @@ struct NetavarkErrorTests {
         network["ipam_options"] = ["driver": ipam]
         network["options"] = options
         var object: [String: Any] = ["container_id": containerID, "container_name": "c1"]
-        let perNetwork: [String: Any] = ["static_ips": [staticIP], "interface_name": "eth0"]
+        let perNetwork: [String: Any] = ["static_ips": [staticIP], "interface_name": interfaceName]
         object["networks"] = ["net1": perNetwork]
         object["network_info"] = info ? ["net1": network] : [String: Any]()
         let data = try! JSONSerialization.data(withJSONObject: object)
@@ -34,6 +35,8 @@ struct NetavarkErrorTests {
         (options(ipam: "dhcp"), "network net1: ipam driver \"dhcp\" is not supported: pontoon serves host-local and none", ["setup", "/run/netns/none"]),
         (options(staticIP: "10.5.0.2"), "network net1: static IP 10.5.0.2 is outside every subnet: subnets: 10.91.0.0/24", ["setup", "/run/netns/none"]),
         (options(options: ["bogus": "1"]), "network net1: unsupported bridge network option bogus", ["setup", "/run/netns/none"]),
+        // The kernel would make "eth%d" as eth0, a name teardown is never given (found by the fault tier's fuzz).
+        (options(interfaceName: "eth%d"), "invalid interface_name of network net1 \"eth%d\": contains %, which the kernel takes as a name template", ["setup", "/run/netns/none"]),
         (options(options: ["mtu": "20"]), "invalid network net1 option mtu 20: must be between 68 and 65535", ["setup", "/run/netns/none"]),
         (options(), "network namespace /run/netns/pontoon-absent-netns does not exist", ["setup", "/run/netns/pontoon-absent-netns"]),
         ("", "no command given: expected setup, teardown, update or version", []),

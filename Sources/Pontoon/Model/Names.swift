@@ -10,7 +10,7 @@ public enum Names {
     }
 
     /// Why `name` cannot be a Linux interface name, or nil when it can: 1 to 15 bytes, not `.`
-    /// or `..`, no `/`, `:` or whitespace.
+    /// or `..`, no `/`, `:`, `%` or whitespace.
     public static func interfaceNameProblem(_ name: String) -> String? {
         if name.isEmpty { return "empty" }
         if name.utf8.count > 15 { return "longer than 15 bytes" }
@@ -18,6 +18,9 @@ public enum Names {
         if name.unicodeScalars.contains(where: { $0 == "/" || $0 == ":" || $0.properties.isWhitespace }) {
             return "contains / or : or whitespace"
         }
+        // The kernel takes a name with % as a template ("eth%d" is made as eth0, the first free
+        // number): the interface would not carry the name the caller keeps for DEL and CHECK.
+        if name.contains("%") { return "contains %, which the kernel takes as a name template" }
         return nil
     }
 
