@@ -21,11 +21,7 @@ struct AttachmentSetup {
         Timing.mark("namespaces")
         var rollback = Rollback()
         do {
-            var leased = IPAMResult()
-            if let ipam {
-                leased = try ipam.allocate(for: attachment.id, requesting: attachment.requestedIPs)
-                rollback.add("lease of \(attachment.id)") { try ipam.release(attachment.id) }
-            }
+            let leased = try attachment.lease(from: ipam, rollback: &rollback)
             Timing.mark("ipam")
             var bridge = try BridgeDevice(socket: host, network: network).ensure(rollback: &rollback)
             if network.actsAsGateway {

@@ -19,3 +19,14 @@ extension AddressAllocator {
     /// A delegated plugin answers STATUS for itself only when asked; by default assume ready.
     public func readiness() throws {}
 }
+
+extension Attachment {
+    /// The attachment's addresses from `ipam` (none without one: ipam "none"), with their release
+    /// as the rollback's first step. One place for every driver's ADD.
+    func lease(from ipam: (any AddressAllocator)?, rollback: inout Rollback) throws -> IPAMResult {
+        guard let ipam else { return IPAMResult() }
+        let leased = try ipam.allocate(for: id, requesting: requestedIPs)
+        rollback.add("lease of \(id)") { try ipam.release(id) }
+        return leased
+    }
+}

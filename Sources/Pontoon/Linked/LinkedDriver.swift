@@ -23,11 +23,7 @@ struct LinkedDriver: NetworkDriver {
 
         var rollback = Rollback()
         do {
-            var leased = IPAMResult()
-            if let ipam {
-                leased = try ipam.allocate(for: attachment.id, requesting: attachment.requestedIPs)
-                rollback.add("lease of \(attachment.id)") { try ipam.release(attachment.id) }
-            }
+            let leased = try attachment.lease(from: ipam, rollback: &rollback)
             let made = try LinkedParent.create(linked, on: parent, network: network, name: ifName, mac: attachment.requestedMAC,
                                                host: side, namespace: namespace, container: container)
             rollback.add("\(linked.driver.rawValue) \(ifName) in \(netnsPath)") { try container.deleteLink(index: made.index) }
