@@ -1,3 +1,5 @@
+import WireCoding
+
 /// What the CNI door prints: results and errors as JSON documents on stdout.
 public struct WireError: Codable, Sendable, Equatable {
     public var cniVersion: String?
@@ -9,13 +11,13 @@ public struct WireError: Codable, Sendable, Equatable {
 extension CNIError {
     /// The error document; `version` is the request's when known.
     public func json(version: CNIVersion?) -> [UInt8] {
-        JSONCoding.encode(WireError(cniVersion: (version ?? .latest).description, code: code, msg: message,
+        WireJSON.write(WireError(cniVersion: (version ?? .latest).description, code: code, msg: message,
                                     details: details.flatMap { $0.isEmpty ? nil : $0 })) + [0x0a]
     }
 }
 
 extension WireResult {
-    public var json: [UInt8] { JSONCoding.encode(self) + [0x0a] }
+    public var json: [UInt8] { WireJSON.write(self) + [0x0a] }
 }
 
 /// The answer to VERSION: the requested version echoed (the latest when none or an unreadable one
@@ -39,5 +41,5 @@ public struct VersionInfo: Codable, Sendable, Equatable {
         }
     }
 
-    public var json: [UInt8] { JSONCoding.encode(self) + [0x0a] }
+    public var json: [UInt8] { WireJSON.write(self) + [0x0a] }
 }

@@ -17,6 +17,6 @@ public enum NetavarkJSON {
         }
     }
 
-    /// One document and a newline.
-    public static func encode<T: Encodable>(_ value: T) -> [UInt8] { WireJSON.encode(value) + [0x0a] }
+    /// One document and a newline (written without Codable: `WireWriting.swift`).
+    public static func encode(_ value: some WireEncodable) -> [UInt8] { WireJSON.write(value) + [0x0a] }
 }

@@ -1,6 +1,8 @@
 /// The `Encoder` for what the plugin writes: a tree of `EncodedNode`s that `JSONWriter` writes
 /// out compact with sorted keys, as the encoder Pontoon used before (Swift's Foundation) wrote it.
+@usableFromInline
 final class EncodedNode {
+    @usableFromInline
     enum Kind {
         /// Nothing encoded yet: written as `{}`, as before.
         case empty
@@ -11,10 +13,12 @@ final class EncodedNode {
         case object
     }
 
-    var kind = Kind.empty
-    var elements: [EncodedNode] = []
+    @usableFromInline var kind = Kind.empty
+    @usableFromInline var elements: [EncodedNode] = []
     /// Of a key encoded twice, the last.
-    var members: [String: EncodedNode] = [:]
+    @usableFromInline var members: [String: EncodedNode] = [:]
+
+    @usableFromInline init() {}
 }
 
 struct WireEncoder: Encoder {

@@ -59,9 +59,10 @@ public struct FirewallNetwork: Codable, Hashable, Sendable {
     /// The container subnets (masked), each family's masquerade and forward rules keyed by them.
     public var subnets: [IPNetwork]
     public var ipMasq: Bool
-    /// Optional in the record: records written before these existed decode as off.
-    private var isolationSetting: NetworkIsolation?
-    private var macSpoofCheckSetting: Bool?
+    /// Optional in the record: records written before these existed decode as off. (Internal,
+    /// not private: `RecordWriting.swift` writes them as stored.)
+    var isolationSetting: NetworkIsolation?
+    var macSpoofCheckSetting: Bool?
     /// netavark's `NETAVARK_DNS_PORT`: aardvark-dns listens on another port than 53 on the
     /// network's gateways, and queries to `<gateway>:53/udp` are redirected there (nil: none).
     public var dnsRedirect: DNSRedirect?

@@ -64,7 +64,7 @@ struct FirewallMembership {
             // The member file first: killed before `network.json`, the member's DEL finds no
             // network and removes just its file; killed after, it finds both.
             let previous = try FileSystem.readFile(mine)
-            try FileSystem.writeAtomically(mine, contents: WireJSON.encode(attachment), mode: 0o600)
+            try FileSystem.writeAtomically(mine, contents: WireJSON.write(attachment), mode: 0o600)
             var network = definition
             do {
                 if !first, let recorded {
@@ -191,7 +191,7 @@ struct FirewallMembership {
             guard let at = member.lastIndex(of: "/") else { continue }
             let id = AttachmentID(containerID: String(member[..<at]), ifName: String(member[member.index(after: at)...]))
             let state = record.states?[member] ?? FirewallAttachment(id: id, addresses: [], hostPorts: [])
-            try FileSystem.writeAtomically(memberPath(id), contents: WireJSON.encode(state), mode: 0o600)
+            try FileSystem.writeAtomically(memberPath(id), contents: WireJSON.write(state), mode: 0o600)
         }
         let migrated = Record(network: record.network)
         try save(migrated)
@@ -219,7 +219,7 @@ struct FirewallMembership {
     }
 
     private func save(_ record: Record) throws {
-        try FileSystem.writeAtomically(path, contents: WireJSON.encode(record), mode: 0o600)
+        try FileSystem.writeAtomically(path, contents: WireJSON.write(record), mode: 0o600)
     }
 
 }

@@ -29,7 +29,7 @@ public struct RecordStore: Sendable {
         }
         try containers.add(network: record.network, id: record.id)
         do {
-            try FileSystem.writeAtomically(final, contents: WireJSON.encode(record), mode: 0o600)
+            try FileSystem.writeAtomically(final, contents: WireJSON.write(record), mode: 0o600)
         } catch {
             // A first save that failed leaves no entry; a record that existed keeps its own.
             if access(final, F_OK) != 0 { try? containers.remove(network: record.network, id: record.id) }
