@@ -8,7 +8,9 @@ import Glibc
 public final class NetlinkBatch {
     struct Entry {
         var sequence: UInt32
-        var operation: String
+        /// Said only when the kernel refuses the request: a firewall ADD sends ~56 messages, and
+        /// spelling each one's name up front cost more than encoding them (0.17 M instructions).
+        var operation: () -> String
         /// Whether it asks for an ACK, which the exchange then waits for (GETs and dumps end otherwise).
         var acknowledged: Bool
     }
@@ -16,7 +18,6 @@ public final class NetlinkBatch {
     let firstSequence: UInt32
     private(set) var entries: [Entry] = []
     private(set) var bytes: [UInt8] = []
-    private var byOperation: [UInt32: Int] = [:]
 
     /// Room for one message built by a foreign encoder (libnftnl writes without bounds checks, so
     /// callers keep each message small: a few objects, a bounded number of elements).
@@ -31,25 +32,28 @@ public final class NetlinkBatch {
     var lastSequence: UInt32 { firstSequence &+ UInt32(max(entries.count, 1) - 1) }
     private var nextSequence: UInt32 { firstSequence &+ UInt32(entries.count) }
 
-    func operation(for sequence: UInt32) -> String? {
-        byOperation[sequence].map { entries[$0].operation }
+    /// What names the request with this sequence number in an error; nil: not one of this batch.
+    /// Sequence numbers run from `firstSequence` one per entry, so an entry's is its position.
+    func operation(for sequence: UInt32) -> (() -> String)? {
+        let position = Int(sequence &- firstSequence)
+        return entries.indices.contains(position) ? entries[position].operation : nil
     }
 
     /// A request built with `Request` (libmnl, bounds-checked); refused when it does not fit.
-    func add(_ operation: String, type: Int32, flags: Int32, build: (Request) -> Void) throws {
+    func add(_ operation: @autoclosure @escaping () -> String, type: Int32, flags: Int32, build: (Request) -> Void) throws {
         let capacity = cnl_socket_buffer_size()
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         defer { buffer.deallocate() }
         guard let header = Request.render(into: buffer, capacity: capacity, type: type, flags: flags,
                                           sequence: nextSequence, build: build) else {
-            throw NetlinkError(operation: operation, errno: EMSGSIZE, kernelMessage: "request does not fit in \(capacity) bytes")
+            throw NetlinkError(operation: operation(), errno: EMSGSIZE, kernelMessage: "request does not fit in \(capacity) bytes")
         }
         append(header, operation: operation, acknowledged: flags & NLM_F_ACK != 0)
     }
 
     /// A request built by a foreign encoder (libnftnl) at `buffer` with the given sequence number;
     /// `acknowledged` says whether it carries NLM_F_ACK.
-    public func addEncoded(_ operation: String, acknowledged: Bool,
+    public func addEncoded(_ operation: @autoclosure @escaping () -> String, acknowledged: Bool,
                            build: (_ buffer: UnsafeMutablePointer<CChar>, _ sequence: UInt32) -> UnsafeMutablePointer<nlmsghdr>) {
         let buffer = rawBuffer
         let header = build(buffer.assumingMemoryBound(to: CChar.self), nextSequence)
@@ -76,9 +80,8 @@ public final class NetlinkBatch {
         free(raw)
     }
 
-    private func append(_ header: UnsafeMutablePointer<nlmsghdr>, operation: String, acknowledged: Bool) {
+    private func append(_ header: UnsafeMutablePointer<nlmsghdr>, operation: @escaping () -> String, acknowledged: Bool) {
         let length = Int(header.pointee.nlmsg_len)
-        byOperation[nextSequence] = entries.count
         entries.append(Entry(sequence: nextSequence, operation: operation, acknowledged: acknowledged))
         bytes.append(contentsOf: UnsafeRawBufferPointer(start: header, count: length))
         // Messages in one datagram start on 4-byte boundaries.

@@ -92,7 +92,7 @@ public final class NetlinkSocket {
     /// A change request acknowledged by the kernel (NLM_F_ACK); throws the kernel's error. Returns
     /// what the kernel sent before the ACK (the new object, when NLM_F_ECHO was asked for).
     @discardableResult
-    func execute(_ operation: @autoclosure () -> String, type: Int32, flags: Int32 = 0,
+    func execute(_ operation: @autoclosure @escaping () -> String, type: Int32, flags: Int32 = 0,
                  build: (Request) -> Void) throws -> [NetlinkMessage] {
         let batch = batch()
         try batch.add(operation(), type: type, flags: flags | NLM_F_ACK, build: build)
@@ -100,7 +100,7 @@ public final class NetlinkSocket {
     }
 
     /// A single GET; nil when the object does not exist.
-    func fetch(_ operation: @autoclosure () -> String, type: Int32, build: (Request) -> Void) throws -> NetlinkMessage? {
+    func fetch(_ operation: @autoclosure @escaping () -> String, type: Int32, build: (Request) -> Void) throws -> NetlinkMessage? {
         let batch = batch()
         try batch.add(operation(), type: type, flags: 0, build: build)
         do {
@@ -111,7 +111,7 @@ public final class NetlinkSocket {
     }
 
     /// A dump: every object of the kind, across as many datagrams as the kernel needs.
-    func dump(_ operation: @autoclosure () -> String, type: Int32, flags: Int32 = 0,
+    func dump(_ operation: @autoclosure @escaping () -> String, type: Int32, flags: Int32 = 0,
               build: (Request) -> Void) throws -> [NetlinkMessage] {
         // A dump that raced with a change is flagged NLM_F_DUMP_INTR and may have missed or
         // doubled objects (other plugin runs change links concurrently): read it again. After a
@@ -140,7 +140,7 @@ public final class NetlinkSocket {
         sequence = batch.lastSequence
         let sent = batch.bytes.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, $0.count) }
         guard sent >= 0 else {
-            throw NetlinkError(operation: batch.entries[0].operation, errno: errno)
+            throw NetlinkError(operation: batch.entries[0].operation(), errno: errno)
         }
         Self.messagesSent += batch.entries.count
 
@@ -157,7 +157,7 @@ public final class NetlinkSocket {
             if count < 0 {
                 if errno == EINTR { continue }
                 if let firstError, errno == EAGAIN || errno == EWOULDBLOCK { throw firstError }
-                throw NetlinkError(operation: batch.entries[0].operation, errno: errno)
+                throw NetlinkError(operation: batch.entries[0].operation(), errno: errno)
             }
             // Replies to earlier requests that were abandoned on an error carry older sequence
             // numbers: skip them.
@@ -167,7 +167,7 @@ public final class NetlinkSocket {
                 if Int32(message.flags) & NLM_F_DUMP_INTR != 0 { interrupted = true }
                 switch Int32(message.type) {
                 case NLMSG_ERROR, NLMSG_DONE:
-                    if let error = Self.error(in: message, operation: { operation }) {
+                    if let error = Self.error(in: message, operation: operation) {
                         if firstError == nil { firstError = error }
                     } else if collect != .untilAcknowledged {
                         return (messages, interrupted)

@@ -27,16 +27,16 @@ public final class RouteSocket {
     var filtersDumps: Bool { netlink.filtersDumps }
 
     @discardableResult
-    func execute(_ operation: @autoclosure () -> String, type: Int32, flags: Int32 = 0,
+    func execute(_ operation: @autoclosure @escaping () -> String, type: Int32, flags: Int32 = 0,
                  build: (Request) -> Void) throws -> [NetlinkMessage] {
         try netlink.execute(operation(), type: type, flags: flags, build: build)
     }
 
-    func fetch(_ operation: @autoclosure () -> String, type: Int32, build: (Request) -> Void) throws -> NetlinkMessage? {
+    func fetch(_ operation: @autoclosure @escaping () -> String, type: Int32, build: (Request) -> Void) throws -> NetlinkMessage? {
         try netlink.fetch(operation(), type: type, build: build)
     }
 
-    func dump(_ operation: @autoclosure () -> String, type: Int32, build: (Request) -> Void) throws -> [NetlinkMessage] {
+    func dump(_ operation: @autoclosure @escaping () -> String, type: Int32, build: (Request) -> Void) throws -> [NetlinkMessage] {
         try netlink.dump(operation(), type: type, build: build)
     }
 }
