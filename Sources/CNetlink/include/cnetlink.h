@@ -9,6 +9,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/if_link.h>
 #include <linux/if_addr.h>
+#include <linux/netconf.h>
 #include <linux/if_bridge.h>
 #include <linux/veth.h>
 #include <linux/netfilter.h>

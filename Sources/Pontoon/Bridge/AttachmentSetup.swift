@@ -45,7 +45,7 @@ struct AttachmentSetup {
             if bridge.mtu != hostLink.mtu, let adjusted = try host.link(index: bridge.index) {
                 bridge = adjusted   // a port of another MTU changes the bridge's (unless set): report it as it is now
             }
-            try Forwarding.enable(for: network, families: Set(leased.addresses.map(\.address.family)))
+            try Forwarding.enable(for: network, families: Set(leased.addresses.map(\.address.family)), host: host)
             Timing.mark("forwarding")
             let firewalled = try FirewallStep(attachment: attachment, records: records, firewalls: firewalls)
                 .join(addresses: leased.addresses.map(\.address), gateways: leased.addresses.compactMap(\.gateway),
