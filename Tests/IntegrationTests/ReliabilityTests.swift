@@ -69,6 +69,34 @@ struct ReliabilityTests {
         #expect(host.records().isEmpty, "\(host.records())")
     }
 
+    @Test("temporaries of dead writers beside other members: each DEL still finds the others (first in, last out), the network's last DEL removes them all",
+          .privateHost("tmpmany"))
+    func temporariesBesideOtherMembers() throws {
+        let host = try PrivateHost.scoped()
+        let config = networkConfig(host, ["ipMasq": true])
+        let containers = try (0..<3).map { try host.container("c\($0)") }
+        for container in containers { _ = try host.attach(container, config: config) }
+        // What ADDs killed between writing and renaming leave (their writers are dead).
+        let dead = deadPID()
+        let firewall = host.stateDir + "/.firewall/itnet"
+        let leftovers = [firewall + "/member.gone@eth0.json.tmp.\(dead)", host.stateDir + "/itnet/gone@eth0.json.tmp.\(dead)"]
+        for path in leftovers { FileManager.default.createFile(atPath: path, contents: Data("{".utf8)) }
+
+        for (index, container) in containers.enumerated() {
+            #expect(try host.cni("DEL", container: container, config: config).status == 0)
+            let last = index == containers.count - 1
+            // Until the last DEL another member is found and the membership stays; then it goes whole.
+            let members = ((try? FileManager.default.contentsOfDirectory(atPath: firewall)) ?? []).filter { $0.hasPrefix("member.") && !$0.contains(".tmp.") }
+            #expect(members.count == containers.count - 1 - index, "\(members)")
+            #expect(host.records().filter { $0.hasSuffix(".json") }.count == containers.count - 1 - index)
+            if last {
+                #expect(!FileManager.default.fileExists(atPath: firewall), "the membership directory goes with the last member")
+                #expect(leftovers.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "\(host.records())")
+            }
+        }
+        #expect(host.leases().isEmpty)
+    }
+
     @Test("container ids of any length CNI allows work end to end", arguments: [234, 5000, 120_000])
     func longContainerIDs(_ length: Int) throws {
         let host = try PrivateHost("longid")

@@ -11,7 +11,7 @@ import WireCoding
 ///
 /// One file per member keeps ADD and DEL from decoding and rewriting every member's state: the
 /// first member is the one that finds no `network.json`, the last the one that leaves no member
-/// file (a name listing, no file read). The first attachment to join makes the network's rules,
+/// file (names read only until another member's, no file read). The first attachment to join makes the network's rules,
 /// the last to leave removes them; concurrent ADDs and DELs of one network see each other's
 /// membership, never a half-made network.
 struct FirewallMembership {
@@ -47,6 +47,27 @@ struct FirewallMembership {
             }
         }
         return members
+    }
+
+    /// Whether a member other than `name` has a file, read only as far as the first one (a
+    /// network of 1,000 members costs a DEL the same as one of two); temporaries of killed
+    /// writers met on the way are removed. When no other member is left every name has been
+    /// read, so the last member's DEL removes every abandoned temporary before the directory
+    /// goes (and GC's `collect` lists them all); until then they are inert.
+    private func anotherMember(than name: String) throws -> Bool {
+        var found = false
+        var abandoned: [String] = []
+        try FileSystem.scanDirectory(directory) { entry in
+            if let writer = FileSystem.temporaryWriter(entry) {
+                if !Processes.isRunning(writer) { abandoned.append(entry) }
+            } else if entry.hasPrefix(Self.memberPrefix), entry != name {
+                found = true
+                return false
+            }
+            return true
+        }
+        for entry in abandoned { _ = try? FileSystem.remove("\(directory)/\(entry)") }
+        return found
     }
 
     /// Add the attachment's firewall state, and the network's when it is the first member. The
@@ -96,14 +117,14 @@ struct FirewallMembership {
             let mine = memberPath(id)
             let name = String(mine.split(separator: "/").last!)
             let record = try migratedRecord()
-            // Listing also removes temporaries of killed writers, so this runs before anything returns.
-            let remaining = try memberFiles().filter { $0 != name }
+            // The scan also removes temporaries of killed writers, so it runs before anything returns.
+            let othersRemain = try anotherMember(than: name)
             guard let record else {
                 _ = try FileSystem.remove(mine)
                 remove = true
                 return
             }
-            let last = remaining.isEmpty
+            let last = !othersRemain
             let driver = firewalls.driver(record.network.kind)
             // What this member recorded when it joined comes first; the caller's reconstruction otherwise.
             let state = try loadMember(mine) ?? attachment

@@ -49,22 +49,32 @@ public struct RecordStore: Sendable {
         return try? WireJSON.decode(AttachmentRecord.self, from: bytes)
     }
 
-    /// Removes the record and any temporary copy a killed ADD left of it. Returns whether the
-    /// network still has a record file (readable or not), from the same listing: the bridge's
-    /// lifetime check needs no second one (a folder of 1,000 records is several `getdents` calls).
+    /// Removes the record, and temporary copies killed ADDs left, of it or of others. Returns
+    /// whether the network still has a record file (readable or not): the bridge's lifetime check.
+    /// The folder is read only until another record turns up, so a DEL costs the same beside
+    /// 1,000 records as beside one (the whole folder is several `getdents` calls and 1,000 names
+    /// decoded). The network's last DEL reads every name, so no temporary outlives the network;
+    /// until then one met after the first other record waits for a later DEL or GC, inert (its
+    /// name is no record's).
     @discardableResult
     public func remove(network: String, id: AttachmentID) throws -> Bool {
         let final = path(network: network, id: id)
         try FileSystem.remove(final)
         let prefix = RecordName.fileName(for: id) + FileSystem.temporaryInfix
         var othersRecorded = false
-        for name in (try FileSystem.listDirectory(networkDirectory(network)) ?? []) {
+        var temporaries: [String] = []
+        try FileSystem.scanDirectory(networkDirectory(network)) { name in
             if name.hasPrefix(prefix) {
-                try FileSystem.remove("\(networkDirectory(network))/\(name)")
+                temporaries.append(name)
+            } else if let writer = FileSystem.temporaryWriter(name) {
+                if !Processes.isRunning(writer) { temporaries.append(name) }
             } else if name.hasSuffix(".json") {
                 othersRecorded = true
+                return false
             }
+            return true
         }
+        for name in temporaries { try FileSystem.remove("\(networkDirectory(network))/\(name)") }
         try containers.remove(network: network, id: id)
         return othersRecorded
     }

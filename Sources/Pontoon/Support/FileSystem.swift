@@ -217,6 +217,17 @@ enum FileSystem {
         try listDirectoryEntries(path)?.map(\.name)
     }
 
+    /// The names of a directory, handed to `visit` until it answers false (`Directory.scan`):
+    /// true when every name was seen, false when `visit` stopped, nil without the directory.
+    @discardableResult
+    static func scanDirectory(_ path: String, _ visit: (String) -> Bool) throws(PontoonError) -> Bool? {
+        do throws(SystemError) {
+            return try Directory.scan(path) { name, _ in visit(name) }
+        } catch {
+            throw PontoonError(error)
+        }
+    }
+
     /// Names and inode numbers (getdents' d_ino: no stat per entry) in a directory, without `.`
     /// and `..`; nil when the directory does not exist.
     static func listDirectoryEntries(_ path: String) throws(PontoonError) -> [(name: String, inode: UInt64)]? {
