@@ -32,20 +32,18 @@ struct WireDecoder: Decoder {
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .object(let members) = node else { throw mismatch([String: Any].self, container: "keyed") }
-        return KeyedDecodingContainer(try WireKeyedContainer<Key>(decoder: self, members: members))
+        KeyedDecodingContainer(WireKeyedContainer<Key>(decoder: self, members: try objectMembers()))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        guard case .array(let elements) = node else { throw mismatch([Any].self, container: "unkeyed") }
-        return WireUnkeyedContainer(decoder: self, elements: elements)
+        WireUnkeyedContainer(decoder: self, elements: try arrayElements())
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
         WireSingleValueContainer(decoder: self)
     }
 
-    private func mismatch(_ type: Any.Type, container: String) -> DecodingError {
+    func mismatch(_ type: Any.Type, container: String) -> DecodingError {
         if case .null = node {
             return .valueNotFound(type, .init(codingPath: codingPath, debugDescription: "Cannot get \(container) decoding container -- found null value instead"))
         }

@@ -8,10 +8,19 @@ public enum WireJSON {
     /// With `tolerantExcept`, an optional key that cannot be decoded reads as absent, except at the
     /// key paths listed (lower-cased, dot-separated). Throws `DecodingError` or the type's own.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], tolerantExcept needed: Set<String>? = nil) throws -> T {
+        try T(from: root(bytes, tolerantExcept: needed))
+    }
+
+    /// `decode` for the plugin's own wire types, without `Decodable`'s run-time generics: the same
+    /// values and errors (WireCodingTests proves it).
+    public static func read<T: WireDecodable>(_ type: T.Type, from bytes: [UInt8], tolerantExcept needed: Set<String>? = nil) throws -> T {
+        try T(wire: WireReader(decoder: root(bytes, tolerantExcept: needed)))
+    }
+
+    private static func root(_ bytes: [UInt8], tolerantExcept needed: Set<String>?) throws -> WireDecoder {
         guard let text = JSONInput.utf8(bytes) else { throw malformed }
         let node = try rooted { () throws(MalformedJSON) in try JSONScanner.parse(text) }
-        let decoder = WireDecoder(bytes: text, node: node, codingPath: [], tolerance: needed.map(WireDecoder.Tolerance.init(needed:)))
-        return try T(from: decoder)
+        return WireDecoder(bytes: text, node: node, codingPath: [], tolerance: needed.map(WireDecoder.Tolerance.init(needed:)))
     }
 
     /// Our own value types always encode; a failure here is a programming error.

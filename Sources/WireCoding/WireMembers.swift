@@ -1,0 +1,71 @@
+/// An object's members by Go's key rule (see `WireDecoder`), shared by the `Decodable` path
+/// (`WireKeyedContainer`) and the plugin's own (`WireFields`). The keys are read when the object
+/// is opened, so a bad key fails only an object some type reads, as before.
+struct WireMembers {
+    /// Each member by its key as spelled; of a key given twice, the first.
+    let members: [String: JSONNode]
+    /// The keys in document order, each once: a type walking them (a map of networks) meets them
+    /// in the order the runtime wrote them, not in a hash order that changes from run to run.
+    let order: [String]
+    /// Each key by its lower-cased form, for fields not spelled exactly (of several casings, the
+    /// first in byte order).
+    private let folded: [String: String]
+
+    init(bytes: [UInt8], _ list: [(key: Range<Int>, value: JSONNode)]) throws {
+        var members: [String: JSONNode] = [:]
+        var order: [String] = []
+        members.reserveCapacity(list.count)
+        for (range, value) in list {
+            let key = try rooted { () throws(MalformedJSON) in try JSONStrings.decode(bytes, range) }
+            if members[key] == nil {
+                members[key] = value
+                order.append(key)
+            }
+        }
+        var folded: [String: String] = [:]
+        for key in members.keys {
+            let fold = key.lowercased()
+            if let other = folded[fold], other < key { continue }
+            folded[fold] = key
+        }
+        self.members = members
+        self.order = order
+        self.folded = folded
+    }
+
+    /// The key as spelled in the document: exactly, else in any casing.
+    func resolve(_ name: String) -> String? {
+        if members[name] != nil { return name }
+        return folded[name.lowercased()]
+    }
+
+    /// The member a field names, with its key as spelled.
+    func member(_ name: String) -> (key: String, node: JSONNode)? {
+        guard let found = resolve(name), let node = members[found] else { return nil }
+        return (found, node)
+    }
+}
+
+extension WireDecoder {
+    /// Whether an optional field at `key` below this value fails the decode when unreadable:
+    /// always without tolerance, and at the needed key paths with it.
+    func isStrict(at key: any CodingKey) -> Bool {
+        guard let tolerance else { return true }
+        // `runtimeconfig.portmappings.hostport`: the key's path in the spelling of `needed`.
+        let path = (codingPath.filter { $0.intValue == nil }.map(\.stringValue) + [key.stringValue])
+            .map { $0.lowercased() }.joined(separator: ".")
+        return tolerance.needed.contains(path)
+    }
+
+    /// This value as an object's members, or the error the keyed container gave.
+    func objectMembers() throws -> WireMembers {
+        guard case .object(let members) = node else { throw mismatch([String: Any].self, container: "keyed") }
+        return try WireMembers(bytes: bytes, members)
+    }
+
+    /// This value as an array's elements, or the error the unkeyed container gave.
+    func arrayElements() throws -> [JSONNode] {
+        guard case .array(let elements) = node else { throw mismatch([Any].self, container: "unkeyed") }
+        return elements
+    }
+}
