@@ -1,3 +1,5 @@
+import WireCoding
+
 /// The network configuration on stdin, as the reference `bridge` plugin reads it, plus the
 /// runtime-injected parts (`runtimeConfig`, `args`, `prevResult`, GC's valid attachments) and
 /// Pontoon's own diagnostics keys. Unknown keys are ignored, as every CNI plugin must.
@@ -180,5 +182,172 @@ public struct RuntimeConfig: Decodable, Sendable {
         public var servers: [String]?
         public var searches: [String]?
         public var options: [String]?
+    }
+}
+
+// Read without `Decodable` on the plugin's hot path (`WireDecodable`): each field as the
+// synthesized `init(from:)` reads it, in its order (which field fails first is the error): the
+// order of `CodingKeys` where the type spells them out, else of the properties.
+
+extension NetConf: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        cniVersion = try object.decodeIfPresent(CodingKeys.cniVersion)
+        name = try object.decodeIfPresent(CodingKeys.name)
+        type = try object.decodeIfPresent(CodingKeys.type)
+        bridge = try object.decodeIfPresent(CodingKeys.bridge)
+        isGateway = try object.decodeIfPresent(CodingKeys.isGateway)
+        isDefaultGateway = try object.decodeIfPresent(CodingKeys.isDefaultGateway)
+        forceAddress = try object.decodeIfPresent(CodingKeys.forceAddress)
+        ipMasq = try object.decodeIfPresent(CodingKeys.ipMasq)
+        mtu = try object.decodeIfPresent(CodingKeys.mtu)
+        hairpinMode = try object.decodeIfPresent(CodingKeys.hairpinMode)
+        promiscMode = try object.decodeIfPresent(CodingKeys.promiscMode)
+        vlan = try object.decodeIfPresent(CodingKeys.vlan)
+        vlanTrunk = try object.decodeIfPresent(CodingKeys.vlanTrunk) { try $0.array(VLANTrunk.self) }
+        preserveDefaultVlan = try object.decodeIfPresent(CodingKeys.preserveDefaultVlan)
+        enabledad = try object.decodeIfPresent(CodingKeys.enabledad)
+        macspoofchk = try object.decodeIfPresent(CodingKeys.macspoofchk)
+        portIsolation = try object.decodeIfPresent(CodingKeys.portIsolation)
+        disableContainerInterface = try object.decodeIfPresent(CodingKeys.disableContainerInterface)
+        ipam = try object.decodeIfPresent(CodingKeys.ipam)
+        dns = try object.decodeIfPresent(CodingKeys.dns)
+        runtimeConfig = try object.decodeIfPresent(CodingKeys.runtimeConfig)
+        args = try object.decodeIfPresent(CodingKeys.args)
+        prevResult = try object.decodeIfPresent(CodingKeys.prevResult)
+        capabilities = try object.decodeIfPresent(CodingKeys.capabilities) { try $0.dictionary(Bool.self) }
+        logFile = try object.decodeIfPresent(CodingKeys.logFile)
+        logLevel = try object.decodeIfPresent(CodingKeys.logLevel)
+        stateDir = try object.decodeIfPresent(CodingKeys.stateDir)
+        firewall = try object.decodeIfPresent(CodingKeys.firewall)
+        ipMasqBackend = try object.decodeIfPresent(CodingKeys.ipMasqBackend)
+        isolate = try object.decodeIfPresent(CodingKeys.isolate)
+        master = try object.decodeIfPresent(CodingKeys.master)
+        mode = try object.decodeIfPresent(CodingKeys.mode)
+        linkInContainer = try object.decodeIfPresent(CodingKeys.linkInContainer)
+        driver = try object.decodeIfPresent(CodingKeys.driver)
+        validAttachments = try object.decodeIfPresent(CodingKeys.validAttachments) { try $0.array(AttachmentRef.self) }
+        legacyAttachments = try object.decodeIfPresent(CodingKeys.legacyAttachments) { try $0.array(AttachmentRef.self) }
+    }
+}
+
+extension NetConf.VLANTrunk: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        minID = try object.decodeIfPresent(CodingKeys.minID)
+        maxID = try object.decodeIfPresent(CodingKeys.maxID)
+        id = try object.decodeIfPresent(CodingKeys.id)
+    }
+}
+
+extension NetConf.Args: WireDecodable {
+    public init(wire value: WireReader) throws {
+        cni = try value.object().decodeIfPresent(CodingKeys.cni)
+    }
+}
+
+extension NetConf.Args.CNIArgsConf: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        ips = try object.decodeIfPresent(CodingKeys.ips) { try $0.array(String.self) }
+        mac = try object.decodeIfPresent(CodingKeys.mac)
+    }
+}
+
+extension NetConf.AttachmentRef: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        containerID = try object.decode(CodingKeys.containerID)
+        ifname = try object.decode(CodingKeys.ifname)
+    }
+}
+
+extension IPAMConf: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        type = try object.decodeIfPresent(CodingKeys.type)
+        subnet = try object.decodeIfPresent(CodingKeys.subnet)
+        rangeStart = try object.decodeIfPresent(CodingKeys.rangeStart)
+        rangeEnd = try object.decodeIfPresent(CodingKeys.rangeEnd)
+        gateway = try object.decodeIfPresent(CodingKeys.gateway)
+        ranges = try object.decodeIfPresent(CodingKeys.ranges) { try $0.array { try $0.array(RangeConf.self) } }
+        routes = try object.decodeIfPresent(CodingKeys.routes) { try $0.array(RouteConf.self) }
+        dataDir = try object.decodeIfPresent(CodingKeys.dataDir)
+        resolvConf = try object.decodeIfPresent(CodingKeys.resolvConf)
+    }
+}
+
+extension RangeConf: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        subnet = try object.decodeIfPresent(CodingKeys.subnet)
+        rangeStart = try object.decodeIfPresent(CodingKeys.rangeStart)
+        rangeEnd = try object.decodeIfPresent(CodingKeys.rangeEnd)
+        gateway = try object.decodeIfPresent(CodingKeys.gateway)
+    }
+}
+
+extension RouteConf: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        dst = try object.decode(CodingKeys.dst)
+        gw = try object.decodeIfPresent(CodingKeys.gw)
+        mtu = try object.decodeIfPresent(CodingKeys.mtu)
+        advmss = try object.decodeIfPresent(CodingKeys.advmss)
+        priority = try object.decodeIfPresent(CodingKeys.priority)
+        table = try object.decodeIfPresent(CodingKeys.table)
+        scope = try object.decodeIfPresent(CodingKeys.scope)
+    }
+}
+
+extension DNSConf: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        nameservers = try object.decodeIfPresent(CodingKeys.nameservers) { try $0.array(String.self) }
+        domain = try object.decodeIfPresent(CodingKeys.domain)
+        search = try object.decodeIfPresent(CodingKeys.search) { try $0.array(String.self) }
+        options = try object.decodeIfPresent(CodingKeys.options) { try $0.array(String.self) }
+    }
+}
+
+extension RuntimeConfig: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        portMappings = try object.decodeIfPresent(CodingKeys.portMappings) { try $0.array(PortMappingConf.self) }
+        ips = try object.decodeIfPresent(CodingKeys.ips) { try $0.array(String.self) }
+        mac = try object.decodeIfPresent(CodingKeys.mac)
+        aliases = try object.decodeIfPresent(CodingKeys.aliases) { try $0.dictionary { try $0.array(String.self) } }
+        ipRanges = try object.decodeIfPresent(CodingKeys.ipRanges) { try $0.array { try $0.array(RangeConf.self) } }
+        bandwidth = try object.decodeIfPresent(CodingKeys.bandwidth)
+        dns = try object.decodeIfPresent(CodingKeys.dns)
+    }
+}
+
+extension RuntimeConfig.PortMappingConf: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        hostPort = try object.decode(CodingKeys.hostPort)
+        containerPort = try object.decode(CodingKeys.containerPort)
+        `protocol` = try object.decodeIfPresent(CodingKeys.protocol)
+        hostIP = try object.decodeIfPresent(CodingKeys.hostIP)
+    }
+}
+
+extension RuntimeConfig.Bandwidth: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        ingressRate = try object.decodeIfPresent(CodingKeys.ingressRate)
+        ingressBurst = try object.decodeIfPresent(CodingKeys.ingressBurst)
+        egressRate = try object.decodeIfPresent(CodingKeys.egressRate)
+        egressBurst = try object.decodeIfPresent(CodingKeys.egressBurst)
+    }
+}
+
+extension RuntimeConfig.RuntimeDNS: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        servers = try object.decodeIfPresent(CodingKeys.servers) { try $0.array(String.self) }
+        searches = try object.decodeIfPresent(CodingKeys.searches) { try $0.array(String.self) }
+        options = try object.decodeIfPresent(CodingKeys.options) { try $0.array(String.self) }
     }
 }

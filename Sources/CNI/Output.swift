@@ -8,6 +8,16 @@ public struct WireError: Codable, Sendable, Equatable {
     public var details: String?
 }
 
+extension WireError: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        cniVersion = try object.decodeIfPresent(CodingKeys.cniVersion)
+        code = try object.decode(CodingKeys.code)
+        msg = try object.decodeIfPresent(CodingKeys.msg)
+        details = try object.decodeIfPresent(CodingKeys.details)
+    }
+}
+
 extension CNIError {
     /// The error document; `version` is the request's when known.
     public func json(version: CNIVersion?) -> [UInt8] {
@@ -33,11 +43,10 @@ public struct VersionInfo: Codable, Sendable, Equatable {
 
     /// stdin may be empty (answer with the latest) but, when present, must be a JSON object.
     public init(stdin: [UInt8]) throws(CNIError) {
-        struct Request: Decodable { var cniVersion: String? }
         if stdin.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
             self.init(requested: nil)
         } else {
-            self.init(requested: try JSONCoding.decode(Request.self, from: stdin, what: "VERSION request").cniVersion)
+            self.init(requested: try JSONCoding.read(DeclaredVersion.self, from: stdin, what: "VERSION request").cniVersion)
         }
     }
 

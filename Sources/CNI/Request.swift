@@ -12,8 +12,8 @@ public struct CNIRequest: Sendable {
         self.environment = environment
         rawConfig = stdin
         // DEL reads tolerantly: a runtime setting it does not use cannot stop a teardown.
-        config = try JSONCoding.decode(NetConf.self, from: stdin, what: "network config",
-                                       tolerantExcept: environment.command == .del ? NetConf.keysTeardownNeeds : nil)
+        config = try JSONCoding.read(NetConf.self, from: stdin, what: "network config",
+                                     tolerantExcept: environment.command == .del ? NetConf.keysTeardownNeeds : nil)
         // A config without a version is the oldest one, as the reference decoder treats it.
         let requested = config.cniVersion.flatMap { $0.isEmpty ? nil : $0 } ?? "0.1.0"
         guard let version = CNIVersion(requested), version.isSupported else {

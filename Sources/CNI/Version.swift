@@ -1,3 +1,5 @@
+import WireCoding
+
 /// A CNI spec version (`major.minor.patch`), ordered numerically.
 public struct CNIVersion: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var major: Int, minor: Int, patch: Int
@@ -34,8 +36,7 @@ public struct CNIVersion: Hashable, Comparable, Sendable, CustomStringConvertibl
     /// The supported version a config declares, read leniently: errors found before the config is
     /// fully decoded still answer in the caller's version when it can be told.
     public static func declared(in config: [UInt8]) -> CNIVersion? {
-        struct Declared: Decodable { var cniVersion: String? }
-        guard let text = try? JSONCoding.decode(Declared.self, from: config, what: "version").cniVersion,
+        guard let text = try? JSONCoding.read(DeclaredVersion.self, from: config, what: "version").cniVersion,
               let version = CNIVersion(text), version.isSupported else { return nil }
         return version
     }
@@ -52,6 +53,15 @@ public struct CNIVersion: Hashable, Comparable, Sendable, CustomStringConvertibl
     public var hasStatusAndGC: Bool { self >= CNIVersion(1, 1, 0) }
     /// CHECK only exists from 0.4.0 on.
     public var hasCheck: Bool { self >= CNIVersion(0, 4, 0) }
+}
+
+/// A document's `cniVersion` alone (a config's, a VERSION request's), read as `Decodable` would.
+struct DeclaredVersion: Decodable, WireDecodable {
+    var cniVersion: String?
+
+    init(wire value: WireReader) throws {
+        cniVersion = try value.object().decodeIfPresent(CodingKeys.cniVersion)
+    }
 }
 
 /// The shapes a CNI Result has taken over the spec's history.

@@ -15,7 +15,7 @@ public struct DelegatedIPAM: AddressAllocator {
 
     public func allocate(for id: AttachmentID, requesting requested: [IPAddress]) throws -> IPAMResult {
         let output = try run(.add)
-        let wire = try JSONCoding.decode(WireResult.self, from: output, what: "the result of IPAM plugin \(type)")
+        let wire = try JSONCoding.read(WireResult.self, from: output, what: "the result of IPAM plugin \(type)")
         let result = try wire.attachmentResult(what: "the result of IPAM plugin \(type)")
         guard !result.ips.isEmpty else {
             throw PontoonError(.system, "IPAM plugin \(type) returned no IP address")
@@ -51,7 +51,7 @@ public struct DelegatedIPAM: AddressAllocator {
         let outcome = try ChildProcesses.run(path, environment: environment, stdin: request.rawConfig)
         guard outcome.status == 0 else {
             // Pass the delegate's own error through, code and all.
-            if let error = try? JSONCoding.decode(WireError.self, from: outcome.stdout, what: "error") {
+            if let error = try? JSONCoding.read(WireError.self, from: outcome.stdout, what: "error") {
                 throw PontoonError(.delegate(code: error.code), "IPAM plugin \(type): \(error.msg ?? "failed")", details: error.details)
             }
             throw PontoonError(.system, "IPAM plugin \(type) failed with status \(outcome.status)",

@@ -7,9 +7,10 @@ public enum NetavarkJSON {
         public let description: String
     }
 
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(DecodeError) -> T {
+    /// Through the plugin's own reader (`WireJSON.read`), not `Decodable`: the same values and errors.
+    public static func decode<T: WireDecodable>(_ type: T.Type, from bytes: [UInt8]) throws(DecodeError) -> T {
         do {
-            return try WireJSON.decode(type, from: bytes)
+            return try WireJSON.read(type, from: bytes)
         } catch let error as DecodingError {
             throw DecodeError(description: "invalid network options: \(WireJSON.describe(error))")
         } catch {

@@ -1,3 +1,5 @@
+import WireCoding
+
 /// What podman sends netavark on stdin for `setup` and `teardown` (netavark 1.x's
 /// `NetworkOptions`). Field names are netavark's; unknown fields are ignored, as netavark does.
 /// Addresses stay strings here: the door turns them into engine values and names a bad one.
@@ -199,5 +201,102 @@ enum InterfaceOrder {
         let digits = name.reversed().prefix { $0.isASCII && $0.isNumber }
         let stem = String(name.dropLast(digits.count))
         return (stem, Int(String(digits.reversed())))
+    }
+}
+
+// Read without `Decodable` on the plugin's hot path (`WireDecodable`): each field as `init(from:)`
+// (synthesized or written above) reads it, in the same order (which field fails first is the error).
+
+extension NetworkOptions: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        containerID = try object.decode(CodingKeys.containerID)
+        containerName = try object.decode(CodingKeys.containerName)
+        containerHostname = try object.decodeIfPresent(CodingKeys.containerHostname)
+        portMappings = try object.decodeIfPresent(CodingKeys.portMappings) { try $0.array(PortMapping.self) }
+        networkInfo = try object.decode(CodingKeys.networkInfo) { try $0.dictionary(Network.self) }
+        dnsServers = try object.decodeIfPresent(CodingKeys.dnsServers) { try $0.array(String.self) }
+        do {
+            // In document order before sorting: networks sharing an interface name keep it.
+            var byName: [NamedNetworkOptions] = []
+            try object.decode(CodingKeys.networks) { networks in
+                try networks.forEachMember { byName.append(NamedNetworkOptions(name: $0, options: try PerNetworkOptions(wire: $1))) }
+            }
+            networks = byName.sorted { InterfaceOrder.precedes($0.options.interfaceName, $1.options.interfaceName) }
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.count == 1 {
+            networks = try object.decode(CodingKeys.networks) { try $0.array(NamedNetworkOptions.self) }
+        }
+    }
+}
+
+extension NamedNetworkOptions: WireDecodable {
+    public init(wire value: WireReader) throws {
+        name = try value.object().decode(CodingKeys.name)
+        options = try PerNetworkOptions(wire: value)
+    }
+}
+
+extension PerNetworkOptions: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        staticIPs = try object.decodeIfPresent(CodingKeys.staticIPs) { try $0.array(String.self) }
+        staticMAC = try object.decodeIfPresent(CodingKeys.staticMAC)
+        aliases = try object.decodeIfPresent(CodingKeys.aliases) { try $0.array(String.self) }
+        interfaceName = try object.decode(CodingKeys.interfaceName)
+    }
+}
+
+extension Network: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        name = try object.decode(CodingKeys.name)
+        id = try object.decodeIfPresent(CodingKeys.id)
+        driver = try object.decode(CodingKeys.driver)
+        networkInterface = try object.decodeIfPresent(CodingKeys.networkInterface)
+        subnets = try object.decodeIfPresent(CodingKeys.subnets) { try $0.array(Subnet.self) }
+        routes = try object.decodeIfPresent(CodingKeys.routes) { try $0.array(NetworkRoute.self) }
+        ipv6Enabled = try object.decodeIfPresent(CodingKeys.ipv6Enabled)
+        `internal` = try object.decodeIfPresent(CodingKeys.internal)
+        dnsEnabled = try object.decodeIfPresent(CodingKeys.dnsEnabled)
+        options = try object.decodeIfPresent(CodingKeys.options) { try $0.dictionary(String.self) }
+        ipamOptions = try object.decodeIfPresent(CodingKeys.ipamOptions) { try $0.dictionary(String.self) }
+        networkDNSServers = try object.decodeIfPresent(CodingKeys.networkDNSServers) { try $0.array(String.self) }
+    }
+}
+
+extension Network.Subnet: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        subnet = try object.decode(CodingKeys.subnet)
+        gateway = try object.decodeIfPresent(CodingKeys.gateway)
+        leaseRange = try object.decodeIfPresent(CodingKeys.leaseRange)
+    }
+}
+
+extension Network.LeaseRange: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        startIP = try object.decodeIfPresent(CodingKeys.startIP)
+        endIP = try object.decodeIfPresent(CodingKeys.endIP)
+    }
+}
+
+extension Network.NetworkRoute: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        destination = try object.decode(CodingKeys.destination)
+        gateway = try object.decode(CodingKeys.gateway)
+        metric = try object.decodeIfPresent(CodingKeys.metric)
+    }
+}
+
+extension PortMapping: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        hostIP = try object.decodeIfPresent(CodingKeys.hostIP)
+        containerPort = try object.decode(CodingKeys.containerPort)
+        hostPort = try object.decode(CodingKeys.hostPort)
+        range = try object.decodeIfPresent(CodingKeys.range)
+        `protocol` = try object.decode(CodingKeys.protocol)
     }
 }

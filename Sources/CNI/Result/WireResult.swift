@@ -1,3 +1,5 @@
+import WireCoding
+
 /// A CNI Result as it appears on the wire, in any version: the union of every version's keys, all
 /// optional, so one type reads any `prevResult` and writes any requested version.
 public struct WireResult: Codable, Sendable, Equatable {
@@ -55,5 +57,52 @@ public struct WireResult: Codable, Sendable, Equatable {
             self.gateway = gateway
             self.routes = routes
         }
+    }
+}
+
+// Read without `Decodable` on the plugin's hot path (`WireDecodable`, a `prevResult` or a delegated
+// IPAM plugin's answer): each field as the synthesized `init(from:)` reads it, in the order of its `CodingKeys` (which field fails first is the error).
+
+extension WireResult: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        cniVersion = try object.decodeIfPresent(CodingKeys.cniVersion)
+        interfaces = try object.decodeIfPresent(CodingKeys.interfaces) { try $0.array(Interface.self) }
+        ips = try object.decodeIfPresent(CodingKeys.ips) { try $0.array(IPConfig.self) }
+        routes = try object.decodeIfPresent(CodingKeys.routes) { try $0.array(RouteConf.self) }
+        dns = try object.decodeIfPresent(CodingKeys.dns)
+        ip4 = try object.decodeIfPresent(CodingKeys.ip4)
+        ip6 = try object.decodeIfPresent(CodingKeys.ip6)
+    }
+}
+
+extension WireResult.Interface: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        name = try object.decode(CodingKeys.name)
+        mac = try object.decodeIfPresent(CodingKeys.mac)
+        mtu = try object.decodeIfPresent(CodingKeys.mtu)
+        sandbox = try object.decodeIfPresent(CodingKeys.sandbox)
+        socketPath = try object.decodeIfPresent(CodingKeys.socketPath)
+        pciID = try object.decodeIfPresent(CodingKeys.pciID)
+    }
+}
+
+extension WireResult.IPConfig: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        version = try object.decodeIfPresent(CodingKeys.version)
+        interface = try object.decodeIfPresent(CodingKeys.interface)
+        address = try object.decode(CodingKeys.address)
+        gateway = try object.decodeIfPresent(CodingKeys.gateway)
+    }
+}
+
+extension WireResult.LegacyIP: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        ip = try object.decode(CodingKeys.ip)
+        gateway = try object.decodeIfPresent(CodingKeys.gateway)
+        routes = try object.decodeIfPresent(CodingKeys.routes) { try $0.array(RouteConf.self) }
     }
 }

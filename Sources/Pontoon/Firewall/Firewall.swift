@@ -1,4 +1,5 @@
 import NetAddress
+import WireCoding
 
 /// A firewall driver: masquerading, forwarding and port mappings for a bridge network. Chosen per
 /// network (`"firewall": "nftables" | "iptables" | "none"`) and handed to the bridge driver the way the address
@@ -188,4 +189,53 @@ public struct NoFirewall: Firewall {
     public func check(_ attachment: FirewallAttachment, network: FirewallNetwork) throws {}
     public func reload(network: FirewallNetwork, attachments: [FirewallAttachment]) throws {}
     public func readiness() throws {}
+}
+
+// Read without `Decodable` (`WireDecodable`, on the plugin's hot path): each field as the
+// synthesized `init(from:)` reads it, in the order of the `CodingKeys`.
+
+extension FirewallNetwork: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        name = try object.decode(CodingKeys.name)
+        bridge = try object.decode(CodingKeys.bridge)
+        kind = try object.decode(CodingKeys.kind) { try $0.enumeration(FirewallKind.self) }
+        subnets = try object.decode(CodingKeys.subnets) { try $0.array { try $0.address(IPNetwork.self) } }
+        ipMasq = try object.decode(CodingKeys.ipMasq)
+        isolationSetting = try object.decodeIfPresent(CodingKeys.isolationSetting) { try $0.enumeration(NetworkIsolation.self) }
+        macSpoofCheckSetting = try object.decodeIfPresent(CodingKeys.macSpoofCheckSetting)
+        dnsRedirect = try object.decodeIfPresent(CodingKeys.dnsRedirect)
+    }
+}
+
+extension DNSRedirect: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        port = try object.decode(CodingKeys.port)
+        addresses = try object.decode(CodingKeys.addresses) { try $0.array { try $0.address(IPAddress.self) } }
+    }
+}
+
+extension FirewallAttachment: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        containerID = try object.decode(CodingKeys.containerID)
+        ifName = try object.decode(CodingKeys.ifName)
+        addresses = try object.decode(CodingKeys.addresses) { try $0.array { try $0.address(IPAddress.self) } }
+        hostPorts = try object.decode(CodingKeys.hostPorts) { try $0.array(HostPort.self) }
+        hostInterface = try object.decodeIfPresent(CodingKeys.hostInterface)
+        mac = try object.decodeIfPresent(CodingKeys.mac) { try $0.address(MACAddress.self) }
+    }
+}
+
+extension FirewallAttachment.HostPort: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        hostIP = try object.decodeIfPresent(CodingKeys.hostIP) { try $0.address(IPAddress.self) }
+        hostPort = try object.decode(CodingKeys.hostPort)
+        containerAddress = try object.decode(CodingKeys.containerAddress) { try $0.address(IPAddress.self) }
+        containerPort = try object.decode(CodingKeys.containerPort)
+        transport = try object.decode(CodingKeys.transport) { try $0.enumeration(PortMapping.TransportProtocol.self) }
+        count = try object.decode(CodingKeys.count)
+    }
 }

@@ -224,7 +224,7 @@ struct FirewallMembership {
     private func load() throws -> Record? {
         guard let bytes = try FileSystem.readFile(path) else { return nil }
         do {
-            return try WireJSON.decode(Record.self, from: bytes)
+            return try WireJSON.read(Record.self, from: bytes)
         } catch {
             throw PontoonError(.io, "cannot read the firewall record \(path)", details: WireJSON.describe(any: error))
         }
@@ -233,7 +233,7 @@ struct FirewallMembership {
     private func loadMember(_ memberPath: String) throws -> FirewallAttachment? {
         guard let bytes = try FileSystem.readFile(memberPath) else { return nil }
         do {
-            return try WireJSON.decode(FirewallAttachment.self, from: bytes)
+            return try WireJSON.read(FirewallAttachment.self, from: bytes)
         } catch {
             throw PontoonError(.io, "cannot read the firewall member record \(memberPath)", details: WireJSON.describe(any: error))
         }
@@ -243,4 +243,14 @@ struct FirewallMembership {
         try FileSystem.writeAtomically(path, contents: WireJSON.write(record), mode: 0o600)
     }
 
+}
+
+extension FirewallMembership.Record: WireDecodable {
+    /// Read without `Decodable`, as the synthesized `init(from:)` reads it.
+    init(wire value: WireReader) throws {
+        let object = try value.object()
+        network = try object.decode(CodingKeys.network)
+        members = try object.decodeIfPresent(CodingKeys.members) { try $0.array(String.self) }
+        states = try object.decodeIfPresent(CodingKeys.states) { try $0.dictionary(FirewallAttachment.self) }
+    }
 }

@@ -1,4 +1,5 @@
 import NetAddress
+import WireCoding
 
 /// A host port forwarded to a container port.
 public struct PortMapping: Hashable, Sendable, Codable {
@@ -21,5 +22,18 @@ public struct PortMapping: Hashable, Sendable, Codable {
         self.containerPort = containerPort
         self.transport = transport
         self.count = count
+    }
+}
+
+// Read without `Decodable` (`WireDecodable`, in attachment records): as the synthesized
+// `init(from:)` reads it, in property order.
+extension PortMapping: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        hostIP = try object.decodeIfPresent(CodingKeys.hostIP) { try $0.address(IPAddress.self) }
+        hostPort = try object.decode(CodingKeys.hostPort)
+        containerPort = try object.decode(CodingKeys.containerPort)
+        transport = try object.decode(CodingKeys.transport) { try $0.enumeration(TransportProtocol.self) }
+        count = try object.decode(CodingKeys.count)
     }
 }

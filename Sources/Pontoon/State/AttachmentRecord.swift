@@ -1,4 +1,5 @@
 import NetAddress
+import WireCoding
 
 /// What Pontoon remembers about one attachment, so DEL, CHECK and GC can finish their work when
 /// the network namespace is gone and the runtime sends no `prevResult`.
@@ -30,5 +31,24 @@ public struct AttachmentRecord: Codable, Hashable, Sendable {
         self.addresses = addresses
         self.portMappings = portMappings
         self.firewall = firewall
+    }
+}
+
+// Read without `Decodable` (`WireDecodable`): DEL, CHECK and a repeated ADD read records on the
+// plugin's hot path. Each field as the synthesized `init(from:)` reads it, in property order.
+
+extension AttachmentRecord: WireDecodable {
+    public init(wire value: WireReader) throws {
+        let object = try value.object()
+        containerID = try object.decode(CodingKeys.containerID)
+        ifName = try object.decode(CodingKeys.ifName)
+        network = try object.decode(CodingKeys.network)
+        netns = try object.decodeIfPresent(CodingKeys.netns)
+        bridge = try object.decode(CodingKeys.bridge)
+        hostInterface = try object.decode(CodingKeys.hostInterface)
+        containerMAC = try object.decodeIfPresent(CodingKeys.containerMAC) { try $0.address(MACAddress.self) }
+        addresses = try object.decode(CodingKeys.addresses) { try $0.array { try $0.address(IPNetwork.self) } }
+        portMappings = try object.decode(CodingKeys.portMappings) { try $0.array(PortMapping.self) }
+        firewall = try object.decodeIfPresent(CodingKeys.firewall)
     }
 }

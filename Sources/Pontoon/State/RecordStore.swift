@@ -46,7 +46,7 @@ public struct RecordStore: Sendable {
 
     private func loadFile(_ path: String) -> AttachmentRecord? {
         guard let bytes = try? FileSystem.readFile(path) else { return nil }
-        return try? WireJSON.decode(AttachmentRecord.self, from: bytes)
+        return try? WireJSON.read(AttachmentRecord.self, from: bytes)
     }
 
     /// Removes the record, and temporary copies killed ADDs left, of it or of others. Returns
