@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Pontoon", "NetAddress"]),
         // The plugin's JSON reader and writer against the Foundation coding they replaced (kept here
         // only): goldens, podman's captures, the fuzz's inputs (from pontoon-faults) and edge cases.
-        .testTarget(name: "WireCodingTests", dependencies: ["WireCoding", "CNI", "Netavark", "TestSupport", "pontoon-faults"]),
+        .testTarget(name: "WireCodingTests", dependencies: ["WireCoding", "CNI", "Netavark", "Pontoon", "TestSupport", "pontoon-faults"]),
         .testTarget(name: "NetavarkTests", dependencies: ["Netavark", "NetavarkDoor", "TestSupport", "pontoon"]),
         // Root only: real namespaces, real traffic, the plugin run as a child process.
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "pontoon", "pontoonctl"]),

@@ -58,6 +58,11 @@ struct DifferentialTests {
         check(try Corpus.fuzz(door: "netavark", seed: seed, count: 1_500), minimum: 1_500)
     }
 
+    @Test("the engine's records and every one-field change of them")
+    func engineRecords() {
+        check(EngineRecords.documents, minimum: 500)
+    }
+
     @Test("corner cases of the old reader: laziness, encodings, numbers, strings, nesting")
     func cornerCases() {
         check(CornerCases.documents, minimum: 100)

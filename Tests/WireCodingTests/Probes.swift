@@ -1,6 +1,7 @@
 import Foundation
 @testable import CNI
 import Netavark
+@testable import Pontoon
 @testable import WireCoding
 
 /// One way the plugin reads a document (a wire type, strict or tolerant), run through the coding
@@ -44,6 +45,40 @@ struct Probe: Sendable {
         }
     }
 
+    /// A type the plugin reads with its own reader (`WireJSON.read`), against the `Decodable` path
+    /// over the same scanner (`WireJSON.decode`): the same accept or reject, value and error, the
+    /// error down to its kind, type, key path and description (what the doors render).
+    static func reader<T: Decodable & WireDecodable>(_: T.Type, _ name: String, tolerantExcept needed: Set<String>? = nil,
+                                                     normalized: @escaping @Sendable (T) -> Any = { $0 }) -> Probe {
+        Probe(name: name + ", own reader") { bytes in
+            func text(_ body: () throws -> T) -> String {
+                do {
+                    return "value " + Canonical.text(normalized(try body()))
+                } catch let error as DecodingError {
+                    return "error " + WireJSON.describe(error) + " | " + detail(error)
+                } catch {
+                    return "error \(Swift.type(of: error)) \(error)"
+                }
+            }
+            return (text { try WireJSON.decode(T.self, from: bytes, tolerantExcept: needed) },
+                    text { try WireJSON.read(T.self, from: bytes, tolerantExcept: needed) }, nil)
+        }
+    }
+
+    /// Everything a `DecodingError` carries that a caller could see.
+    private static func detail(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue }.joined(separator: "/")
+        }
+        switch error {
+        case .typeMismatch(let type, let context): return "typeMismatch \(type) at \(path(context.codingPath)): \(context.debugDescription)"
+        case .valueNotFound(let type, let context): return "valueNotFound \(type) at \(path(context.codingPath)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context): return "keyNotFound \(key.stringValue) at \(path(context.codingPath)): \(context.debugDescription)"
+        case .dataCorrupted(let context): return "dataCorrupted at \(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
     struct Failure: Error { var text: String }
 
     /// With `messages` false only the failure counts, not its text: where a decoder walks a
@@ -77,6 +112,13 @@ struct Probe: Sendable {
 
     struct Declared: Codable { var cniVersion: String? }
 
+    /// Networks sharing an interface name in the order the old decoder's hash gave them.
+    @Sendable static func networksByInterface(_ options: NetworkOptions) -> Any {
+        var options = options
+        options.networks.sort { ($0.options.interfaceName, $0.name) < ($1.options.interfaceName, $1.name) }
+        return options
+    }
+
     /// Every type a door reads from a runtime, as it reads it, and scalars of every width.
     static let all: [Probe] = [
         .decodable(NetConf.self, "NetConf"),
@@ -84,11 +126,7 @@ struct Probe: Sendable {
         .codable(NetConfList.self, "NetConfList", messages: false),
         // Which bad network of several is named first, and the order of networks sharing an
         // interface name, followed the old decoder's hash order (random from run to run).
-        .codable(NetworkOptions.self, "NetworkOptions", messagesWhen: atMostOneNetwork, normalized: { options in
-            var options = options
-            options.networks.sort { ($0.options.interfaceName, $0.name) < ($1.options.interfaceName, $1.name) }
-            return options
-        }),
+        .codable(NetworkOptions.self, "NetworkOptions", messagesWhen: atMostOneNetwork, normalized: networksByInterface),
         .codable(WireResult.self, "WireResult"),
         .codable(WireResult.self, "WireResult (tolerant)", tolerantExcept: []),
         .codable(Declared.self, "version"),
@@ -107,5 +145,16 @@ struct Probe: Sendable {
         .codable([String: [String]].self, "[String: [String]]", messages: false),
         .codable([Int].self, "[Int]"),
         .codable([String?].self, "[String?]"),
+        // What the plugin reads without `Decodable` (`WireDecodable`), each way a door reads it.
+        .reader(NetConf.self, "NetConf"),
+        .reader(NetConf.self, "NetConf (DEL, tolerant)", tolerantExcept: NetConf.keysTeardownNeeds),
+        .reader(NetworkOptions.self, "NetworkOptions", normalized: networksByInterface),
+        .reader(WireResult.self, "WireResult"),
+        .reader(WireResult.self, "WireResult (tolerant)", tolerantExcept: []),
+        .reader(DeclaredVersion.self, "version"),
+        .reader(WireError.self, "WireError"),
+        .reader(AttachmentRecord.self, "AttachmentRecord"),
+        .reader(FirewallMembership.Record.self, "firewall record"),
+        .reader(FirewallAttachment.self, "firewall member"),
     ]
 }
