@@ -4,7 +4,7 @@ import WireCoding
 // names them (stored properties; optionals left out when nil; addresses as their text, as
 // NetAddress's `TextCodable` encodes them): `WireJSON.write` gives the bytes `WireJSON.encode`
 // gives, without the Codable machinery's start-up cost (EngineTests' RecordWritingTests holds
-// the two equal). Records are read back through Codable (`WireJSON.decode`).
+// the two equal). Records are read back without Codable too (`WireJSON.read`, `WireDecodable`).
 
 extension AttachmentRecord: WireEncodable {
     public var wireValue: WireValue {
