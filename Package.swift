@@ -35,7 +35,8 @@ let package = Package(
         .target(name: "Pontoon", dependencies: ["Netlink", "NetAddress", "HostSystem", "WireCoding"]),
         // JSON as both doors read and write it, with a reader and writer of our own (no Foundation):
         // Go's key rule (what the reference plugins accept), error paths. WireCodingTests proves it
-        // equal to the Foundation coding it replaced.
+        // equal to the Foundation coding it replaced, and the hand-coded paths the plugin uses
+        // (WireDecodable, WireEncodable: no Codable at run time) equal to the Codable ones.
         .target(name: "WireCoding"),
         // Pure CNI protocol: env, network config, CNI_ARGS, results per version, errors, versions.
         .target(name: "CNI", dependencies: ["NetAddress", "WireCoding"]),
