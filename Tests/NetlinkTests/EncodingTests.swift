@@ -67,6 +67,12 @@ struct EncodingTests {
         #expect(peerAttributes.u32(IFLA_NET_NS_FD) == 9)
         #expect(peerAttributes.u32(IFLA_MTU) == 1400)
         #expect(peerAttributes.payload(IFLA_ADDRESS) == mac.bytes)
+        // One queue each way on both ends: the kernel's default (one per CPU, cut back to one after
+        // registration) waits for RCU grace periods.
+        for end in [attributes, peerAttributes] {
+            #expect(end.u32(IFLA_NUM_TX_QUEUES) == 1)
+            #expect(end.u32(IFLA_NUM_RX_QUEUES) == 1)
+        }
     }
 
     @Test("a veth pair within one namespace carries no IFLA_NET_NS_FD for the peer")
