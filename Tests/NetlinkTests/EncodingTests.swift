@@ -75,6 +75,28 @@ struct EncodingTests {
         }
     }
 
+    @Test("requests of one batch share a layout buffer and still carry zeros where libmnl skips (attribute padding)")
+    func sharedBufferStaysZero() throws {
+        func named(_ name: String) -> (Request) -> Void {
+            { request in
+                request.append(ifinfomsg())
+                request.put(IFLA_IFNAME, string: name)
+            }
+        }
+        let batch = NetlinkBatch(firstSequence: 1)
+        // A long name first leaves its bytes where the next request's padding goes.
+        try batch.add("long", type: Int32(RTM_NEWLINK), flags: 0, build: named(String(repeating: "x", count: 200)))
+        try batch.add("short", type: Int32(RTM_NEWLINK), flags: 0, build: named("ab"))
+        let bytes = batch.bytes
+        let firstLength = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16 | Int(bytes[3]) << 24
+        let second = Array(bytes[((firstLength + 3) & ~3)...])
+        let alone = Request.bytes(type: Int32(RTM_NEWLINK), build: named("ab"))
+        // All but the header, whose sequence number differs: "ab", its NUL and one byte of padding.
+        #expect(second.count == alone.count)
+        #expect(Array(second.dropFirst(MemoryLayout<nlmsghdr>.size)) == Array(alone.dropFirst(MemoryLayout<nlmsghdr>.size)))
+        #expect(second.suffix(4) == [UInt8(ascii: "a"), UInt8(ascii: "b"), 0, 0])
+    }
+
     @Test("a veth pair within one namespace carries no IFLA_NET_NS_FD for the peer")
     func vethPeerHere() throws {
         let bytes = Request.bytes(type: Int32(RTM_NEWLINK),

@@ -19,12 +19,12 @@ public final class NetlinkBatch {
     private(set) var entries: [Entry] = []
     private(set) var bytes: [UInt8] = []
 
-    /// Room for one message built by a foreign encoder (libnftnl writes without bounds checks, so
-    /// callers keep each message small: a few objects, a bounded number of elements).
-    static let rawCapacity = 1 << 17
+    /// Where each message is laid out before it is appended (the socket's, or one of its own).
+    private let scratch: EncodingScratch
 
-    init(firstSequence: UInt32) {
+    init(firstSequence: UInt32, scratch: EncodingScratch = EncodingScratch()) {
         self.firstSequence = firstSequence
+        self.scratch = scratch
     }
 
     public var isEmpty: Bool { entries.isEmpty }
@@ -41,11 +41,12 @@ public final class NetlinkBatch {
 
     /// A request built with `Request` (libmnl, bounds-checked); refused when it does not fit.
     func add(_ operation: @autoclosure @escaping () -> String, type: Int32, flags: Int32, build: (Request) -> Void) throws {
+        // One request fits in what the kernel reads in one go for this socket.
         let capacity = cnl_socket_buffer_size()
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-        defer { buffer.deallocate() }
-        guard let header = Request.render(into: buffer, capacity: capacity, type: type, flags: flags,
-                                          sequence: nextSequence, build: build) else {
+        let rendered = Request.render(into: scratch.base, capacity: capacity, type: type, flags: flags,
+                                      sequence: nextSequence, build: build)
+        defer { scratch.clear(Int(scratch.base.assumingMemoryBound(to: nlmsghdr.self).pointee.nlmsg_len)) }
+        guard let header = rendered else {
             throw NetlinkError(operation: operation(), errno: EMSGSIZE, kernelMessage: "request does not fit in \(capacity) bytes")
         }
         append(header, operation: operation, acknowledged: flags & NLM_F_ACK != 0)
@@ -55,29 +56,12 @@ public final class NetlinkBatch {
     /// `acknowledged` says whether it carries NLM_F_ACK.
     public func addEncoded(_ operation: @autoclosure @escaping () -> String, acknowledged: Bool,
                            build: (_ buffer: UnsafeMutablePointer<CChar>, _ sequence: UInt32) -> UnsafeMutablePointer<nlmsghdr>) {
-        let buffer = rawBuffer
+        let buffer = scratch.base
         let header = build(buffer.assumingMemoryBound(to: CChar.self), nextSequence)
         let length = Int(header.pointee.nlmsg_len)
-        precondition(length <= Self.rawCapacity, "netlink message larger than its buffer")
+        precondition(length <= EncodingScratch.capacity, "netlink message larger than its buffer")
         append(header, operation: operation, acknowledged: acknowledged)
-        // Zero again what this message used, so the next one starts on a zeroed buffer too.
-        let used = (UnsafeMutableRawPointer(header) - buffer) + ((length + 3) & ~3)
-        memset(buffer, 0, min(used, Self.rawCapacity))
-    }
-
-    /// The foreign encoder's buffer, zeroed once for the whole batch and kept zeroed after each
-    /// message: zeroing all 128 KiB for each message cost 7.3 million instructions per ADD (56
-    /// messages), most of the firewall phase's user-space work.
-    private var raw: UnsafeMutableRawPointer?
-    private var rawBuffer: UnsafeMutableRawPointer {
-        if let raw { return raw }
-        guard let zeroed = calloc(1, Self.rawCapacity) else { fatalError("cannot allocate \(Self.rawCapacity) bytes") }
-        raw = zeroed
-        return zeroed
-    }
-
-    deinit {
-        free(raw)
+        scratch.clear((UnsafeMutableRawPointer(header) - buffer) + length)
     }
 
     private func append(_ header: UnsafeMutablePointer<nlmsghdr>, operation: @escaping () -> String, acknowledged: Bool) {

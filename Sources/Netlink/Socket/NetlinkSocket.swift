@@ -83,8 +83,12 @@ public final class NetlinkSocket {
 
     /// A new, empty batch whose sequence numbers follow this socket's.
     public func batch() -> NetlinkBatch {
-        NetlinkBatch(firstSequence: sequence &+ 1)
+        NetlinkBatch(firstSequence: sequence &+ 1, scratch: scratch)
     }
+
+    /// Where this socket's requests are laid out (mapped on first use; sockets are not shared
+    /// between threads, so neither is this).
+    private lazy var scratch = EncodingScratch()
 
     /// What to read after sending.
     enum Collect { case untilAcknowledged, one, untilDone }

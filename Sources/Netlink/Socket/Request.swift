@@ -14,11 +14,11 @@ public struct Request {
     /// (libmnl's `_check` variants leave the buffer untouched instead of writing past it).
     final class Overflow { var happened = false }
 
-    /// Lay out one request (header, then whatever `build` adds) at the start of `buffer`; nil when
-    /// it does not fit in `capacity` bytes.
+    /// Lay out one request (header, then whatever `build` adds) at the start of `buffer`, which
+    /// must be zero (libmnl leaves attributes' padding as it finds it); nil when it does not fit
+    /// in `capacity` bytes.
     static func render(into buffer: UnsafeMutableRawPointer, capacity: Int, type: Int32, flags: Int32,
                        sequence: UInt32, build: (Request) -> Void) -> UnsafeMutablePointer<nlmsghdr>? {
-        memset(buffer, 0, capacity)
         let header = mnl_nlmsg_put_header(buffer)!
         header.pointee.nlmsg_type = UInt16(truncatingIfNeeded: type)
         header.pointee.nlmsg_flags = UInt16(truncatingIfNeeded: NLM_F_REQUEST | flags)
@@ -33,6 +33,7 @@ public struct Request {
         let capacity = cnl_socket_buffer_size()
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: capacity)
         guard let header = render(into: buffer, capacity: capacity, type: type, flags: flags, sequence: 1, build: build) else {
             return []
         }
