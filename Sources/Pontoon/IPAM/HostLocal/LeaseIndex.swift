@@ -76,7 +76,10 @@ struct LeaseIndex {
 
     /// Writes `holder`'s entry (in place: the lock is held, and a write cut short reads as none).
     func record(_ holder: Lease.Holder, addresses: [IPAddress]) throws {
-        let text = Self.prefix(holder) + addresses.map { $0.description + "\n" }.joined() + "end \(addresses.count)\n"
+        // Appended, not joined(): that generic's first use in a process costs 0.1 M instructions.
+        var text = Self.prefix(holder)
+        for address in addresses { text += address.description + "\n" }
+        text += "end \(addresses.count)\n"
         let path = entryPath(holder)
         do {
             try FileSystem.writeFile(path, contents: Array(text.utf8), mode: LeaseStore.fileMode)
@@ -111,18 +114,20 @@ struct LeaseIndex {
     }
 
     func marker() -> Marker? {
-        guard let bytes = try? FileSystem.readFile(markerPath, limit: 1 << 16, absentOn: [ENOENT, ENOTDIR, EISDIR, ELOOP]) else { return nil }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard text.hasSuffix("\n") else { return nil }
-        let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map { $0.split(separator: " ") }
-        guard lines.count >= 3, lines[0].joined(separator: " ") == Self.markerHeader,
-              lines[1].count == 4, lines[1][0] == "store",
-              let inode = UInt64(lines[1][1]), let seconds = Int(lines[1][2]), let nanoseconds = Int(lines[1][3]),
-              lines[lines.count - 1] == ["end", Substring(String(lines.count - 3))] else { return nil }
+        guard let bytes = try? FileSystem.readFile(markerPath, limit: 1 << 16, absentOn: [ENOENT, ENOTDIR, EISDIR, ELOOP]),
+              bytes.last == UInt8(ascii: "\n") else { return nil }
+        // Read as bytes: the marker is ASCII, and String's generic splitting and joining of the
+        // same 90 bytes cost 0.24 M instructions, a tenth of an ADD's user-space work.
+        let lines = bytes.dropLast().split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        guard lines.count >= 3, String(decoding: lines[0], as: UTF8.self) == Self.markerHeader else { return nil }
+        let words = lines.dropFirst().map { $0.split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) } }
+        guard let store = words.first, store.count == 4, store[0] == "store",
+              let inode = UInt64(store[1]), let seconds = Int(store[2]), let nanoseconds = Int(store[3]),
+              words.last == ["end", String(lines.count - 3)] else { return nil }
         var lastReserved: [String: String] = [:]
-        for fields in lines[2..<(lines.count - 1)] {
+        for fields in words.dropFirst().dropLast() {
             guard fields.count == 2, fields[0].hasPrefix(LeaseStore.lastReservedPrefix) else { return nil }
-            lastReserved[String(fields[0])] = String(fields[1])
+            lastReserved[fields[0]] = fields[1]
         }
         return Marker(inode: inode, ctimeSeconds: seconds, ctimeNanoseconds: nanoseconds, lastReserved: lastReserved)
     }
