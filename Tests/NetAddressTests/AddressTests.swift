@@ -3,13 +3,15 @@ import Testing
 
 @Suite("IP addresses")
 struct AddressTests {
-    @Test("IPv4 text round-trips", arguments: ["0.0.0.0", "10.88.0.1", "255.255.255.255", "192.168.1.10"])
+    @Test("IPv4 text round-trips", arguments: ["0.0.0.0", "10.88.0.1", "255.255.255.255", "192.168.1.10", "0.10.100.200"])
     func ipv4(_ text: String) {
         #expect(IPAddress(text)?.description == text)
         #expect(IPAddress(text)?.family == .v4)
     }
 
-    @Test("malformed IPv4 is refused", arguments: ["1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.-4", "1..3.4", "", "a.b.c.d", " 1.2.3.4"])
+    @Test("malformed IPv4 is refused", arguments: ["1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.-4", "1..3.4", "", "a.b.c.d", " 1.2.3.4",
+                                                   "1.2.3.4.", ".1.2.3.4", "1.2.3.4 ", "00.1.2.3", "1.2.3.1000", "1.2.3.0255", "1.2.3.256",
+                                                   "+1.2.3.4", "1.2.3.\u{0664}", "\u{FF11}.2.3.4", "1.2.3.4\n", "..."])
     func badIPv4(_ text: String) {
         #expect(IPAddress(text) == nil)
     }
