@@ -10,7 +10,10 @@ enum JSONStrings {
             break
         }
         if plain {
-            guard let text = String(validating: bytes[range], as: UTF8.self) else { throw MalformedJSON() }
+            // Over contiguous memory, not the slice: the generic path costs 1.3 K instructions a
+            // key, and an ADD reads a few hundred keys.
+            let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+            guard let text else { throw MalformedJSON() }
             return text
         }
         var output: [UInt8] = []

@@ -8,35 +8,33 @@ struct WireMembers {
     /// in the order the runtime wrote them, not in a hash order that changes from run to run.
     let order: [String]
     /// Each key by its lower-cased form, for fields not spelled exactly (of several casings, the
-    /// first in byte order).
-    private let folded: [String: String]
+    /// first in byte order). Made on the first field that is not spelled exactly (an absent one
+    /// included): most small objects never need it.
+    private let folded: FoldedKeys
 
     init(bytes: [UInt8], _ list: [(key: Range<Int>, value: JSONNode)]) throws {
         var members: [String: JSONNode] = [:]
         var order: [String] = []
         members.reserveCapacity(list.count)
+        order.reserveCapacity(list.count)
         for (range, value) in list {
             let key = try rooted { () throws(MalformedJSON) in try JSONStrings.decode(bytes, range) }
-            if members[key] == nil {
-                members[key] = value
+            // One hash lookup for the usual unique key; a repeated key gets its first value back.
+            if let first = members.updateValue(value, forKey: key) {
+                members[key] = first
+            } else {
                 order.append(key)
             }
         }
-        var folded: [String: String] = [:]
-        for key in members.keys {
-            let fold = key.lowercased()
-            if let other = folded[fold], other < key { continue }
-            folded[fold] = key
-        }
         self.members = members
         self.order = order
-        self.folded = folded
+        self.folded = FoldedKeys()
     }
 
     /// The key as spelled in the document: exactly, else in any casing.
     func resolve(_ name: String) -> String? {
         if members[name] != nil { return name }
-        return folded[name.lowercased()]
+        return folded.keys(of: members)[name.lowercased()]
     }
 
     /// The member a field names, with its key as spelled.
@@ -67,5 +65,23 @@ extension WireDecoder {
     func arrayElements() throws -> [JSONNode] {
         guard case .array(let elements) = node else { throw mismatch([Any].self, container: "unkeyed") }
         return elements
+    }
+}
+
+/// `WireMembers`' keys by lower-cased form, made once, when first asked for.
+private final class FoldedKeys {
+    private var made: [String: String]?
+
+    func keys(of members: [String: JSONNode]) -> [String: String] {
+        if let made { return made }
+        var folded: [String: String] = [:]
+        folded.reserveCapacity(members.count)
+        for key in members.keys {
+            let fold = key.lowercased()
+            if let other = folded[fold], other < key { continue }
+            folded[fold] = key
+        }
+        made = folded
+        return folded
     }
 }
