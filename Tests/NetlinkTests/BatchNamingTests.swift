@@ -12,7 +12,7 @@ struct BatchNamingTests {
     @Test("names are spelled only when asked for, each for its own sequence number, also across wrap-around")
     func lazyNames() throws {
         for first in [UInt32(1), UInt32.max - 1] {
-            let batch = NetlinkBatch(firstSequence: first)
+            let batch = NetlinkBatch(firstSequence: first, scratch: try EncodingScratch())
             let counter = Counter()
             func name(_ index: Int) -> String {
                 counter.spelled += 1

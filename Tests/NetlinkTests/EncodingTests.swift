@@ -83,7 +83,7 @@ struct EncodingTests {
                 request.put(IFLA_IFNAME, string: name)
             }
         }
-        let batch = NetlinkBatch(firstSequence: 1)
+        let batch = NetlinkBatch(firstSequence: 1, scratch: try EncodingScratch())
         // A long name first leaves its bytes where the next request's padding goes.
         try batch.add("long", type: Int32(RTM_NEWLINK), flags: 0, build: named(String(repeating: "x", count: 200)))
         try batch.add("short", type: Int32(RTM_NEWLINK), flags: 0, build: named("ab"))
@@ -111,7 +111,8 @@ struct EncodingTests {
 
     /// NFTA_SET_USERDATA of an `addSet` as libnftnl encodes it.
     func setUserdata(_ set: NftSet) -> [UInt8]? {
-        let batch = NetlinkBatch(firstSequence: 1)
+        guard let scratch = try? EncodingScratch() else { return nil }
+        let batch = NetlinkBatch(firstSequence: 1, scratch: scratch)
         NftEncoding.add(.addSet(NftTable(family: .inet, name: "t"), set), to: batch)
         return NetlinkMessage.split(batch.bytes)[0].attributes(after: 4).payload(NFTA_SET_USERDATA.rawValue)
     }

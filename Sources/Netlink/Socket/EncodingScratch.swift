@@ -16,10 +16,12 @@ final class EncodingScratch {
 
     let base: UnsafeMutableRawPointer
 
-    init() {
+    /// Made with its socket, so that a refused mapping fails the socket's creation like any other
+    /// of its system calls (the fault tier injects it).
+    init() throws {
         guard let mapped = mmap(nil, Self.capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               mapped != MAP_FAILED else {
-            fatalError("cannot map \(Self.capacity) bytes for netlink requests")
+            throw SystemError(operation: "map \(Self.capacity) bytes for netlink requests", errno: errno)
         }
         base = mapped
     }

@@ -19,10 +19,10 @@ public final class NetlinkBatch {
     private(set) var entries: [Entry] = []
     private(set) var bytes: [UInt8] = []
 
-    /// Where each message is laid out before it is appended (the socket's, or one of its own).
+    /// Where each message is laid out before it is appended: the socket's.
     private let scratch: EncodingScratch
 
-    init(firstSequence: UInt32, scratch: EncodingScratch = EncodingScratch()) {
+    init(firstSequence: UInt32, scratch: EncodingScratch) {
         self.firstSequence = firstSequence
         self.scratch = scratch
     }

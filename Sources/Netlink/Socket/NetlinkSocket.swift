@@ -22,6 +22,10 @@ public final class NetlinkSocket {
     /// Large enough for one dump datagram: the kernel sizes dump chunks after the reader's buffer,
     /// capped at 32 KiB, and a truncated datagram would be an error (ENOSPC from libmnl).
     private let receiveCapacity = 65536
+    /// Where this socket's requests are laid out (sockets are not shared between threads, so
+    /// neither is this).
+    private let scratch: EncodingScratch
+
     /// Whether the kernel honours filters in GET dump headers (NETLINK_GET_STRICT_CHK, Linux 4.20+).
     let filtersDumps: Bool
 
@@ -32,17 +36,20 @@ public final class NetlinkSocket {
 
     /// A socket in the calling thread's current namespace.
     public convenience init(_ family: Family) throws {
-        try self.init(family, opened: Self.open(family))
+        let scratch = try EncodingScratch()
+        try self.init(family, opened: Self.open(family), scratch: scratch)
     }
 
     /// A socket inside `namespace`, usable from wherever the thread is afterwards: the thread
     /// enters the namespace only to open it.
     public convenience init(_ family: Family, in namespace: NetworkNamespace) throws {
-        try self.init(family, opened: namespace.run { try Self.open(family) })
+        let scratch = try EncodingScratch()
+        try self.init(family, opened: namespace.run { try Self.open(family) }, scratch: scratch)
     }
 
-    private init(_ family: Family, opened: (socket: OpaquePointer, strict: Bool)) {
+    private init(_ family: Family, opened: (socket: OpaquePointer, strict: Bool), scratch: EncodingScratch) {
         self.family = family
+        self.scratch = scratch
         socket = opened.socket
         filtersDumps = opened.strict
         var seed = SystemRandomNumberGenerator()
@@ -86,9 +93,6 @@ public final class NetlinkSocket {
         NetlinkBatch(firstSequence: sequence &+ 1, scratch: scratch)
     }
 
-    /// Where this socket's requests are laid out (mapped on first use; sockets are not shared
-    /// between threads, so neither is this).
-    private lazy var scratch = EncodingScratch()
 
     /// What to read after sending.
     enum Collect { case untilAcknowledged, one, untilDone }
