@@ -102,9 +102,8 @@ public struct IPv4Address: Hashable, Comparable, Sendable {
 }
 
 extension IPv4Address: LosslessStringConvertible {
-    /// Strict dotted quad: four decimal parts 0...255 without leading zeros, as Go accepts.
-    /// Four decimal parts of one to three digits, 0–255, without leading zeros. Read over the
-    /// UTF-8 bytes: splitting Characters and asking Unicode which are digits cost 15 K
+    /// Strict dotted quad: four decimal parts 0...255 without leading zeros, as Go accepts. Read
+    /// over the UTF-8 bytes: splitting Characters and asking Unicode which are digits cost 15 K
     /// instructions per address, and a DEL reads a dozen.
     public init?(_ text: String) {
         var value: UInt32 = 0, part: UInt32 = 0, digits = 0, dots = 0
