@@ -48,21 +48,21 @@ public struct WireObject {
     @inlinable
     public mutating func set<Value: WireEncodable>(_ key: String, _ value: Value?) {
         guard let value else { return }
-        node.members[key] = value.wireValue.node
+        node.set(key, value.wireValue.node)
     }
 
     /// A value written as its text (addresses, enumerations' raw values): nil leaves it out.
     @inlinable
     public mutating func set<Value: CustomStringConvertible>(_ key: String, text value: Value?) {
         guard let value else { return }
-        node.members[key] = WireValue.string(value.description).node
+        node.set(key, WireValue.string(value.description).node)
     }
 
     /// A list of values written as their texts.
     @inlinable
     public mutating func set<Value: CustomStringConvertible>(_ key: String, texts values: [Value]?) {
         guard let values else { return }
-        node.members[key] = WireValue.array(values.map { .string($0.description) }).node
+        node.set(key, WireValue.array(values.map { .string($0.description) }).node)
     }
 }
 

@@ -106,4 +106,25 @@ struct WritingTests {
         let differences = different.count
         #expect(differences == 0, "\(differences) written differently:\n\(different.prefix(10).joined(separator: "\n"))")
     }
+
+    /// Members are kept as a list in the order set (not hashed): written sorted, and of a key set
+    /// twice only the last, wherever it was set; strings without escapes are copied whole.
+    @Test("an object's members: sorted by key, a key set twice written once with its last value")
+    func memberOrder() {
+        struct Repeated: WireEncodable {
+            var wireValue: WireValue {
+                .object { object in
+                    object.set("b", "first b")
+                    object.set("a", 1)
+                    object.set("c", "tab\there")
+                    object.set("b", "second b")
+                    object.set("ab", true)
+                    object.set("a", 2)
+                }
+            }
+        }
+        struct Empty: WireEncodable { var wireValue: WireValue { .object { _ in } } }
+        #expect(String(decoding: WireJSON.write(Repeated()), as: UTF8.self) == #"{"a":2,"ab":true,"b":"second b","c":"tab\there"}"#)
+        #expect(String(decoding: WireJSON.write(Empty()), as: UTF8.self) == "{}")
+    }
 }
