@@ -45,23 +45,35 @@ struct JSONWriter {
         }
     }
 
-    /// An object's members sorted by key; of a key set twice only the last (ties keep the order
-    /// they were set in, and each run's last replaces the ones before it).
+    /// An object's members in the order Foundation's sorted keys gave: by their UTF-8 bytes (not
+    /// by `String`'s `<`, which compares canonical forms: the Kelvin sign sorts as "K" there). Of
+    /// keys equal as `String`s (set twice, or canonically equivalent), one: the first spelling,
+    /// with the last value, as the dictionary kept them.
     static func keyOrder(_ members: [(key: String, node: EncodedNode)]) -> [(key: String, node: EncodedNode)] {
-        let order = members.indices.sorted { left, right in
-            let (a, b) = (members[left].key, members[right].key)
-            return a == b ? left < right : a < b
-        }
-        var sorted: [(key: String, node: EncodedNode)] = []
-        sorted.reserveCapacity(members.count)
-        for index in order {
-            if let last = sorted.last, last.key == members[index].key {
-                sorted[sorted.count - 1] = members[index]
-            } else {
-                sorted.append(members[index])
+        var unique: [(key: String, node: EncodedNode)] = []
+        unique.reserveCapacity(members.count)
+        if members.count <= 16 {
+            // Small objects (nearly all): comparing beats hashing every key.
+            next: for member in members {
+                for index in unique.indices where unique[index].key == member.key {
+                    unique[index].node = member.node
+                    continue next
+                }
+                unique.append(member)
+            }
+        } else {
+            var positions: [String: Int] = [:]
+            for member in members {
+                if let index = positions[member.key] {
+                    unique[index].node = member.node
+                } else {
+                    positions[member.key] = unique.count
+                    unique.append(member)
+                }
             }
         }
-        return sorted
+        unique.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        return unique
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

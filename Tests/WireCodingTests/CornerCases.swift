@@ -46,6 +46,25 @@ enum CornerCases {
             add("\(label) in NetworkOptions", text("{\"container_id\":\"a\",\"container_name\":\"c\",\"networks\":{\"n\":{\"interface_name\":")
                 + value + text("}},\"network_info\":{}}"))
         }
+        // Fields spelled in other casings, alone and beside the exact spelling, with letters whose
+        // lower-case form is ASCII though they are not (the Kelvin sign), and keys of every
+        // length near the fields' (the reader rules out absent fields by length and first letter).
+        for key in ["MTU", "Mtu", "mtU", "MT", "mtuu", "ISGATEWAY", "IsGateway", "isgateway", "macspoofch\u{212A}", "MACSPOOFCHK",
+                    "\u{212A}", "IPMASQ", "ipmasq", "BRIDGE", "bridgE", "b", "", "Name", "NAME", "nAmE", "CNIVERSION", "Type"] {
+            for value in ["true", "1500", "\"pb0\"", "null"] {
+                let body = "\"\(key)\":\(value)"
+                add("\(key) = \(value)", text("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"bridge\",\(body)}"))
+                add("\(key) = \(value) before the exact spellings", text("{\(body),\"mtu\":1400,\"isGateway\":false,\"bridge\":\"x\",\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"bridge\"}"))
+            }
+        }
+        // Keys a pass-through object is written back with, in sorted order: digits, cases, and
+        // characters whose canonical form is another (Kelvin sign, a composed and a decomposed é).
+        let keys = ["a10", "a9", "A9", "b", "K", "k", "\u{212A}", "\u{e9}", "e\u{301}", "\u{FB01}", "z", "\u{1F600}", "_", "0"]
+        for (index, key) in keys.enumerated() {
+            let rotated = keys[index...] + keys[..<index]
+            let members = rotated.enumerated().map { "\"\($0.element)\":\($0.offset)" }.joined(separator: ",")
+            add("keys from \(key)", text("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"bridge\",\"args\":{\(members)},\(members)}"))
+        }
         let object = text("{\"a\":1}")
         add("empty", [])
         add("spaces", text(" \n\t\r "))
