@@ -20,7 +20,7 @@ public enum WireJSON {
     private static func root(_ bytes: [UInt8], tolerantExcept needed: Set<String>?) throws -> WireDecoder {
         guard let text = JSONInput.utf8(bytes) else { throw malformed }
         let node = try rooted { () throws(MalformedJSON) in try JSONScanner.parse(text) }
-        return WireDecoder(bytes: text, node: node, codingPath: [], tolerance: needed.map(WireDecoder.Tolerance.init(needed:)))
+        return WireDecoder(bytes: text, node: node, path: nil, tolerance: needed.map(WireDecoder.Tolerance.init(needed:)))
     }
 
     /// Our own value types always encode; a failure here is a programming error.

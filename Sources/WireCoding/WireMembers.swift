@@ -11,10 +11,15 @@ struct WireMembers {
     /// first in byte order). Made on the first field that is not spelled exactly (an absent one
     /// included): most small objects never need it.
     private let folded: FoldedKeys
+    /// A bit per key's `CaseSignature` (every bit when a key is not ASCII): most fields a type
+    /// asks for are absent, and a name whose bit is clear is known absent in every casing without
+    /// hashing it twice and lower-casing it (~1.3 K instructions each, 60 of them a CNI ADD).
+    private let signatures: UInt64
 
     init(bytes: [UInt8], _ list: [(key: Range<Int>, value: JSONNode)]) throws {
         var members: [String: JSONNode] = [:]
         var order: [String] = []
+        var signatures: UInt64 = 0
         members.reserveCapacity(list.count)
         order.reserveCapacity(list.count)
         for (range, value) in list {
@@ -24,15 +29,18 @@ struct WireMembers {
                 members[key] = first
             } else {
                 order.append(key)
+                signatures |= CaseSignature.bit(of: key) ?? ~0
             }
         }
         self.members = members
         self.order = order
         self.folded = FoldedKeys()
+        self.signatures = signatures
     }
 
     /// The key as spelled in the document: exactly, else in any casing.
     func resolve(_ name: String) -> String? {
+        if let bit = CaseSignature.bit(of: name), signatures & bit == 0 { return nil }
         if members[name] != nil { return name }
         return folded.keys(of: members)[name.lowercased()]
     }
@@ -83,5 +91,21 @@ private final class FoldedKeys {
         }
         made = folded
         return folded
+    }
+}
+
+/// What an ASCII key keeps in every casing: its length and its first letter lower-cased, folded
+/// into one of 64 bits. Two ASCII keys that are equal ignoring case have the same bit; a key that
+/// is not ASCII has none (`lowercased()` may change its length), and the caller then assumes any.
+enum CaseSignature {
+    static func bit(of key: String) -> UInt64? {
+        var count = 0
+        var first: UInt8 = 0
+        for byte in key.utf8 {
+            guard byte < 0x80 else { return nil }
+            if count == 0 { first = byte | (byte >= 0x41 && byte <= 0x5A ? 0x20 : 0) }
+            count += 1
+        }
+        return 1 << UInt64((count &* 31 &+ Int(first)) & 63)
     }
 }
