@@ -2,7 +2,8 @@
 /// slashes unescaped) wrote it: compact, keys in `String` order, and in strings only `"`, `\` and
 /// the control characters escaped (`\n` and friends by name, the rest as `\u00xx`).
 struct JSONWriter {
-    private(set) var output: [UInt8] = []
+    /// Room for a plugin's answer or record at once (they run to ~1 KiB), not regrown from empty.
+    private(set) var output: [UInt8] = { var output: [UInt8] = []; output.reserveCapacity(2048); return output }()
     /// Set when containers nest deeper than the old encoder wrote (it refused 512 levels and the
     /// caller wrote `{}` instead); only a pass-through value as deep as the reader allows gets there.
     private(set) var tooDeep = false
@@ -72,8 +73,15 @@ struct JSONWriter {
                 }
             }
         }
-        unique.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        unique.sort { Self.precedes($0.key, $1.key) }
         return unique
+    }
+
+    /// Whether `a`'s UTF-8 bytes sort before `b`'s (compared in place, not through the views).
+    private static func precedes(_ a: String, _ b: String) -> Bool {
+        a.utf8.withContiguousStorageIfAvailable { a in
+            b.utf8.withContiguousStorageIfAvailable { b in a.lexicographicallyPrecedes(b) }
+        }.flatMap { $0 } ?? a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

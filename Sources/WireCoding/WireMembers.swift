@@ -99,13 +99,12 @@ private final class FoldedKeys {
 /// is not ASCII has none (`lowercased()` may change its length), and the caller then assumes any.
 enum CaseSignature {
     static func bit(of key: String) -> UInt64? {
-        var count = 0
-        var first: UInt8 = 0
-        for byte in key.utf8 {
-            guard byte < 0x80 else { return nil }
-            if count == 0 { first = byte | (byte >= 0x41 && byte <= 0x5A ? 0x20 : 0) }
-            count += 1
-        }
-        return 1 << UInt64((count &* 31 &+ Int(first)) & 63)
+        key.utf8.withContiguousStorageIfAvailable(bit(of:)) ?? bit(of: Array(key.utf8))
+    }
+
+    private static func bit(of bytes: some Collection<UInt8>) -> UInt64? {
+        guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        let first = bytes.first.map { $0 | ($0 >= 0x41 && $0 <= 0x5A ? 0x20 : 0) } ?? 0
+        return 1 << UInt64((bytes.count &* 31 &+ Int(first)) & 63)
     }
 }
