@@ -21,7 +21,11 @@ final class EncodedNode {
 
     @usableFromInline init() {}
 
-    @inlinable func set(_ key: String, _ node: EncodedNode) { members.append((key, node)) }
+    @inlinable func set(_ key: String, _ node: EncodedNode) {
+        // Room for a typical object at once, not regrown at 1, 2, 4 and 8 members.
+        if members.capacity == 0 { members.reserveCapacity(8) }
+        members.append((key, node))
+    }
 }
 
 struct WireEncoder: Encoder {
