@@ -9,6 +9,19 @@ struct AddressTests {
         #expect(IPAddress(text)?.family == .v4)
     }
 
+    @Test("IPv4 text: every octet value in every position, as interpolating the four would write it")
+    func ipv4EveryOctet() {
+        for octet in 0...255 {
+            for position in 0..<4 {
+                var parts = [1, 20, 255, 0]
+                parts[position] = octet
+                let address = IPv4Address(UInt32(parts[0]) << 24 | UInt32(parts[1]) << 16 | UInt32(parts[2]) << 8 | UInt32(parts[3]))
+                let expected = "\(parts[0]).\(parts[1]).\(parts[2]).\(parts[3])"
+                #expect(address.description == expected)
+            }
+        }
+    }
+
     @Test("malformed IPv4 is refused", arguments: ["1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.-4", "1..3.4", "", "a.b.c.d", " 1.2.3.4",
                                                    "1.2.3.4.", ".1.2.3.4", "1.2.3.4 ", "00.1.2.3", "1.2.3.1000", "1.2.3.0255", "1.2.3.256",
                                                    "+1.2.3.4", "1.2.3.\u{0664}", "\u{FF11}.2.3.4", "1.2.3.4\n", "..."])
