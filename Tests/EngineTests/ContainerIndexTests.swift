@@ -29,6 +29,17 @@ struct ContainerIndexTests {
         try body(RecordStore(stateDirectory: directory), directory)
     }
 
+    /// The hash names files that earlier Pontoons wrote (shortened record names, lease index
+    /// entries): FNV-1a 128 as 32 lower-case hex digits, leading zeros kept.
+    @Test("record and index names hash as FNV-1a 128, 32 hex digits")
+    func nameHash() {
+        #expect(RecordName.hash("") == "6c62272e07bb014262b821756295c58d")
+        #expect(RecordName.hash("a") == "d228cb696f1a8caf78912b704e4a8964")
+        #expect(RecordName.hash("foobar") == "343e1662793c64bf6f0d3597ba446f18")
+        #expect(RecordName.hash("c0") == "0880954a15ab1be95aa0733055ba28ee")
+        #expect(RecordName.hash("A03e5b1697edeff2765f75bef50b00c5505a963177bc84b52062ffe1d85a2e417\r\neth0") == "11c8bf83064c472b4ddc84ef7b9785b5")
+    }
+
     @Test("records on other networks come from the container's entries; the last removal leaves no file")
     func lookups() throws {
         try Self.with { store, directory in

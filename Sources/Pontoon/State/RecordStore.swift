@@ -144,8 +144,14 @@ enum RecordName {
             value ^= UInt128(byte)
             value = value &* prime
         }
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 32 - hex.count) + hex
+        // Nibble by nibble: String(_:radix:) divides a UInt128 generically, ~30 K instructions.
+        return String(unsafeUninitializedCapacity: 32) { hex in
+            for index in 0..<32 {
+                let nibble = UInt8(truncatingIfNeeded: value >> UInt128(124 - 4 * index)) & 0xF
+                hex[index] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            }
+            return 32
+        }
     }
 }
 
