@@ -1,6 +1,6 @@
 import Foundation
 import NetAddress
-import Pontoon
+@testable import Pontoon
 import Testing
 
 @Suite("host-local config validation")
@@ -42,7 +42,21 @@ struct ValidationTests {
              message: "invalid network name \"a/b\": it names the lease directory, so it must start with a letter or digit and hold only letters, digits, '_', '.' and '-'"),
         Case(sets: [[range("10.1.0.0/24")]], name: "", message: "missing network name: it names the lease directory"),
         Case(sets: [[range("10.1.0.0/24")]], dataDir: "/tmp/../etc", message: "invalid ipam.dataDir \"/tmp/../etc\": must be an absolute path without \"..\""),
+        Case(sets: [[range("10.1.0.0/24")]], dataDir: "/tmp/..", message: "invalid ipam.dataDir \"/tmp/..\": must be an absolute path without \"..\""),
+        // The kernel walks up at a `..` whatever follows the next slash.
+        Case(sets: [[range("10.1.0.0/24")]], dataDir: "/tmp/../\u{301}etc",
+             message: "invalid ipam.dataDir \"/tmp/../\u{301}etc\": must be an absolute path without \"..\""),
     ]
+
+    @Test("a path component is `..` only when it is those two bytes between slashes")
+    func parentComponents() {
+        for path in ["/..", "/a/../b", "/a/..", "//..//", "/../", "/a/../\u{301}b", "/\u{e9}/.."] {
+            #expect(ConfigPath.hasParentComponent(path), "\(path)")
+        }
+        for path in ["/", "/a/b", "/a/.../b", "/a/.b", "/..a", "/a/b..", "/a/./b", "/a/..\u{301}/b", "/a/.\u{301}./b", ""] {
+            #expect(!ConfigPath.hasParentComponent(path), "\(path)")
+        }
+    }
 
     @Test("an invalid config is refused with a message naming the culprit, before the store exists", arguments: cases)
     func refused(_ invalid: Case) throws {

@@ -21,8 +21,10 @@ public struct HostLocalAllocator: AddressAllocator, Sendable {
     }
 
     private func plan() throws -> Plan {
-        let validated = try config.validated()
-        return Plan(config: validated, rangeSets: try validated.validatedRangeSets())
+        // The range sets as validation made them: the completed config would only give the same
+        // again (validation is idempotent), at twice the cost.
+        let (validated, rangeSets) = try config.validatedWithRangeSets()
+        return Plan(config: validated, rangeSets: rangeSets)
     }
 
     /// The lease store of this network (`<dataDir>/<networkName>`), once the config is valid.
