@@ -1,5 +1,5 @@
 /// Writes an `EncodedNode` tree as the encoder Pontoon used before (Swift's Foundation, sorted keys,
-/// slashes unescaped) wrote it: compact, keys in `String` order, and in strings only `"`, `\` and
+/// slashes unescaped) wrote it: compact, keys in UTF-8 byte order, and in strings only `"`, `\` and
 /// the control characters escaped (`\n` and friends by name, the rest as `\u00xx`).
 struct JSONWriter {
     /// Room for a plugin's answer or record at once (they run to ~1 KiB), not regrown from empty.
