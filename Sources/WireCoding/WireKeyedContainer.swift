@@ -50,7 +50,7 @@ struct WireKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func superDecoder() throws -> any Decoder {
-        decoder.child(members.members["super"] ?? .null, AnyKey(stringValue: "super"))
+        decoder.child(members.node("super") ?? .null, AnyKey(stringValue: "super"))
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {

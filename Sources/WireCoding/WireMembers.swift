@@ -2,11 +2,19 @@
 /// (`WireKeyedContainer`) and the plugin's own (`WireFields`). The keys are read when the object
 /// is opened, so a bad key fails only an object some type reads, as before.
 struct WireMembers {
-    /// Each member by its key as spelled; of a key given twice, the first.
-    let members: [String: JSONNode]
-    /// The keys in document order, each once: a type walking them (a map of networks) meets them
-    /// in the order the runtime wrote them, not in a hash order that changes from run to run.
-    let order: [String]
+    /// One member as the document spells it.
+    struct Member {
+        let key: String
+        let node: JSONNode
+    }
+
+    /// The members in document order, each key once: of a key given twice, the first. A type
+    /// walking them (a map of networks) meets them in the order the runtime wrote them.
+    let members: [Member]
+    /// Each key's position, for objects too large to search member by member; nil for the rest.
+    /// Most objects have a handful of members: comparing a few keys costs less than hashing
+    /// every key into a dictionary (and looking each field up by hash again).
+    private let positions: [String: Int]?
     /// Each key by its lower-cased form, for fields not spelled exactly (of several casings, the
     /// first in byte order). Made on the first field that is not spelled exactly (an absent one
     /// included): most small objects never need it.
@@ -15,39 +23,52 @@ struct WireMembers {
     /// asks for are absent, and a name whose bit is clear is known absent in every casing without
     /// hashing it twice and lower-casing it (~1.3 K instructions each, 60 of them a CNI ADD).
     private let signatures: UInt64
+    /// Objects of more members than this are searched through `positions`.
+    static let searchedInOrder = 16
 
     init(bytes: [UInt8], _ list: [(key: Range<Int>, value: JSONNode)]) throws {
-        var members: [String: JSONNode] = [:]
-        var order: [String] = []
+        var members: [Member] = []
+        var positions: [String: Int]? = list.count > Self.searchedInOrder ? [:] : nil
         var signatures: UInt64 = 0
         members.reserveCapacity(list.count)
-        order.reserveCapacity(list.count)
+        positions?.reserveCapacity(list.count)
         for (range, value) in list {
             let key = try rooted { () throws(MalformedJSON) in try JSONStrings.decode(bytes, range) }
-            // One hash lookup for the usual unique key; a repeated key gets its first value back.
-            if let first = members.updateValue(value, forKey: key) {
-                members[key] = first
-            } else {
-                order.append(key)
-                signatures |= CaseSignature.bit(of: key) ?? ~0
+            // Keys equal as Strings (canonically equivalent) are one key, as in a dictionary.
+            if positions != nil {
+                if positions![key] != nil { continue }
+                positions![key] = members.count
+            } else if members.contains(where: { $0.key == key }) {
+                continue
             }
+            members.append(Member(key: key, node: value))
+            signatures |= CaseSignature.bit(of: key) ?? ~0
         }
         self.members = members
-        self.order = order
+        self.positions = positions
         self.folded = FoldedKeys()
         self.signatures = signatures
+    }
+
+    /// The keys in document order.
+    var order: [String] { members.map(\.key) }
+
+    /// The member spelled `key` exactly (as `String`s compare).
+    func node(_ key: String) -> JSONNode? {
+        if let positions { return positions[key].map { members[$0].node } }
+        return members.first { $0.key == key }?.node
     }
 
     /// The key as spelled in the document: exactly, else in any casing.
     func resolve(_ name: String) -> String? {
         if let bit = CaseSignature.bit(of: name), signatures & bit == 0 { return nil }
-        if members[name] != nil { return name }
+        if node(name) != nil { return name }
         return folded.keys(of: members)[name.lowercased()]
     }
 
     /// The member a field names, with its key as spelled.
     func member(_ name: String) -> (key: String, node: JSONNode)? {
-        guard let found = resolve(name), let node = members[found] else { return nil }
+        guard let found = resolve(name), let node = node(found) else { return nil }
         return (found, node)
     }
 }
@@ -80,11 +101,11 @@ extension WireDecoder {
 private final class FoldedKeys {
     private var made: [String: String]?
 
-    func keys(of members: [String: JSONNode]) -> [String: String] {
+    func keys(of members: [WireMembers.Member]) -> [String: String] {
         if let made { return made }
         var folded: [String: String] = [:]
         folded.reserveCapacity(members.count)
-        for key in members.keys {
+        for key in members.lazy.map(\.key) {
             let fold = key.lowercased()
             if let other = folded[fold], other < key { continue }
             folded[fold] = key

@@ -50,9 +50,8 @@ public struct WireReader {
 
     /// Each member of an object in document order, each key once (the first of a key given twice).
     public func forEachMember(_ body: (_ key: String, _ value: WireReader) throws -> Void) throws {
-        let members = try decoder.objectMembers()
-        for key in members.order {
-            try body(key, WireReader(decoder: decoder.child(members.members[key]!, AnyKey(stringValue: key))))
+        for member in try decoder.objectMembers().members {
+            try body(member.key, WireReader(decoder: decoder.child(member.node, AnyKey(stringValue: member.key))))
         }
     }
 
