@@ -56,7 +56,7 @@ let package = Package(
             "CNI", "Netavark", "NetAddress", "Netlink", "HostSystem", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "pontoonctl", dependencies: [
-            "PontoonCtl", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PontoonCtl", "HostSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Shared by the test targets: locating built binaries, running them, temporary dirs, namespaces.

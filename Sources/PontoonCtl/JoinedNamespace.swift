@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import NetAddress
 import Netavark
 import Netlink
@@ -67,7 +68,7 @@ public enum JoinedNamespace {
     /// A path to a network namespace: setns into it must work (a regular file or another kind of
     /// namespace is refused).
     public static func validate(_ path: String) throws(CtlError) {
-        guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+        guard PathRule.isAbsoluteWithoutParent(path) else {
             throw CtlError(.usage, "--network ns:\(path): the path must be absolute, without ..")
         }
         guard FileManager.default.fileExists(atPath: path) else { throw CtlError(.notFound, "--network ns:\(path): no such file") }

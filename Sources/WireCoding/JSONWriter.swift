@@ -53,7 +53,7 @@ struct JSONWriter {
     static func keyOrder(_ members: [(key: String, node: EncodedNode)]) -> [(key: String, node: EncodedNode)] {
         var unique: [(key: String, node: EncodedNode)] = []
         unique.reserveCapacity(members.count)
-        if members.count <= 16 {
+        if members.count <= WireMembers.searchedInOrder {
             // Small objects (nearly all): comparing beats hashing every key.
             next: for member in members {
                 for index in unique.indices where unique[index].key == member.key {

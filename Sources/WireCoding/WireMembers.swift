@@ -23,7 +23,8 @@ struct WireMembers {
     /// asks for are absent, and a name whose bit is clear is known absent in every casing without
     /// hashing it twice and lower-casing it (~1.3 K instructions each, 60 of them a CNI ADD).
     private let signatures: UInt64
-    /// Objects of more members than this are searched through `positions`.
+    /// Objects of more members than this are searched through a dictionary (`positions`, and
+    /// `JSONWriter.keyOrder`'s); smaller ones member by member.
     static let searchedInOrder = 16
 
     init(bytes: [UInt8], _ list: [(key: Range<Int>, value: JSONNode)]) throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostSystem
 import PontoonCtl
 
 /// Options given before the command, as `podman --root` is: every command reads them.
@@ -30,7 +31,7 @@ struct GlobalOptions: ParsableArguments {
         let given = [(stateDir, "--state-dir"), (configDir, "--config-dir"), (netnsDir, "--netns-dir")]
             .compactMap { path, name in path.map { ($0, name) } }
         for (path, name) in given + pluginDirs.map({ ($0, "--plugin-dir") }) {
-            guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+            guard PathRule.isAbsoluteWithoutParent(path) else {
                 throw ValidationError("\(name) \"\(path)\" must be an absolute path without ..")
             }
         }
