@@ -105,11 +105,12 @@ extension RouteSocket {
     /// `arpNotify`: the IPv4 `arp_notify` setting of the link (a gratuitous ARP when it comes up or
     /// its MAC changes), as the sysctl sets it but without a /proc/sys lookup, which costs
     /// milliseconds once a thousand namespaces exist (the kernel applies it after `up` too).
+    /// `group`: the link's device group (`deleteLinks`).
     public func setLink(index: Int32, up: Bool? = nil, mtu: Int? = nil, mac: MACAddress? = nil,
                         master: Int32? = nil, promiscuous: Bool? = nil, ipv6LinkLocal: Bool? = nil,
-                        arpNotify: Bool? = nil) throws {
+                        arpNotify: Bool? = nil, group: UInt32? = nil) throws {
         guard up != nil || mtu != nil || mac != nil || master != nil || promiscuous != nil || ipv6LinkLocal != nil
-            || arpNotify != nil else { return }
+            || arpNotify != nil || group != nil else { return }
         var header = Self.interfaceHeader(index: index)
         if let up {
             header.ifi_change |= LinkFlags.up
@@ -124,6 +125,7 @@ extension RouteSocket {
             if let mtu { request.put(IFLA_MTU, u32: UInt32(truncatingIfNeeded: mtu)) }
             if let mac { request.put(IFLA_ADDRESS, bytes: mac.bytes) }
             if let master { request.put(IFLA_MASTER, u32: UInt32(bitPattern: master)) }
+            if let group { request.put(IFLA_GROUP, u32: group) }
             if ipv6LinkLocal != nil || arpNotify != nil {
                 request.nest(IFLA_AF_SPEC) {
                     if let arpNotify {
@@ -148,6 +150,53 @@ extension RouteSocket {
     public func deleteLink(index: Int32) throws {
         try execute("delete link #\(index)", type: Int32(RTM_DELLINK)) { request in
             request.append(Self.interfaceHeader(index: index))
+        }
+    }
+
+    /// Deletes several links of this namespace as one: the kernel unregisters the devices of one
+    /// request together and waits out its RCU grace periods once, where a request per link waits
+    /// once each (a veth and then its bridge: 64–76 ms here, together 48–56). The only request that
+    /// names more than one link is a delete by device group, so the links are first put in a group
+    /// of their own: a random one above the small numbers administrators give groups (an
+    /// `/etc/iproute2/group` name). Links already gone are fine. If the group cannot be set or
+    /// deleted, each link that is left is deleted alone; one set into the group but then not
+    /// deleted is put back in the default group.
+    public func deleteLinks(indices: [Int32]) throws {
+        guard indices.count > 1 else {
+            for index in indices { try deleteIfPresent(index) }
+            return
+        }
+        let group = UInt32.random(in: 0x4000_0000...0x7fff_ffff)
+        do {
+            for index in indices { try setLink(index: index, group: group) }
+            try execute("delete links #\(indices.map(String.init).joined(separator: ", #")) (group \(group))",
+                        type: Int32(RTM_DELLINK), build: Self.groupDeletion(group))
+        } catch is NetlinkError {
+            // ENODEV: one vanished before it joined the group, or all did before the delete.
+            for index in indices {
+                do {
+                    try deleteIfPresent(index)
+                } catch {
+                    try? setLink(index: index, group: 0)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// The request body deleting every link of this namespace in `group`: no index and no name,
+    /// only the group (what `ip link delete group N` sends).
+    static func groupDeletion(_ group: UInt32) -> (Request) -> Void {
+        { request in
+            request.append(ifinfomsg())
+            request.put(IFLA_GROUP, u32: group)
+        }
+    }
+
+    private func deleteIfPresent(_ index: Int32) throws {
+        do {
+            try deleteLink(index: index)
+        } catch let error as NetlinkError where error.isNoDevice {
         }
     }
 

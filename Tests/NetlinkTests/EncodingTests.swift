@@ -46,6 +46,16 @@ struct EncodingTests {
         #expect(entries[1] == (UInt16(BRIDGE_VLAN_INFO_RANGE_END), 202))
     }
 
+    @Test("a delete by device group names no link, only the group, as `ip link delete group N` does")
+    func groupDeletion() throws {
+        let bytes = Request.bytes(type: Int32(RTM_DELLINK), flags: NLM_F_ACK, build: RouteSocket.groupDeletion(0x4000_0123))
+        let (message, attributes) = decode(bytes, familyHeader: Link.headerSize)
+        #expect(Int32(message.type) == Int32(RTM_DELLINK))
+        #expect(message.body.loadLittleEndianU32(at: 4) == 0, "no interface index")
+        #expect(attributes.string(IFLA_IFNAME) == nil)
+        #expect(attributes.u32(IFLA_GROUP) == 0x4000_0123)
+    }
+
     @Test("veth creation puts the peer's own ifinfomsg, name and namespace fd inside VETH_INFO_PEER")
     func vethPeerInNamespace() throws {
         let mac = MACAddress("02:00:00:00:09:77")!

@@ -25,6 +25,14 @@ struct AttachmentTeardown {
         let firewalled = record?.firewall ?? (try? FirewallAttachment(
             id: id, addresses: previous?.ips.map(\.address.address) ?? [], mappings: mappings))
         try FirewallStep.leave(id, attachment: firewalled, network: network.name, records: records, firewalls: firewalls)
+        let lifetime = BridgeLifetime(records: records, network: network)
+        if let record, try lifetime.removeLast(id, hostInterface: record.hostInterface, bridge: record.bridge, host: host,
+                                               release: { try ipam?.release(id) }) {
+            // The container's end went with its peer. A namespace whose interface of that name was
+            // another veth still has it: removed as any DEL removes it.
+            if let path = netnsPath ?? record.netns { _ = try removeContainerInterface(id.ifName, netnsPath: path) }
+            return
+        }
         var removedInContainer = false
         if let path = netnsPath ?? record?.netns {
             removedInContainer = try removeContainerInterface(id.ifName, netnsPath: path)
@@ -38,7 +46,7 @@ struct AttachmentTeardown {
             if let hostName { try removeHostInterface(hostName, bridge: record?.bridge ?? network.bridgeName) }
         }
         try ipam?.release(id)
-        try BridgeLifetime(records: records, network: network).removeRecord(id, host: host, bridge: record?.bridge)
+        try lifetime.removeRecord(id, host: host, bridge: record?.bridge)
     }
 
     /// GC of an attachment the runtime no longer knows: its host end (and with it the container

@@ -53,6 +53,33 @@ struct BridgeLifetime {
         }
     }
 
+    /// DEL of the network's last attachment in one kernel request: when no other attachment is
+    /// recorded (checked under the exclusive lock, so no ADD is halfway) and `hostInterface` is a
+    /// veth and the bridge's only port, the veth pair and the bridge are deleted together
+    /// (`deleteLinks`: the kernel waits out its grace periods once, not for the veth and again
+    /// for the bridge), then `release` frees the lease and the record goes, as `removeRecord`
+    /// leaves things. False, with nothing done, in every other case: the caller then tears down
+    /// one step at a time.
+    func removeLast(_ id: AttachmentID, hostInterface: String, bridge: String, host: RouteSocket,
+                    release: () throws -> Void) throws -> Bool {
+        guard applies else { return false }
+        return try Locks.vanishing(lockDirectory, mode: .exclusive) { remove in
+            let mine = RecordName.fileName(for: id)
+            let names = try FileSystem.listDirectory(records.networkDirectory(network.name)) ?? []
+            guard !names.contains(where: { $0.hasSuffix(".json") && $0 != mine }),
+                  let link = try host.link(named: bridge), link.kind == "bridge" else { return false }
+            let ports = try host.links(master: link.index)
+            guard ports.count == 1, let port = ports.first, port.name == hostInterface, port.kind == "veth" else { return false }
+            try host.deleteLinks(indices: [port.index, link.index])
+            Log.debug("bridge \(bridge) removed with the last attachment of network \(network.name), with its veth")
+            try release()
+            _ = try records.remove(network: network.name, id: id)
+            rmdir(records.networkDirectory(network.name))
+            remove = true
+            return true
+        }
+    }
+
     /// No record is left (checked under the exclusive lock): the bridge goes if nothing is
     /// plugged into it, and the network's record folder with it.
     private func retire(host: RouteSocket, bridge: String?) throws {
