@@ -16,6 +16,16 @@ struct RootlessConnectorTests {
         return try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
+    /// The user's processes and the rootless netns' pid files, for failure messages.
+    func processes(_ session: RootlessSession) throws -> String {
+        let listed = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "pid=,ppid=,stat=,args="]).stdoutText
+        let state = session.user.runtimeDirectory + "/pontoon/"
+        let files = ["rootless-netns-pause.pid", "rootless-netns-slirp4netns.pid"].map { name in
+            name + ": " + ((try? String(contentsOfFile: state + name, encoding: .utf8)) ?? "absent").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return listed + files.joined(separator: ", ")
+    }
+
     static func gone(_ pid: Int32) -> Bool {
         kill(pid, 0) != 0 || ((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "").contains(") Z ")
     }
@@ -41,9 +51,12 @@ struct RootlessConnectorTests {
         #expect(try operations.probe(session, from: "web", "198.51.100.2", 8080, probe: probe) == "", "out with the connector dead")
         #expect(try operations.probe(session, in: outside, "198.51.100.1", 8080, probe: probe) == "", "in with the connector dead")
 
+        // What ran before `run next`: a failure here says whether the pause process was still there.
+        let before = try processes(session)
         let next = try session.run(["run", "next", "--network", "front"])
         try #require(next.status == 0, "create after the kill: \(next.stderrText)")
-        #expect(next.stderrText.contains("slirp4netns had died: restarted, with the published ports"), "\(next.stderrText)")
+        #expect(next.stderrText.contains("slirp4netns had died: restarted, with the published ports"),
+                "\(next.stderrText)\nbefore run next:\n\(before)\nafter:\n\((try? processes(session)) ?? "")")
         let restarted = try connector(session)
         #expect(restarted != slirp && !Self.gone(restarted))
         for name in ["web", "next"] {
