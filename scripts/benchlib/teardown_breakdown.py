@@ -42,7 +42,10 @@ def classify(trace):
         if name in ("sendto", "sendmsg"):
             # RTM_DELLINK is 0x11; strace names it only on sockets of its own namespace.
             if "RTM_DELLINK" in args or "nlmsg_type=0x11 " in args:
-                kind = "kernel: delete bridge" if 'if_nametoindex("pb0")' in args else "kernel: delete veth pair"
+                # A delete by device group (IFLA_GROUP, no index): pontoon's veth and bridge together.
+                kind = ("kernel: delete bridge" if 'if_nametoindex("pb0")' in args
+                        else "kernel: delete veth pair and bridge together" if "IFLA_GROUP" in args
+                        else "kernel: delete veth pair")
             elif "NFNL" in args or "NETFILTER" in args:
                 kind = "nftables batches"
             else:
