@@ -79,11 +79,20 @@ struct ContainerInterface {
                 }
             }
         }
-        for _ in 0..<200 {   // ~1 ms each; normally the first look sees both up
+        for look in 0..<200 {   // ~1 ms each; normally the first look sees both up
+            let sent = NetlinkSocket.messagesSent
+            defer { if look > 0 { Self.carrierWaitMessages += NetlinkSocket.messagesSent - sent } }
+            // Both read on every look: each read hands the kernel's pending carrier change of that
+            // link over (see above), and a look is always the same two messages.
             let portUp = try host.link(index: port)?.operState == .up
-            if portUp, try socket.link(index: link.index)?.operState == .up { break }
+            let containerUp = try socket.link(index: link.index)?.operState == .up
+            if portUp && containerUp { break }
             usleep(1_000)
         }
         try socket.setLink(index: link.index, mac: mac)
     }
+
+    /// Messages of `announce`'s second and later looks: how many depends on how soon the kernel
+    /// brings the carrier up, not on the work asked (the debug log counts them apart).
+    nonisolated(unsafe) static var carrierWaitMessages = 0
 }
