@@ -158,9 +158,9 @@ extension RouteSocket {
     /// once each (a veth and then its bridge: 64–76 ms here, together 48–56). The only request that
     /// names more than one link is a delete by device group, so the links are first put in a group
     /// of their own: a random one above the small numbers administrators give groups (an
-    /// `/etc/iproute2/group` name). Links already gone are fine. If the group cannot be set or
-    /// deleted, each link that is left is deleted alone; one set into the group but then not
-    /// deleted is put back in the default group.
+    /// `/etc/iproute2/group` name). Links already gone are fine. If the kernel refuses the group or
+    /// its deletion, each link that is left is deleted alone, and one that then cannot be is put
+    /// back in the default group before the error is thrown.
     public func deleteLinks(indices: [Int32]) throws {
         guard indices.count > 1 else {
             for index in indices { try deleteIfPresent(index) }
