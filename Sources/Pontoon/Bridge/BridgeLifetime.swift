@@ -67,9 +67,8 @@ struct BridgeLifetime {
             let mine = RecordName.fileName(for: id)
             let names = try FileSystem.listDirectory(records.networkDirectory(network.name)) ?? []
             guard !names.contains(where: { $0.hasSuffix(".json") && $0 != mine }),
-                  let link = try host.link(named: bridge), link.kind == "bridge" else { return false }
-            let ports = try host.links(master: link.index)
-            guard ports.count == 1, let port = ports.first, port.name == hostInterface, port.kind == "veth" else { return false }
+                  let (link, ports) = try Self.bridge(named: bridge, host: host),
+                  ports.count == 1, let port = ports.first, port.name == hostInterface, port.kind == "veth" else { return false }
             try host.deleteLinks(indices: [port.index, link.index])
             Log.debug("bridge \(bridge) removed with the last attachment of network \(network.name), with its veth")
             try release()
@@ -84,7 +83,7 @@ struct BridgeLifetime {
     /// plugged into it, and the network's record folder with it.
     private func retire(host: RouteSocket, bridge: String?) throws {
         let name = bridge ?? network.bridgeName
-        if let link = try host.link(named: name), link.kind == "bridge", try host.links(master: link.index).isEmpty {
+        if let (link, ports) = try Self.bridge(named: name, host: host), ports.isEmpty {
             do {
                 try host.deleteLink(index: link.index)
                 Log.debug("bridge \(name) removed with the last attachment of network \(network.name)")
@@ -92,5 +91,12 @@ struct BridgeLifetime {
             }
         }
         rmdir(records.networkDirectory(network.name)) // fails harmlessly when temporaries of a running writer are still there
+    }
+
+    /// The link named `name` and its ports, when it is a bridge: the network's bridge is deleted
+    /// only while nothing but what the caller removes with it is plugged in.
+    private static func bridge(named name: String, host: RouteSocket) throws -> (link: Link, ports: [Link])? {
+        guard let link = try host.link(named: name), link.kind == "bridge" else { return nil }
+        return (link, try host.links(master: link.index))
     }
 }
