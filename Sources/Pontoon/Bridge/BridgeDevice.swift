@@ -55,7 +55,7 @@ struct BridgeDevice {
             // forwarded IPv6 (their source is not the bridge's), so the first packet DNATed or
             // routed to a container is lost and TCP waits out a retransmit.
             let key = "net/ipv6/conf/\(name)/accept_dad"
-            if Sysctl.exists(key) { try Sysctl.tune(key, "0") }
+            try Sysctl.tune(key, "0", ifPresent: true)
         }
         if !bridge.isUp || (network.promiscMode && bridge.promiscuity == 0) {
             try socket.setLink(index: bridge.index, up: true, promiscuous: network.promiscMode ? true : nil)

@@ -15,18 +15,18 @@ struct ContainerInterface {
         try socket.setLink(index: 1, up: true)
         try namespace.run {
             // IPv6 duplicate address detection costs seconds before an address is usable.
-            if !network.enableDAD, Sysctl.exists("net/ipv6/conf/\(name)/accept_dad") {
-                try Sysctl.tune("net/ipv6/conf/\(name)/accept_dad", "0")
+            if !network.enableDAD {
+                try Sysctl.tune("net/ipv6/conf/\(name)/accept_dad", "0", ifPresent: true)
             }
             // Born inside the container, the interface inherits the namespace's IPv6 default, which
             // may be "disabled": then adding an IPv6 address fails (EACCES). Asked for IPv6, enable it
             // on the interface we made (nothing else in the container changes).
-            if addresses.contains(where: { $0.address.family == .v6 }), Sysctl.exists("net/ipv6/conf/\(name)/disable_ipv6") {
-                try Sysctl.set("net/ipv6/conf/\(name)/disable_ipv6", "0")
+            if addresses.contains(where: { $0.address.family == .v6 }) {
+                try Sysctl.set("net/ipv6/conf/\(name)/disable_ipv6", "0", ifPresent: true)
             }
             // A macvlan or ipvlan link is on the parent's LAN (see LinkedNetwork.ipv6Autoconf).
-            if network.linked?.ipv6Autoconf == false, Sysctl.exists("net/ipv6/conf/\(name)/autoconf") {
-                try Sysctl.set("net/ipv6/conf/\(name)/autoconf", "0")
+            if network.linked?.ipv6Autoconf == false {
+                try Sysctl.set("net/ipv6/conf/\(name)/autoconf", "0", ifPresent: true)
             }
         }
         for assigned in addresses {
@@ -84,10 +84,8 @@ struct ContainerInterface {
         let families = Set(addresses.map(\.address.family))
         guard !network.disableContainerInterface, !families.isEmpty else { return try read(index: index) }
         if families.contains(.v6) {
-            try namespace.run {
-                if Sysctl.exists("net/ipv6/conf/\(name)/ndisc_notify") {
-                    try Sysctl.tune("net/ipv6/conf/\(name)/ndisc_notify", "1")
-                }
+            _ = try namespace.run {
+                try Sysctl.tune("net/ipv6/conf/\(name)/ndisc_notify", "1", ifPresent: true)
             }
         }
         var look = 0
