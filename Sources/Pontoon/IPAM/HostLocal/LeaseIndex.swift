@@ -165,17 +165,24 @@ struct LeaseIndex {
     }
 
     /// Replaces the index by one made from `leases` (every lease of the store, just read) and
-    /// declares it complete.
-    func rebuild(from leases: [Lease], lastReserved: [String: String]) throws {
-        invalidate()
-        _ = try? FileSystem.remove(store + "/" + Self.formerCacheName)
+    /// declares it complete. `indexFound`: the store's listing, just made under the lock, showed an
+    /// index or the former cache; when it did not, there is nothing to clear first (a network's
+    /// first ADD: six calls that could only fail), and with no lease nothing to write either.
+    func rebuild(from leases: [Lease], lastReserved: [String: String], indexFound: Bool = true) throws {
+        if indexFound {
+            invalidate()
+            _ = try? FileSystem.remove(store + "/" + Self.formerCacheName)
+        }
         var byHolder: [String: (holder: Lease.Holder, addresses: [IPAddress])] = [:]
         for lease in leases {
             byHolder[Self.canonical(lease.holder), default: (lease.holder, [])].addresses.append(lease.address)
         }
-        let kept = Set(byHolder.keys.map(RecordName.hash))
-        for name in try FileSystem.listDirectory(entries) ?? [] where !kept.contains(name) {
-            try FileSystem.remove(entries + "/" + name)
+        guard indexFound || !byHolder.isEmpty else { return }
+        if indexFound {
+            let kept = Set(byHolder.keys.map(RecordName.hash))
+            for name in try FileSystem.listDirectory(entries) ?? [] where !kept.contains(name) {
+                try FileSystem.remove(entries + "/" + name)
+            }
         }
         for entry in byHolder.values { try record(entry.holder, addresses: entry.addresses.sorted()) }
         try settle(lastReserved: lastReserved)

@@ -99,8 +99,11 @@ public struct LeaseStore: Sendable {
     func readAll(rebuildingIndex rebuild: Bool = true) throws -> (leases: [Lease], lastReserved: [String: String]) {
         var addresses: [IPAddress] = []
         var lastReserved: [String: String] = [:]
+        var indexFound = false
         for name in try FileSystem.listDirectory(directory) ?? [] {
-            if let address = IPAddress(name), address.description == name {
+            if name == LeaseIndex.directoryName || name == LeaseIndex.formerCacheName {
+                indexFound = true
+            } else if let address = IPAddress(name), address.description == name {
                 addresses.append(address)
             } else if name.hasPrefix(Self.lastReservedPrefix),
                       let bytes = try? FileSystem.readFile(path(name), limit: 256), !bytes.isEmpty {
@@ -110,7 +113,7 @@ public struct LeaseStore: Sendable {
         let leases = try addresses.sorted().compactMap { address in
             try holder(of: address).map { Lease(address: address, holder: $0) }
         }
-        if rebuild { try index.rebuild(from: leases, lastReserved: lastReserved) }
+        if rebuild { try index.rebuild(from: leases, lastReserved: lastReserved, indexFound: indexFound) }
         return (leases, lastReserved)
     }
 
