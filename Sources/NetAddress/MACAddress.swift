@@ -15,8 +15,9 @@ public struct MACAddress: Hashable, Sendable {
 
     /// A random unicast, locally administered address, as the kernel makes them for new devices.
     public static func randomLocal() -> MACAddress {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<6).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        // One 64-bit draw (one getrandom call) for all six octets, not one per octet.
+        let random = UInt64.random(in: .min ... .max)
+        var bytes = (0..<6).map { UInt8(truncatingIfNeeded: random >> ($0 * 8)) }
         bytes[0] = (bytes[0] & 0xfe) | 0x02
         return MACAddress(bytes: bytes)!
     }

@@ -104,4 +104,19 @@ struct NetworkTests {
         #expect(MACAddress("01:00:5e:00:00:01")!.isMulticast)
         #expect(MACAddress("02:00:00:00:00:01")!.isLocallyAdministered)
     }
+
+    @Test("random MACs are unicast, locally administered, and differ from draw to draw")
+    func randomMAC() {
+        let draws = (0..<64).map { _ in MACAddress.randomLocal() }
+        for mac in draws {
+            #expect(mac.isLocallyAdministered && !mac.isMulticast, "\(mac)")
+        }
+        // 64 draws of 46 random bits: a repeat means the bits are not random.
+        #expect(Set(draws.map(\.description)).count == draws.count)
+        // Every octet varies (a byte left out of the draw would stay constant).
+        for octet in 1..<6 {
+            let values = Set(draws.map { $0.bytes[octet] })
+            #expect(values.count > 1, "octet \(octet) never changes")
+        }
+    }
 }
