@@ -34,13 +34,13 @@ struct AttachmentSetup {
             let veth = try createVethPair(host: host, container: container, namespace: namespace, netnsPath: netnsPath, rollback: &rollback)
             Timing.mark("veth")
             let containerInterface = ContainerInterface(socket: container, namespace: namespace, network: network, name: ifName)
-            try containerInterface.configure(index: veth.containerIndex, addresses: leased.addresses, routes: routes)
+            let containerLink = try containerInterface
+                .configure(index: veth.containerIndex, addresses: leased.addresses, routes: routes)
             Timing.mark("container")
             let hostLink = veth.host
             try BridgePort(socket: host, network: network).attach(hostLink, to: bridge)
             Timing.mark("port")
-            let containerLink = try containerInterface.announce(index: veth.containerIndex, addresses: leased.addresses,
-                                                                port: hostLink.index, host: host)
+            try containerInterface.announce(containerLink, addresses: leased.addresses, port: hostLink.index, host: host)
             Timing.mark("announce")
             if bridge.mtu != hostLink.mtu, let adjusted = try host.link(index: bridge.index) {
                 bridge = adjusted   // a port of another MTU changes the bridge's (unless set): report it as it is now

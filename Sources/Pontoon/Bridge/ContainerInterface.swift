@@ -9,8 +9,7 @@ struct ContainerInterface {
     let network: BridgeNetwork
     let name: String
 
-    /// Addresses, the link up, routes. The link is not read back here: see `read`.
-    func configure(index: Int32, addresses: [AssignedAddress], routes: [Route]) throws {
+    func configure(index: Int32, addresses: [AssignedAddress], routes: [Route]) throws -> Link {
         // lo is the first device of every network namespace: always index 1, no lookup needed.
         try socket.setLink(index: 1, up: true)
         try namespace.run {
@@ -42,14 +41,6 @@ struct ContainerInterface {
                                           priority: route.priority, table: route.table, scope: route.scope.map(UInt8.init),
                                           mtu: route.mtu, advmss: route.advmss))
         }
-    }
-
-    /// The interface as the kernel has it now. Reading a link makes the kernel handle its pending
-    /// carrier change first (`linkwatch_sync_dev`). A veth end that is up while its peer is down
-    /// has "carrier off" pending, and handling that waits out an expedited RCU grace period (every
-    /// CPU interrupted). So a veth end is read only once its peer is up (`announce`): then the
-    /// pending change is "carrier on", which needs no grace period.
-    func read(index: Int32) throws -> Link {
         guard let link = try socket.link(index: index) else {
             throw PontoonError(.system, "interface \(name) disappeared during setup")
         }
@@ -78,31 +69,25 @@ struct ContainerInterface {
     /// whose duplicate detection completes when the carrier comes up (the link-local one too), a
     /// second flood for the same news; on an IPv4-only network the container's link-local address
     /// is new with its MAC, and nothing needs announcing.
-    ///
-    /// Returns the container's interface as read last.
-    func announce(index: Int32, addresses: [AssignedAddress], port: Int32, host: RouteSocket) throws -> Link {
+    func announce(_ link: Link, addresses: [AssignedAddress], port: Int32, host: RouteSocket) throws {
         let families = Set(addresses.map(\.address.family))
-        guard !network.disableContainerInterface, !families.isEmpty else { return try read(index: index) }
+        guard !network.disableContainerInterface, !families.isEmpty, let mac = link.mac else { return }
         if families.contains(.v6) {
             _ = try namespace.run {
                 try Sysctl.tune("net/ipv6/conf/\(name)/ndisc_notify", "1", ifPresent: true)
             }
         }
-        var look = 0
-        while true {   // ~1 ms each; normally the first look sees both up
+        for look in 0..<200 {   // ~1 ms each; normally the first look sees both up
             let sent = NetlinkSocket.messagesSent
+            defer { if look > 0 { Self.carrierWaitMessages += NetlinkSocket.messagesSent - sent } }
             // Both read on every look: each read hands the kernel's pending carrier change of that
             // link over (see above), and a look is always the same two messages.
             let portUp = try host.link(index: port)?.operState == .up
-            let link = try read(index: index)
-            if look > 0 { Self.carrierWaitMessages += NetlinkSocket.messagesSent - sent }
-            look += 1
-            if portUp && link.operState == .up || look == 200 {
-                if let mac = link.mac { try socket.setLink(index: index, mac: mac) }
-                return link
-            }
+            let containerUp = try socket.link(index: link.index)?.operState == .up
+            if portUp && containerUp { break }
             usleep(1_000)
         }
+        try socket.setLink(index: link.index, mac: mac)
     }
 
     /// Messages of `announce`'s second and later looks: how many depends on how soon the kernel

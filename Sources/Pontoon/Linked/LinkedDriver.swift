@@ -27,9 +27,8 @@ struct LinkedDriver: NetworkDriver {
             let made = try LinkedParent.create(linked, on: parent, network: network, name: ifName, mac: attachment.requestedMAC,
                                                host: side, namespace: namespace, container: container)
             rollback.add("\(linked.driver.rawValue) \(ifName) in \(netnsPath)") { try container.deleteLink(index: made.index) }
-            let interface = ContainerInterface(socket: container, namespace: namespace, network: network, name: ifName)
-            try interface.configure(index: made.index, addresses: leased.addresses, routes: leased.routes)
-            let link = try interface.read(index: made.index)
+            let link = try ContainerInterface(socket: container, namespace: namespace, network: network, name: ifName)
+                .configure(index: made.index, addresses: leased.addresses, routes: leased.routes)
             let result = AttachmentResult(
                 interfaces: [.init(name: link.name, mac: link.mac, mtu: link.mtu, sandbox: netnsPath)],
                 ips: leased.addresses.map { .init(interface: 0, address: $0.address, gateway: $0.gateway) },
