@@ -176,6 +176,8 @@ public final class NetlinkSocket {
                 switch Int32(message.type) {
                 case NLMSG_ERROR, NLMSG_DONE:
                     if let error = Self.error(in: message, operation: operation) {
+                        // A lone request has nothing more to answer: no drain.
+                        if batch.entries.count == 1 { throw error }
                         if firstError == nil { firstError = error }
                     } else if collect != .untilAcknowledged {
                         return (messages, interrupted)
