@@ -46,10 +46,14 @@ public enum Locks {
     private static func vanishing<T>(_ directory: String, mode: FileLock.Mode, create: Bool,
                                      _ body: (inout Bool) throws -> T) throws -> T? {
         while true {
-            if create { try FileSystem.makeDirectories(directory, mode: 0o700) }
             guard let lock = try lockFile(directory + "/lock", mode: mode, timeout: nil, vanishing: true, absentOn: [ENOENT]) else {
-                // No directory: nothing recorded, or a last holder just removed it.
-                if create { continue }
+                // No directory: nothing recorded, or a last holder just removed it. Made only then:
+                // the lock is opened first because the directory nearly always exists (a mkdir
+                // that fails and a stat saved on every use).
+                if create {
+                    try FileSystem.makeDirectories(directory, mode: 0o700)
+                    continue
+                }
                 return nil
             }
             defer { lock.unlock() }
