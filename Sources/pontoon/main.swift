@@ -20,6 +20,13 @@ signal(SIGPIPE, SIG_IGN)
 // Netfilter sockets are closed by our exit, not after each use (see `closeAtExit`).
 NetfilterSocket.closeAtExit = true
 
+/// Ends the process once the answer is out. `_exit`, not `exit`: nothing of the plugin writes
+/// through stdio buffers or registers exit handlers, and `exit`'s walk over them (and the
+/// libraries' finalizers, the binary's own `_fini` a page fault away) is work no caller waits for.
+func finish(_ status: Int32) -> Never {
+    _exit(status)
+}
+
 // In a function, not top-level code: top-level variables of main.swift belong to the main actor,
 // which links the Concurrency runtime and libdispatch, whose constructors then run before main in
 // every plugin process (scripts/build notes it when they come back).
@@ -43,11 +50,11 @@ func serve() -> Never {
         // The caller cannot learn what we did: a success it never reads is a failure, undone.
         Log.error("cannot write the answer to stdout (\(String(cString: strerror(errno)))); undoing the operation")
         answer.undo?()
-        exit(answer.status == 0 ? 1 : answer.status)
+        finish(answer.status == 0 ? 1 : answer.status)
     }
     Timing.mark("answer")
     Timing.finish()
-    exit(answer.status)
+    finish(answer.status)
 }
 
 serve()
