@@ -45,18 +45,22 @@ struct BridgePortTests {
     }
 
     /// Set through /proc/sys, each by one open that reads and then writes only what differs.
-    @Test("no duplicate address detection on a new bridge and the container's interface (unless enableDAD); IPv6 neighbours told of a dual-stack container",
+    @Test("no duplicate address detection on a new bridge and the container's interface (unless enableDAD); IPv6 neighbours told of a dual-stack container, except on a bridge its ADD made",
           .privateHost("sysctls"))
     func interfaceSysctls() throws {
         let host = try PrivateHost.scoped()
-        let a = try host.container("a"), b = try host.container("b")
+        let a = try host.container("a"), b = try host.container("b"), c = try host.container("c")
         // The container namespace's default for new interfaces is the kernel's (DAD on).
         #expect(try sysctl(host, a, "ipv6/conf/default/accept_dad") == "1")
-        _ = try host.attach(a, config: networkConfig(host, subnets: ["10.99.0.0/24", "fd99::/64"], routes: ["0.0.0.0/0", "::/0"]))
+        let dualStack = networkConfig(host, subnets: ["10.99.0.0/24", "fd99::/64"], routes: ["0.0.0.0/0", "::/0"])
+        _ = try host.attach(a, config: dualStack)
         #expect(try sysctl(host, host.name, "ipv6/conf/pt0/accept_dad") == "0")
         #expect(try sysctl(host, a, "ipv6/conf/eth0/accept_dad") == "0")
-        #expect(try sysctl(host, a, "ipv6/conf/eth0/ndisc_notify") == "1")
         #expect(try sysctl(host, a, "ipv6/conf/default/accept_dad") == "1", "only the interface pontoon made may change")
+        // The first container made the bridge: no neighbour can know its addresses, no announcement.
+        #expect(try sysctl(host, a, "ipv6/conf/eth0/ndisc_notify") == "0")
+        _ = try host.attach(c, config: dualStack)
+        #expect(try sysctl(host, c, "ipv6/conf/eth0/ndisc_notify") == "1", "a container joining a bridge announces its IPv6")
         let dad = networkConfig(host, subnets: ["10.98.0.0/24"], ["name": "itdad", "bridge": "pt1", "enabledad": true])
         _ = try host.attach(b, config: dad)
         #expect(try sysctl(host, b, "ipv6/conf/eth0/accept_dad") == "1")

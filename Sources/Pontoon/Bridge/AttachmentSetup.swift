@@ -23,7 +23,8 @@ struct AttachmentSetup {
         do {
             let leased = try attachment.lease(from: ipam, rollback: &rollback)
             Timing.mark("ipam")
-            var bridge = try BridgeDevice(socket: host, network: network).ensure(rollback: &rollback)
+            let ensured = try BridgeDevice(socket: host, network: network).ensure(rollback: &rollback)
+            var bridge = ensured.link
             if network.actsAsGateway {
                 try BridgeDevice(socket: host, network: network).assignGateways(of: leased.addresses, to: bridge, rollback: &rollback)
             }
@@ -40,7 +41,13 @@ struct AttachmentSetup {
             let hostLink = veth.host
             try BridgePort(socket: host, network: network).attach(hostLink, to: bridge)
             Timing.mark("port")
-            try containerInterface.announce(containerLink, addresses: leased.addresses, port: hostLink.index, host: host)
+            // A bridge this ADD made has no neighbour that could hold another MAC for these
+            // addresses: its neighbour table is new, and the addresses were leased before it existed,
+            // so no container on it had them. Nothing to announce (netavark mode makes the bridge
+            // for each network's first container).
+            if !ensured.created {
+                try containerInterface.announce(containerLink, addresses: leased.addresses, port: hostLink.index, host: host)
+            }
             Timing.mark("announce")
             if bridge.mtu != hostLink.mtu, let adjusted = try host.link(index: bridge.index) {
                 bridge = adjusted   // a port of another MTU changes the bridge's (unless set): report it as it is now

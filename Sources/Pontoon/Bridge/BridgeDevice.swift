@@ -16,7 +16,8 @@ struct BridgeDevice {
     /// under a concurrent ADD that found them.
     var ownedByLifetime: Bool { network.bridgeGoesWithLastAttachment }
 
-    func ensure(rollback: inout Rollback) throws -> Link {
+    /// The bridge, and whether this call created it.
+    func ensure(rollback: inout Rollback) throws -> (link: Link, created: Bool) {
         var created = false
         var link = try socket.link(named: name)
         if link == nil {
@@ -61,7 +62,7 @@ struct BridgeDevice {
             try socket.setLink(index: bridge.index, up: true, promiscuous: network.promiscMode ? true : nil)
         }
         if !created { try pinAddress(of: bridge) }
-        return bridge
+        return (bridge, created)
     }
 
     /// Put each family's gateway on the bridge. Like the reference: an IPv4 bridge holds one
