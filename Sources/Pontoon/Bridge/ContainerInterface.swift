@@ -10,6 +10,14 @@ struct ContainerInterface {
     let name: String
 
     func configure(index: Int32, addresses: [AssignedAddress], routes: [Route]) throws -> Link {
+        // Read while still down. Reading a link makes the kernel first handle its pending carrier
+        // change (`linkwatch_sync_dev`): a new veth end has "carrier off" pending, which costs
+        // nothing on a down link, but on a link that is up (read after `up` below) it deactivates
+        // the queue and waits out an expedited RCU grace period, every CPU interrupted. Name, MAC
+        // and MTU do not change on the way up.
+        guard let link = try socket.link(index: index) else {
+            throw PontoonError(.system, "interface \(name) disappeared during setup")
+        }
         // lo is the first device of every network namespace: always index 1, no lookup needed.
         try socket.setLink(index: 1, up: true)
         try namespace.run {
@@ -40,9 +48,6 @@ struct ContainerInterface {
             try socket.addRoute(RouteSpec(destination: route.destination.masked, gateway: gateway, outputIndex: index,
                                           priority: route.priority, table: route.table, scope: route.scope.map(UInt8.init),
                                           mtu: route.mtu, advmss: route.advmss))
-        }
-        guard let link = try socket.link(index: index) else {
-            throw PontoonError(.system, "interface \(name) disappeared during setup")
         }
         return link
     }
