@@ -11,9 +11,15 @@ public enum Sysctl {
         let fd = open(path(key), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError(operation: "read sysctl", path: path(key), errno: errno) }
         defer { close(fd) }
+        guard let value = value(of: fd) else { throw SystemError(operation: "read sysctl", path: path(key), errno: errno) }
+        return value
+    }
+
+    /// The value an open key holds, without its trailing newline; nil when the read fails.
+    private static func value(of fd: Int32) -> String? {
         var buffer = [UInt8](repeating: 0, count: 256)
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count >= 0 else { throw SystemError(operation: "read sysctl", path: path(key), errno: errno) }
+        guard count >= 0 else { return nil }
         return String(decoding: buffer[0..<count], as: UTF8.self).trimmingTrailingNewlines()
     }
 
@@ -36,9 +42,7 @@ public enum Sysctl {
             throw SystemError(operation: "write sysctl", path: path(key), errno: openError)
         }
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count >= 0, String(decoding: buffer[0..<count], as: UTF8.self).trimmingTrailingNewlines() == value { return true }
+        if Self.value(of: fd) == value { return true }
         let bytes = Array(value.utf8)
         // At offset 0: after the read the file position is past the value, and the kernel ignores
         // a write to an integer key that does not start at 0.
