@@ -84,8 +84,8 @@ public struct PortProxyProcess: Codable, Sendable, Equatable {
     var service: ServiceProcess {
         let spec = spec
         return ServiceProcess(pid: pid) { pid in
-            let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
-            return String(decoding: command, as: UTF8.self).split(separator: "\0").contains { $0 == spec }
+            let command = KernelFile.text("/proc/\(pid)/cmdline") ?? ""
+            return command.split(separator: "\0").contains { $0 == spec }
         }
     }
 }

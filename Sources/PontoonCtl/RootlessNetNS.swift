@@ -85,7 +85,7 @@ public struct RootlessNetNS {
     /// Whether the rootless netns is mounted in the pause process's mount namespace (its mount table
     /// is readable by the user that owns it).
     private func isMounted(in pause: Int32) -> Bool {
-        let table = (try? String(contentsOfFile: "/proc/\(pause)/mountinfo", encoding: .utf8)) ?? ""
+        let table = KernelFile.text("/proc/\(pause)/mountinfo") ?? ""
         return table.split(separator: "\n").contains { line in
             let fields = line.split(separator: " ")
             return fields.count > 4 && fields[4].replacingOccurrences(of: "\\040", with: " ") == path
@@ -163,7 +163,7 @@ public struct RootlessNetNS {
         guard let pid = Self.pid(pausePidFile) else { throw CtlError(.failed, "the pause process wrote no pid") }
         // unshare maps the ids (through newuidmap) just after it made the namespaces: joining earlier finds no map.
         let mapped = Self.waitFor(Self.readyTimeout) {
-            ((try? String(contentsOfFile: "/proc/\(pid)/uid_map", encoding: .utf8)) ?? "").split(separator: "\n").count >= 2
+            (KernelFile.text("/proc/\(pid)/uid_map") ?? "").split(separator: "\n").count >= 2
         }
         guard mapped else {
             Self.stop(pid, signal: SIGKILL)
@@ -213,7 +213,7 @@ public struct RootlessNetNS {
     /// The pid in a pid file while that process runs and is the one named (a pid is reused once it ends).
     func running(_ file: String, _ command: String) -> Int32? {
         guard let pid = Self.pid(file), Self.alive(pid),
-              (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix(command) == true else { return nil }
+              KernelFile.text("/proc/\(pid)/comm")?.hasPrefix(command) == true else { return nil }
         return pid
     }
 
@@ -224,7 +224,7 @@ public struct RootlessNetNS {
     static func alive(_ pid: Int32?) -> Bool {
         guard let pid, pid > 0 else { return false }
         // A zombie still answers kill(0): /proc tells a running process from a dead one not yet reaped.
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        let stat = KernelFile.text("/proc/\(pid)/stat") ?? ""
         return kill(pid, 0) == 0 && !stat.contains(") Z ")
     }
 

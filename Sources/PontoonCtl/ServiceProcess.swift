@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 
 /// A daemon pontoonctl started and later stops by its pid (a slirp4netns, the port proxy). A pid is
 /// reused once its process ended, so it is signalled only while /proc says it is still the one that
@@ -8,7 +9,7 @@ struct ServiceProcess {
     let matches: (_ pid: Int32) -> Bool
 
     var isRunning: Bool {
-        guard pid > 0, let state = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        guard pid > 0, let state = KernelFile.text("/proc/\(pid)/stat"),
               let close = state.lastIndex(of: ")"), !state[close...].hasPrefix(") Z") else { return false }
         return matches(pid)
     }

@@ -93,6 +93,6 @@ public struct Slirp4netnsProcess: Codable, Sendable, Equatable {
     }
 
     static func isSlirp4netns(_ pid: Int32) -> Bool {
-        ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "").hasPrefix("slirp4netns")
+        (KernelFile.text("/proc/\(pid)/comm") ?? "").hasPrefix("slirp4netns")
     }
 }
