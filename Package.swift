@@ -60,7 +60,7 @@ let package = Package(
         ]),
 
         // Shared by the test targets: locating built binaries, running them, temporary dirs, namespaces.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["HostSystem"], path: "Tests/TestSupport"),
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNIDoor", "Pontoon", "NetAddress", "TestSupport", "pontoon"]),

@@ -26,17 +26,33 @@ struct RootlessConnectorTests {
         return listed + files.joined(separator: ", ")
     }
 
+    /// Bind mounts that grow the mount table `run` starts the pause process with (it copies the
+    /// caller's) past one page: the kernel hands /proc/PID/mountinfo out a page per read, and the
+    /// rootless netns' mount is its last line. A busy host (CI, with parallel tests' mounts) has
+    /// such a table; a reader that stops after the first read misses the namespace and makes a new
+    /// one, which cuts every container off.
+    static func paddedMountTable(in directory: TemporaryDirectory, count: Int = 48) throws -> [(source: String, target: String)] {
+        try (0..<count).map { index in
+            let target = directory.file("padding-mount-point-\(index)")
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
+            return (source: directory.path, target: target)
+        }
+    }
+
     static func gone(_ pid: Int32) -> Bool {
         kill(pid, 0) != 0 || ((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "").contains(") Z ")
     }
 
     @Test("kill -9 of the connector, then create: outbound works again from both containers and the first one's published port answers")
     func connectorRestarted() throws {
+        let padding = try TemporaryDirectory("pontoon-mount-padding")
+        defer { padding.remove() }
         let session = try fixtures.prepared()
         defer { session.finish() }
         let outside = try session.wireOutside()
         let probe = try session.user.install(try session.host.probeScript())
-        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80", "-p", "8053:53/udp", "--port-handler", "slirp4netns"])
+        let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80", "-p", "8053:53/udp", "--port-handler", "slirp4netns"],
+                                   binds: try Self.paddedMountTable(in: padding))
         try #require(made.status == 0, "create: \(made.stderrText)")
         let web = try fixtures.attachment(session, "web")
         let pid = try operations.serve(session, web.netns, port: 80, probe: probe)

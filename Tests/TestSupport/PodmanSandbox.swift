@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 
 /// The namespaces podman runs in during a test: the private host's *network* namespace, plus a
 /// private *mount* and *PID* namespace held open by `catatonit -P` as PID 1.
@@ -147,7 +148,7 @@ struct CgroupParent {
 
     /// Every mounted cgroup hierarchy, from the mount table.
     static var hierarchies: [String] {
-        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        guard let table = KernelFile.text("/proc/self/mountinfo") else { return [] }
         return table.split(separator: "\n").compactMap { line in
             let halves = line.components(separatedBy: " - ")
             guard halves.count == 2, let type = halves[1].split(separator: " ").first,

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 
 /// An unprivileged user made for one test (root only): a unique name, a subordinate uid/gid range of
 /// its own, a `/run/user/UID` as logind would make it, and commands run as that user with a clean
@@ -96,7 +97,8 @@ public final class RootlessUser: @unchecked Sendable {
                       netns: String? = nil, binds: [(source: String, target: String)] = []) throws -> RunningProcess {
         var command = ["/usr/bin/setpriv", "--reuid=\(uid)", "--regid=\(gid)", "--init-groups", "--", executable] + arguments
         if !binds.isEmpty {
-            let mounts = binds.indices.map { "mount --bind \"$\(2 * $0 + 1)\" \"$\(2 * $0 + 2)\" && " }.joined()
+            // ${N}: past nine, "$10" is "$1" followed by a 0.
+            let mounts = binds.indices.map { "mount --bind \"${\(2 * $0 + 1)}\" \"${\(2 * $0 + 2)}\" && " }.joined()
             command = ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
                        mounts + "shift \(2 * binds.count) && exec \"$@\"", "sh"] + binds.flatMap { [$0.source, $0.target] } + command
         }
@@ -149,7 +151,7 @@ public final class RootlessUser: @unchecked Sendable {
 
     /// Mount points at or below `directory` in the test's mount namespace, parents first.
     public static func mountPoints(under directory: String) -> [String] {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let text = KernelFile.text("/proc/self/mountinfo") ?? ""
         let points = text.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")
             guard fields.count > 4 else { return nil }
