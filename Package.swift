@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "WireCodingTests", dependencies: ["WireCoding", "CNI", "Netavark", "Pontoon", "TestSupport", "pontoon-faults"]),
         .testTarget(name: "NetavarkTests", dependencies: ["Netavark", "NetavarkDoor", "TestSupport", "pontoon"]),
         // Root only: real namespaces, real traffic, the plugin run as a child process.
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "pontoon", "pontoonctl"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "HostSystem", "pontoon", "pontoonctl"]),
         .testTarget(name: "PontoonCtlTests", dependencies: ["PontoonCtl", "CNI", "Netavark", "NetAddress", "HostSystem"]),
         // The fault tier (root): fuzzing, kill -9, syscall fault injection and concurrency, each part
         // run by `pontoon-faults` inside throwaway network+mount namespaces. Tests may use Foundation.

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 
 /// start, stop, restart: a recorded container gets its namespace and networks, and loses them
 /// again, as libpod's `setupNetNS` and `teardownNetNS` (at cleanup) do. Every mode has this
@@ -168,7 +169,8 @@ extension ContainerOperations {
             break
         }
         if let pid = record.pid {
-            if kill(pid, 0) == 0 || errno == EPERM { return try NamespaceFiles.adopt(pid: pid, in: paths.netnsDirectory) }
+            // A zombie (its init has not reaped it yet) has no namespace left to adopt.
+            if ProcessStatus.of(pid)?.ended == false { return try NamespaceFiles.adopt(pid: pid, in: paths.netnsDirectory) }
             warn("process \(pid) of container \(record.name) no longer runs: it gets a new network namespace")
             record.pid = nil
         }

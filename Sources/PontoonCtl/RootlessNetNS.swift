@@ -212,8 +212,7 @@ public struct RootlessNetNS {
 
     /// The pid in a pid file while that process runs and is the one named (a pid is reused once it ends).
     func running(_ file: String, _ command: String) -> Int32? {
-        guard let pid = Self.pid(file), Self.alive(pid),
-              KernelFile.text("/proc/\(pid)/comm")?.hasPrefix(command) == true else { return nil }
+        guard let pid = Self.pid(file), ProcessStatus.running(pid, named: command) else { return nil }
         return pid
     }
 
@@ -222,10 +221,8 @@ public struct RootlessNetNS {
     }
 
     static func alive(_ pid: Int32?) -> Bool {
-        guard let pid, pid > 0 else { return false }
-        // A zombie still answers kill(0): /proc tells a running process from a dead one not yet reaped.
-        let stat = KernelFile.text("/proc/\(pid)/stat") ?? ""
-        return kill(pid, 0) == 0 && !stat.contains(") Z ")
+        guard let pid, let status = ProcessStatus.of(pid) else { return false }
+        return !status.ended
     }
 
     static func stop(_ pid: Int32?, signal: Int32) {

@@ -9,8 +9,7 @@ struct ServiceProcess {
     let matches: (_ pid: Int32) -> Bool
 
     var isRunning: Bool {
-        guard pid > 0, let state = KernelFile.text("/proc/\(pid)/stat"),
-              let close = state.lastIndex(of: ")"), !state[close...].hasPrefix(") Z") else { return false }
+        guard let status = ProcessStatus.of(pid), !status.ended else { return false }
         return matches(pid)
     }
 

@@ -93,6 +93,6 @@ public struct Slirp4netnsProcess: Codable, Sendable, Equatable {
     }
 
     static func isSlirp4netns(_ pid: Int32) -> Bool {
-        (KernelFile.text("/proc/\(pid)/comm") ?? "").hasPrefix("slirp4netns")
+        ProcessStatus.of(pid)?.name.hasPrefix("slirp4netns") == true
     }
 }

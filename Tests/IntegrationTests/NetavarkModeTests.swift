@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import HostSystem
 import TestSupport
 
 /// pontoon as podman's `netavark`: the reference captures replayed into private namespaces.
@@ -181,6 +182,65 @@ extension NetavarkModeTests {
     }
 }
 
+extension NetavarkModeTests {
+    /// A subreaper that never reaps: runs the command after `--` (its exit status to the file in
+    /// argv[1]), then holds every orphan of it (aardvark-dns) until killed, so one that dies stays a
+    /// zombie, as under an init that reaps lazily (CI's does).
+    static let lazyReaper = """
+        import ctypes, subprocess, sys, time
+        ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        status = subprocess.run(sys.argv[3:], stdin=open(sys.argv[2], "rb")).returncode
+        open(sys.argv[1], "w").write(str(status))
+        time.sleep(120)
+        """
+
+    @Test("aardvark-dns killed and not yet reaped (a zombie still has its pid and name): the next setup starts it again and names resolve")
+    func deadDaemonRestarted() throws {
+        let host = try PrivateHost("nvzomb")
+        let aardvarkPID = host.scratch.file("netavark/aardvark-dns/aardvark.pid")
+        var holder: RunningProcess?
+        defer {
+            if let text = try? String(contentsOfFile: aardvarkPID, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(pid, SIGKILL)
+            }
+            holder?.terminate()
+            _ = holder?.finish()
+            host.cleanup()
+        }
+        let one = try host.container("one"), two = try host.container("two")
+        var first = try Self.capture("podman-netavark-multi-dns.json", "connect_internal_network", host: host, dns: true)
+        first["container_name"] = "capc1"
+        var second = first
+        second["container_id"] = String(repeating: "2", count: 64)
+        second["container_name"] = "capc2"
+        var networks = second["networks"] as! [String: [String: Any]]
+        networks["capint"]!["static_ips"] = ["10.89.0.3"]
+        second["networks"] = networks
+
+        // The first setup under the reaper that never reaps: aardvark-dns becomes its child.
+        let request = host.scratch.file("first.json"), status = host.scratch.file("first.status")
+        try JSONSerialization.data(withJSONObject: first).write(to: URL(fileURLWithPath: request))
+        holder = try TestRun.start("/usr/bin/python3", ["-c", Self.lazyReaper, status, request] + host.netavarkCommand(["setup", PrivateHost.path(one)]))
+        #expect(eventually(10) { (try? String(contentsOfFile: status, encoding: .utf8)) == "0" }, "the first setup under the reaper")
+        let old = try #require(Int32(try String(contentsOfFile: aardvarkPID, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try NetavarkDNSPortTests.resolves(host, "capc1", to: "10.89.0.2", server: "10.89.0.1", from: one))
+
+        kill(old, SIGKILL)
+        #expect(eventually(5) { ProcessStatus.of(old)?.ended == true }, "a zombie: \(String(describing: ProcessStatus.of(old)))")
+        #expect(kill(old, 0) == 0, "a zombie still answers kill(0)")
+        let setup = try host.netavark(["setup", PrivateHost.path(two)], second)
+        #expect(setup.status == 0, "\(setup.stdoutText)")
+        let restarted = Int32((try? String(contentsOfFile: aardvarkPID, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+        #expect(restarted != nil && restarted != old && ProcessStatus.running(restarted!, named: "aardvark"), "aardvark-dns started again: \(String(describing: restarted))")
+        #expect(try NetavarkDNSPortTests.resolves(host, "capc2", to: "10.89.0.3", server: "10.89.0.1", from: one))
+        #expect(try NetavarkDNSPortTests.resolves(host, "capc1", to: "10.89.0.2", server: "10.89.0.1", from: two))
+        for (container, request) in [(two, second), (one, first)] {
+            #expect(try host.netavark(["teardown", PrivateHost.path(container)], request).status == 0)
+        }
+        #expect(!FileManager.default.fileExists(atPath: aardvarkPID))
+    }
+}
+
 extension PrivateHost {
     /// pontoon run as podman runs netavark, inside the private host, its state under the scratch dir.
     /// `binary`: another netavark-protocol plugin (Debian's netavark 1.4.0), `environment` what podman
@@ -188,10 +248,16 @@ extension PrivateHost {
     /// child's output from files, not from pipes the daemon would hold open.
     func netavark(_ arguments: [String], _ stdin: [String: Any], environment: [String: String] = [:],
                   binary: String = Binaries.pontoon) throws -> RunResult {
-        // Global options (e.g. --firewall-driver) go before the verb, as podman puts them.
         let data = try JSONSerialization.data(withJSONObject: stdin, options: [.withoutEscapingSlashes])
-        let command = [binary, "--config", scratch.file("netavark"), "--rootless=false", "--aardvark-binary=/usr/lib/podman/aardvark-dns"] + arguments
-        return try TestRun.run(Self.ip, ["netns", "exec", name] + command, environment: environment, stdin: data)
+        let command = netavarkCommand(arguments, binary: binary)
+        return try TestRun.run(command[0], Array(command.dropFirst()), environment: environment, stdin: data)
+    }
+
+    /// The command line `netavark` runs.
+    func netavarkCommand(_ arguments: [String], binary: String = Binaries.pontoon) -> [String] {
+        // Global options (e.g. --firewall-driver) go before the verb, as podman puts them.
+        [Self.ip, "netns", "exec", name, binary, "--config", scratch.file("netavark"), "--rootless=false",
+         "--aardvark-binary=/usr/lib/podman/aardvark-dns"] + arguments
     }
 }
 

@@ -1,5 +1,6 @@
 import Glibc
 import NetAddress
+import HostSystem
 
 /// Container name resolution through aardvark-dns, the way netavark runs it: one config file per
 /// network in `directory` (first line: the gateway addresses it answers on, then optionally the
@@ -182,12 +183,12 @@ public struct AardvarkDNS: Sendable {
         }
     }
 
-    /// The daemon's pid when the pid file names a live aardvark-dns (a reused pid is someone else).
+    /// The daemon's pid when the pid file names a live aardvark-dns (a reused pid is someone else;
+    /// one that died is a zombie until init reaps it, and is restarted, not sent a SIGHUP).
     private func runningPID() -> pid_t? {
         guard let bytes = try? FileSystem.readFile(pidFile, limit: 64),
-              let pid = pid_t(String(decoding: bytes, as: UTF8.self).filter { $0.isNumber }), pid > 0,
-              let comm = try? FileSystem.readFile("/proc/\(pid)/comm", limit: 64),
-              String(decoding: comm, as: UTF8.self).hasPrefix("aardvark") else { return nil }
+              let pid = pid_t(String(decoding: bytes, as: UTF8.self).filter { $0.isNumber }),
+              ProcessStatus.running(pid, named: "aardvark") else { return nil }
         return pid
     }
 
