@@ -38,9 +38,8 @@ struct RootlessContainerTests {
     /// No process of the user, no namespace file, no container state, no rootless netns file: the
     /// network's own files (config and lease directories) are all that may persist.
     func expectNothingLeft(_ session: RootlessSession, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let running = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="])
-        #expect(running.stdoutText.split(separator: "\n").filter { !$0.hasPrefix("Z") }.isEmpty, "still running: \(running.stdoutText)",
-                sourceLocation: sourceLocation)
+        let running = session.user.liveProcesses()
+        #expect(running.isEmpty, "still running: \(running)", sourceLocation: sourceLocation)
         let fm = FileManager.default
         let runtime = session.user.runtimeDirectory
         #expect(((try? fm.contentsOfDirectory(atPath: runtime + "/netns")) ?? []).isEmpty, sourceLocation: sourceLocation)

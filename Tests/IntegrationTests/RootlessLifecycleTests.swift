@@ -9,10 +9,7 @@ struct RootlessLifecycleTests {
     let containers = RootlessContainerTests()
 
     /// The user's processes but zombies (the pause process, catatonit, slirp4netns, aardvark-dns).
-    func processes(_ session: RootlessSession) throws -> [Substring] {
-        let running = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="])
-        return running.stdoutText.split(separator: "\n").filter { !$0.hasPrefix("Z") }
-    }
+    func processes(_ session: RootlessSession) throws -> [String] { session.user.liveProcesses() }
 
     func pings(_ session: RootlessSession, from: String, to: String) throws -> RunResult {
         try containers.inside(session, try containers.attachment(session, from).netns, ["/usr/bin/ping", "-c", "1", "-W", "2", to])

@@ -55,8 +55,8 @@ struct RootlessNetNSTests {
         #expect(!FileManager.default.fileExists(atPath: netns))
         let left = (try? FileManager.default.contentsOfDirectory(atPath: session.user.runtimeDirectory + "/pontoon")) ?? []
         #expect(left.filter { $0.hasPrefix("rootless-netns") }.isEmpty, "left: \(left)")
-        let running = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="])
-        #expect(running.stdoutText.split(separator: "\n").filter { !$0.hasPrefix("Z") }.isEmpty, "still running: \(running.stdoutText)")
+        let running = session.user.liveProcesses()
+        #expect(running.isEmpty, "still running: \(running)")
         #expect(try session.run(["rootless-netns", "exec", "--", "true"]).stderrText.contains("the rootless network namespace is not up"))
     }
 }

@@ -51,12 +51,8 @@ struct RootlessSlirp4netnsTests {
     /// No process of the user, no namespace file, no container state, no rootless netns file, no API
     /// socket, none of `ports` listening in the private host.
     func expectNothingLeft(_ session: RootlessSession, ports: [Int], sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let alive = eventually {
-            ((try? TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="]))?.stdoutText ?? "x")
-                .split(separator: "\n").allSatisfy { $0.hasPrefix("Z") }
-        }
-        let running = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="]).stdoutText
-        #expect(alive, "still running: \(running)", sourceLocation: sourceLocation)
+        let alive = eventually { session.user.liveProcesses().isEmpty }
+        #expect(alive, "still running: \(session.user.liveProcesses())", sourceLocation: sourceLocation)
         let fm = FileManager.default
         let runtime = session.user.runtimeDirectory
         #expect(((try? fm.contentsOfDirectory(atPath: runtime + "/netns")) ?? []).isEmpty, sourceLocation: sourceLocation)
@@ -156,8 +152,8 @@ struct RootlessSlirp4netnsTests {
         let sctp = try session.run(["run", "x", "--network", "front", "-p", "8080:80/sctp", "--port-handler", "rootlesskit"])
         #expect(sctp.status == 125 && sctp.stderrText.contains("port_handler=rootlesskit proxies only tcp and udp"), "\(sctp.stderrText)")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: session.user.runtimeDirectory + "/netns")) ?? []).isEmpty)
-        let before = try TestRun.run("/usr/bin/ps", ["-u", String(session.user.uid), "-o", "stat=,args="]).stdoutText
-        #expect(before.split(separator: "\n").allSatisfy { $0.hasPrefix("Z") }, "refused before the pause process starts: \(before)")
+        let before = session.user.liveProcesses()
+        #expect(before.isEmpty, "refused before the pause process starts: \(before)")
         let made = try session.run(["run", "web", "--network", "front", "-p", "8080:80", "-p", "8081:80/udp", "-p", "[::1]:8086:80",
                                     "--port-handler", "rootlesskit"])
         try #require(made.status == 0, "create: \(made.stderrText)")

@@ -140,15 +140,7 @@ public final class RootlessPodman: @unchecked Sendable {
     // MARK: what runs
 
     /// The user's live processes (`ps` command lines; zombies waiting for a reaper are not counted).
-    public func processes() -> [String] {
-        let listed = (try? TestRun.run("/usr/bin/ps", ["-u", String(user.uid), "-o", "stat=,args="]))?.stdoutText ?? ""
-        // `stat` is padded to its column's width: split each trimmed line into state and command.
-        return listed.split(separator: "\n").compactMap { line in
-            let fields = line.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
-            guard fields.count == 2, !fields[0].hasPrefix("Z") else { return nil }
-            return fields[1].trimmingCharacters(in: .whitespaces)
-        }
-    }
+    public func processes() -> [String] { user.liveProcesses() }
 
     /// Live processes but the pause process (`catatonit -P`), which podman keeps until `system migrate`/`reset`.
     public func processesButPause() -> [String] { processes().filter { $0 != "catatonit -P" } }

@@ -115,7 +115,7 @@ public final class RootlessUser: @unchecked Sendable {
         let uidText = String(uid)
         for _ in 0..<50 {
             _ = try? TestRun.run("/usr/bin/pkill", ["-KILL", "-U", uidText])
-            guard (try? TestRun.run("/usr/bin/pgrep", ["-U", uidText]))?.status == 0 else { break }
+            guard !liveProcesses().isEmpty else { break }
             usleep(100_000)
         }
         for point in Self.mountPoints(under: runtimeDirectory).reversed() {
@@ -131,13 +131,37 @@ public final class RootlessUser: @unchecked Sendable {
         binaries.remove()
     }
 
+    /// The command lines of the user's processes that still run. A zombie is left out: it holds
+    /// nothing any more (no namespace, mount or file), and only its parent can reap it (init, for a
+    /// daemon whose starter exited; an init that reaps lazily leaves it there a while).
+    public func liveProcesses() -> [String] {
+        let listed: String
+        do {
+            listed = try TestRun.run("/usr/bin/ps", ["-u", String(uid), "-o", "stat=,args="]).stdoutText
+        } catch {
+            return ["(ps did not run: \(error))"]  // never "nothing runs" for want of a listing
+        }
+        // `stat` is padded to its column's width: split each trimmed line into state and command.
+        return listed.split(separator: "\n").compactMap { line in
+            let fields = line.trimmingCharacters(in: .whitespaces).split(separator: " ", maxSplits: 1).map(String.init)
+            guard fields.count == 2, !fields[0].hasPrefix("Z") else { return nil }
+            return fields[1].trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    /// Whether no process of the user is left, zombies included: this machine's init reaps an orphan
+    /// only every couple of seconds, and some programs (netavark 1.4.0 with aardvark-dns) take a
+    /// zombie for a live process.
+    public func reaped() -> Bool {
+        (try? TestRun.run("/usr/bin/pgrep", ["-U", String(uid)]))?.status == 1
+    }
+
     /// Everything of the user's still there (empty after `remove()`).
     public func traces() -> [String] {
         var found: [String] = []
         if Self.entry(name: name) != nil { found.append("user \(name)") }
-        if let pids = try? TestRun.run("/usr/bin/pgrep", ["-U", String(uid)]), pids.status == 0 {
-            found.append("processes " + pids.stdoutText.split(separator: "\n").joined(separator: " "))
-        }
+        let processes = liveProcesses()
+        if !processes.isEmpty { found.append("processes " + processes.joined(separator: "; ")) }
         for path in [runtimeDirectory, home] where FileManager.default.fileExists(atPath: path) { found.append(path) }
         for file in ["/etc/subuid", "/etc/subgid"] {
             let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
