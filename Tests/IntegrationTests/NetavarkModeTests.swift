@@ -118,6 +118,21 @@ struct NetavarkModeTests {
 }
 
 extension NetavarkModeTests {
+    /// Two containers on the DNS capture's internal network: capc1 (10.89.0.2, as captured, alias
+    /// web) and capc2 (10.89.0.3, aliases db and its short id).
+    static func dnsPair(host: PrivateHost) throws -> (first: [String: Any], second: [String: Any]) {
+        var first = try capture("podman-netavark-multi-dns.json", "connect_internal_network", host: host, dns: true)
+        first["container_name"] = "capc1"
+        var second = first
+        second["container_id"] = String(repeating: "2", count: 64)
+        second["container_name"] = "capc2"
+        var networks = second["networks"] as! [String: [String: Any]]
+        networks["capint"]!["static_ips"] = ["10.89.0.3"]
+        networks["capint"]!["aliases"] = ["db", "222222222222"]
+        second["networks"] = networks
+        return (first, second)
+    }
+
     @Test("DNS networks: containers resolve each other by name and alias through aardvark-dns, which stops with the last")
     func nameResolution() throws {
         let host = try PrivateHost("nvdns")
@@ -130,15 +145,7 @@ extension NetavarkModeTests {
             host.cleanup()
         }
         let one = try host.container("one"), two = try host.container("two")
-        var first = try Self.capture("podman-netavark-multi-dns.json", "connect_internal_network", host: host, dns: true)
-        var second = first
-        second["container_id"] = "2222222222222222222222222222222222222222222222222222222222222222"
-        second["container_name"] = "capc2"
-        var networks = second["networks"] as! [String: [String: Any]]
-        networks["capint"]!["static_ips"] = ["10.89.0.3"]
-        networks["capint"]!["aliases"] = ["db", "222222222222"]
-        second["networks"] = networks
-        first["container_name"] = "capc1"
+        let (first, second) = try Self.dnsPair(host: host)
 
         let setup = try host.netavark(["setup", PrivateHost.path(one)], first)
         #expect(setup.status == 0, "\(setup.stdoutText)")
@@ -208,14 +215,7 @@ extension NetavarkModeTests {
             host.cleanup()
         }
         let one = try host.container("one"), two = try host.container("two")
-        var first = try Self.capture("podman-netavark-multi-dns.json", "connect_internal_network", host: host, dns: true)
-        first["container_name"] = "capc1"
-        var second = first
-        second["container_id"] = String(repeating: "2", count: 64)
-        second["container_name"] = "capc2"
-        var networks = second["networks"] as! [String: [String: Any]]
-        networks["capint"]!["static_ips"] = ["10.89.0.3"]
-        second["networks"] = networks
+        let (first, second) = try Self.dnsPair(host: host)
 
         // The first setup under the reaper that never reaps: aardvark-dns becomes its child.
         let request = host.scratch.file("first.json"), status = host.scratch.file("first.status")
