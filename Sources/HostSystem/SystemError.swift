@@ -17,6 +17,8 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
         case spawn
         /// Listing a directory.
         case list
+        /// Reading a file.
+        case read
     }
 
     public var operation: Operation

@@ -13,7 +13,7 @@ struct KernelFileTests {
         #expect(text.contains("[stack]") && text.hasSuffix("\n"))
     }
 
-    @Test("a regular file longer than the read buffer comes byte for byte; nil when it cannot be opened")
+    @Test("a regular file longer than the read buffer comes byte for byte, a limit to the byte; nil when it cannot be opened, the errno when a read fails")
     func regularFile() throws {
         let scratch = Scratch()
         let path = scratch.path + "/big"
@@ -23,5 +23,15 @@ struct KernelFileTests {
         close(fd)
         #expect(KernelFile.text(path) == content)
         #expect(KernelFile.text(scratch.path + "/absent") == nil)
+        // A limit is kept to the byte, also past one read's worth.
+        let limited = open(path, O_RDONLY | O_CLOEXEC)
+        defer { close(limited) }
+        #expect(try KernelFile.readToEnd(limited, path: path, limit: 5000) == Array(content.utf8.prefix(5000)))
+        #expect(try KernelFile.readToEnd(limited, path: path, limit: 10) == Array(content.utf8.dropFirst(5000).prefix(10)))
+        #expect(throws: SystemError(.read, "/", code: EISDIR)) {
+            let directory = open("/", O_RDONLY | O_CLOEXEC)
+            defer { close(directory) }
+            _ = try KernelFile.readToEnd(directory, path: "/")
+        }
     }
 }

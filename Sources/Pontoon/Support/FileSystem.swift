@@ -89,20 +89,12 @@ enum FileSystem {
             guard fstat(fd, &info) == 0 else { throw ioError("cannot inspect", path, errno: errno) }
             guard info.st_mode & S_IFMT == S_IFREG else { throw NotRegularFile(path: path) }
         }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < limit {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                if absentOn.contains(code) { return nil }
-                throw ioError("cannot read", path, errno: code)
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: buffer[0..<count])
+        do throws(SystemError) {
+            return try KernelFile.readToEnd(fd, path: path, limit: limit)
+        } catch {
+            if absentOn.contains(error.code) { return nil }
+            throw PontoonError(error)
         }
-        return bytes
     }
 
     /// Writes all of `bytes` to `fd`.

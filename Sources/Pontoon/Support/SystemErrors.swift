@@ -14,6 +14,8 @@ extension PontoonError {
             self = FileSystem.ioError("cannot lock", error.path, errno: error.code)
         case .list:
             self = FileSystem.ioError("cannot list", error.path, errno: error.code)
+        case .read:
+            self = FileSystem.ioError("cannot read", error.path, errno: error.code)
         case .pipe:
             self.init(.system, "cannot create pipe for \(error.path)", details: error.reason)
         case .spawn:
