@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import NetAddress
 import Netavark
 
@@ -101,7 +102,8 @@ extension ContainerOperations {
         for server in request.dnsServers where IPAddress(server) == nil {
             throw CtlError(.usage, "--dns \"\(server)\" is not an IP address")
         }
-        if let pid = request.pid, pid <= 0 || !FileManager.default.fileExists(atPath: "/proc/\(pid)") {
+        // A zombie (ended, not yet reaped) has no namespace to join either.
+        if let pid = request.pid, ProcessStatus.of(pid)?.ended != false {
             throw CtlError(.notFound, "--pid \(pid): no such process")
         }
         let ports = try PortMappings.normalise(request.ports)

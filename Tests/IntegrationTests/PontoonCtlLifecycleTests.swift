@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import Testing
 import TestSupport
 
@@ -235,6 +236,13 @@ struct PontoonCtlLifecycleTests {
         }
         let missing = try ctl.run(["create", "ghost", "--network", "front", "--pid", "999999999"])
         #expect(missing.status == 125 && missing.stderrText.contains("no such process"), "\(missing.stderrText)")
+        // A process that ended but is not reaped yet (a zombie of ours) has no namespace either.
+        let zombie = fork()
+        if zombie == 0 { _exit(0) }
+        defer { var status: Int32 = 0; waitpid(zombie, &status, 0) }
+        #expect(eventually(5) { ProcessStatus.of(zombie)?.ended == true })
+        let ended = try ctl.run(["create", "ghost", "--network", "front", "--pid", String(zombie)])
+        #expect(ended.status == 125 && ended.stderrText.contains("no such process"), "\(ended.stderrText)")
 
         try ctl.ok(["create", "proc", "--network", "front", "--pid", String(pid)])
         try ctl.ok(["start", "proc"])

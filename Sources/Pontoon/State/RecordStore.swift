@@ -1,3 +1,4 @@
+import HostSystem
 import WireCoding
 #if canImport(Glibc)
 import Glibc
@@ -155,9 +156,10 @@ enum RecordName {
     }
 }
 
-/// Whether a process still exists, for telling abandoned temporary files from ones being written.
+/// Whether a process still runs, for telling abandoned temporary files from ones being written
+/// (a writer killed but not yet reaped is a zombie: it writes nothing more).
 enum Processes {
     static func isRunning(_ pid: pid_t) -> Bool {
-        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
+        ProcessStatus.of(pid)?.ended == false
     }
 }
